@@ -1,0 +1,710 @@
+//! The open [`Initializer`] trait, the sampling [`Source`], and the serializable [`Init`] enum of
+//! every built-in initializer.
+
+use std::fmt;
+
+use burn::module::{Param, ParamId};
+use burn::tensor::{Device, Distribution, Shape, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::dist::{Constant, Normal, Primitive, TruncatedNormal, Uniform};
+use crate::error::{InitError, Result, closest};
+use crate::fans::{FanMode, Fans};
+use crate::gain::Nonlinearity;
+use crate::rng::HostRng;
+use crate::structured::{DeltaOrthogonal, Dirac, Identity, Orthogonal, Sparse};
+use crate::variance::{self as vs, VarianceScaling};
+
+/// Where random numbers come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Source {
+    /// The device's own RNG (`device.seed(…)` seeds it). Fast, nothing crosses to the host,
+    /// but the numbers differ between backends.
+    #[default]
+    Device,
+    /// The host Philox generator, uploaded: bit-identical weights on every device.
+    Host(HostRng),
+}
+
+/// How a tensor is to be filled: implement this for your own initializer.
+///
+/// Only [`Initializer::check`] and [`Initializer::fill_host`] are required; the device path
+/// defaults to a host fill keyed by a seed drawn from the device RNG. Sampling methods may
+/// assume `check` succeeded for the same arguments (the crate's entry points call it first).
+///
+/// ```
+/// use burn_init::{Fans, HostRng, InitError, Initializer, InitializerExt};
+///
+/// /// Every weight equals 1/fan_in.
+/// #[derive(Debug, Clone)]
+/// struct Average;
+///
+/// impl Initializer for Average {
+///     fn name(&self) -> String { "average".into() }
+///     fn check(&self, _shape: &[usize], fans: Option<Fans>) -> Result<(), InitError> {
+///         fans.map(|_| ()).ok_or(InitError::MissingFans { initializer: self.name() })
+///     }
+///     fn fill_host(&self, _shape: &[usize], fans: Option<Fans>, _rng: HostRng, out: &mut [f32]) {
+///         out.fill(1.0 / fans.unwrap().fan_in as f32);
+///     }
+/// }
+///
+/// let w = Average.host_vec(&[4, 2], Some(Fans::linear(4, 2)?), HostRng::new(0))?;
+/// assert!(w.iter().all(|&x| x == 0.25));
+/// # Ok::<(), InitError>(())
+/// ```
+pub trait Initializer: fmt::Debug + Send + Sync {
+    /// A short name for reports (`he_normal`, `orthogonal(gain=1)`, …).
+    fn name(&self) -> String;
+
+    /// Validates this initializer for a tensor of `shape` with `fans`.
+    ///
+    /// # Errors
+    /// Whatever makes the combination unusable: bad parameters, missing or zero fans, a shape
+    /// the initializer cannot fill.
+    fn check(&self, shape: &[usize], fans: Option<Fans>) -> Result<()>;
+
+    /// Fills `out` (row-major, `shape.iter().product()` elements) from the host generator.
+    fn fill_host(&self, shape: &[usize], fans: Option<Fans>, rng: HostRng, out: &mut [f32]);
+
+    /// Samples a flat tensor on `device` with the device RNG.
+    fn sample_device(&self, shape: &[usize], fans: Option<Fans>, device: &Device) -> Tensor<1> {
+        let n: usize = shape.iter().product();
+        let seed = device_seed(device);
+        let mut out = vec![0f32; n];
+        self.fill_host(shape, fans, HostRng::new(seed), &mut out);
+        Tensor::from_data(TensorData::new(out, [n]), device)
+    }
+
+    /// The element-wise distribution, when the initializer is one (used for reports and tests).
+    fn primitive(&self, _fans: Option<Fans>) -> Option<Primitive> {
+        None
+    }
+}
+
+/// A 64-bit seed drawn from the device RNG (two 32-bit halves).
+pub(crate) fn device_seed(device: &Device) -> u64 {
+    let words = Tensor::<1>::random([2], Distribution::Uniform(0.0, 4_294_967_296.0), device)
+        .into_data()
+        .to_vec::<f32>()
+        .expect("f32 data");
+    (words[0] as u64) << 32 ^ words[1] as u64
+}
+
+/// Sampling entry points, for every [`Initializer`].
+pub trait InitializerExt: Initializer {
+    /// A tensor of `shape` on `device`, from `source`.
+    ///
+    /// # Errors
+    /// Those of [`Initializer::check`].
+    fn sample<const D: usize>(
+        &self,
+        shape: [usize; D],
+        fans: impl Into<Option<Fans>>,
+        source: Source,
+        device: &Device,
+    ) -> Result<Tensor<D>> {
+        let fans = fans.into();
+        self.check(&shape, fans)?;
+        Ok(sample_checked(self, &shape, fans, source, device).reshape(shape))
+    }
+
+    /// A tensor drawn with the device RNG.
+    ///
+    /// # Errors
+    /// Those of [`Initializer::check`].
+    fn tensor<const D: usize>(
+        &self,
+        shape: [usize; D],
+        fans: impl Into<Option<Fans>>,
+        device: &Device,
+    ) -> Result<Tensor<D>> {
+        self.sample(shape, fans, Source::Device, device)
+    }
+
+    /// A tensor drawn on the host from `rng` and uploaded: bit-identical on every device.
+    ///
+    /// # Errors
+    /// Those of [`Initializer::check`].
+    fn tensor_seeded<const D: usize>(
+        &self,
+        shape: [usize; D],
+        fans: impl Into<Option<Fans>>,
+        rng: HostRng,
+        device: &Device,
+    ) -> Result<Tensor<D>> {
+        self.sample(shape, fans, Source::Host(rng), device)
+    }
+
+    /// The host fill as a vector, without any device.
+    ///
+    /// # Errors
+    /// Those of [`Initializer::check`].
+    fn host_vec(&self, shape: &[usize], fans: Option<Fans>, rng: HostRng) -> Result<Vec<f32>> {
+        self.check(shape, fans)?;
+        let mut out = vec![0f32; shape.iter().product()];
+        self.fill_host(shape, fans, rng, &mut out);
+        Ok(out)
+    }
+
+    /// A lazily initialized Burn parameter (as Burn's own layers create them): validated now,
+    /// sampled on first use (`.val()`), on the device the parameter then lives on.
+    ///
+    /// # Errors
+    /// Those of [`Initializer::check`].
+    fn param<const D: usize>(
+        &self,
+        shape: [usize; D],
+        fans: impl Into<Option<Fans>>,
+        source: Source,
+        device: &Device,
+    ) -> Result<Param<Tensor<D>>>
+    where
+        Self: Clone + Sized + 'static,
+    {
+        let fans = fans.into();
+        self.check(&shape, fans)?;
+        let init = self.clone();
+        Ok(Param::uninitialized(
+            ParamId::new(),
+            move |device, require_grad| {
+                let t = sample_checked(&init, &shape, fans, source, device).reshape(shape);
+                if require_grad { t.require_grad() } else { t }
+            },
+            device.clone(),
+            true,
+            Shape::from(shape),
+        ))
+    }
+}
+
+impl<I: Initializer + ?Sized> InitializerExt for I {}
+
+/// Samples a flat tensor after a successful `check`.
+pub(crate) fn sample_checked<I: Initializer + ?Sized>(
+    init: &I,
+    shape: &[usize],
+    fans: Option<Fans>,
+    source: Source,
+    device: &Device,
+) -> Tensor<1> {
+    match source {
+        Source::Device => init.sample_device(shape, fans, device),
+        Source::Host(rng) => {
+            let n: usize = shape.iter().product();
+            let mut out = vec![0f32; n];
+            init.fill_host(shape, fans, rng, &mut out);
+            Tensor::from_data(TensorData::new(out, [n]), device)
+        }
+    }
+}
+
+macro_rules! primitive_initializer {
+    ($ty:ty, $name:expr, |$s:ident| $prim:expr, |$c:ident| $check:expr) => {
+        impl Initializer for $ty {
+            fn name(&self) -> String {
+                let $s = self;
+                $name
+            }
+            fn check(&self, _shape: &[usize], _fans: Option<Fans>) -> Result<()> {
+                let $c = self;
+                $check.map(|_| ())
+            }
+            fn fill_host(&self, _shape: &[usize], _fans: Option<Fans>, rng: HostRng, out: &mut [f32]) {
+                let $s = self;
+                Primitive::fill_host(&$prim, rng, out)
+            }
+            fn sample_device(&self, shape: &[usize], _fans: Option<Fans>, device: &Device) -> Tensor<1> {
+                let $s = self;
+                Primitive::sample_device(&$prim, shape.iter().product(), device)
+            }
+            fn primitive(&self, _fans: Option<Fans>) -> Option<Primitive> {
+                let $s = self;
+                Some($prim)
+            }
+        }
+    };
+}
+
+primitive_initializer!(Constant, format!("constant({})", s.value), |s| Primitive::Constant(*s), |c| Constant::new(c.value));
+primitive_initializer!(Uniform, format!("uniform({}, {})", s.low, s.high), |s| Primitive::Uniform(*s), |c| Uniform::new(c.low, c.high));
+primitive_initializer!(Normal, format!("normal({}, {})", s.mean, s.std), |s| Primitive::Normal(*s), |c| Normal::new(c.mean, c.std));
+primitive_initializer!(
+    TruncatedNormal,
+    format!("truncated_normal({}, {}, [{}, {}])", s.mean, s.std, s.low, s.high),
+    |s| Primitive::TruncatedNormal(*s),
+    |c| TruncatedNormal::new(c.mean, c.std, c.low, c.high)
+);
+
+fn need_fans(name: &str, fans: Option<Fans>) -> Result<Fans> {
+    let fans = fans.ok_or_else(|| InitError::MissingFans { initializer: name.into() })?;
+    Fans::new(fans.fan_in, fans.fan_out)
+}
+
+impl Initializer for VarianceScaling {
+    fn name(&self) -> String {
+        format!("variance_scaling(scale={}, {:?}, {:?})", self.scale, self.mode, self.distribution)
+    }
+    fn check(&self, _shape: &[usize], fans: Option<Fans>) -> Result<()> {
+        VarianceScaling::new(self.scale, self.mode, self.distribution)?;
+        need_fans(&self.name(), fans).map(|_| ())
+    }
+    fn fill_host(&self, _shape: &[usize], fans: Option<Fans>, rng: HostRng, out: &mut [f32]) {
+        self.primitive(fans.expect("checked")).fill_host(rng, out)
+    }
+    fn sample_device(&self, shape: &[usize], fans: Option<Fans>, device: &Device) -> Tensor<1> {
+        VarianceScaling::primitive(self, fans.expect("checked")).sample_device(shape.iter().product(), device)
+    }
+    fn primitive(&self, fans: Option<Fans>) -> Option<Primitive> {
+        fans.map(|f| VarianceScaling::primitive(self, f))
+    }
+}
+
+fn default_gain() -> f64 {
+    1.0
+}
+
+/// Every built-in initializer, serializable with stable snake_case names (the `name` tag), for
+/// configs, experiment files and the command line.
+///
+/// ```
+/// use burn_init::Init;
+/// let init: Init = serde_json::from_str(r#"{"name": "he_normal"}"#).unwrap();
+/// assert_eq!(init, Init::HeNormal);
+/// assert_eq!(Init::from_name("xavier")?, Init::GlorotUniform);
+/// assert_eq!(serde_json::to_string(&Init::SmallRandom).unwrap(), r#"{"name":"small_random"}"#);
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "name", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Init {
+    /// All zeros.
+    Zeros,
+    /// All ones.
+    Ones,
+    /// A constant.
+    Constant {
+        /// The value.
+        value: f64,
+    },
+    /// [`Uniform`].
+    Uniform {
+        /// Lower bound.
+        low: f64,
+        /// Upper bound.
+        high: f64,
+    },
+    /// [`Normal`].
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Std.
+        std: f64,
+    },
+    /// [`TruncatedNormal`] with absolute bounds.
+    TruncatedNormal {
+        /// Mean.
+        mean: f64,
+        /// Std before truncation.
+        std: f64,
+        /// Lower bound.
+        low: f64,
+        /// Upper bound.
+        high: f64,
+    },
+    /// `N(0, 0.01²)` ([`Normal::small_random`]).
+    SmallRandom,
+    /// `N(0, 1)` ([`Normal::large_random`]).
+    LargeRandom,
+    /// The general [`VarianceScaling`].
+    VarianceScaling {
+        /// Scale.
+        scale: f64,
+        /// Fan mode.
+        mode: FanMode,
+        /// Distribution.
+        distribution: crate::variance::VsDistribution,
+    },
+    /// [`vs::lecun_normal`].
+    LecunNormal,
+    /// [`vs::lecun_uniform`].
+    LecunUniform,
+    /// [`vs::glorot_normal`] (Keras: truncated).
+    GlorotNormal,
+    /// [`vs::glorot_uniform`].
+    #[serde(alias = "xavier")]
+    GlorotUniform,
+    /// [`vs::he_normal`] (Keras: truncated).
+    #[serde(alias = "he")]
+    HeNormal,
+    /// [`vs::he_uniform`].
+    HeUniform,
+    /// [`vs::he_avg_normal`]: `Var = 4/(fan_in + fan_out)`.
+    HeAvgNormal,
+    /// [`vs::he_avg_uniform`].
+    HeAvgUniform,
+    /// [`vs::xavier_normal`] (PyTorch: untruncated, with gain).
+    XavierNormal {
+        /// Gain (default 1).
+        #[serde(default = "default_gain")]
+        gain: f64,
+    },
+    /// [`vs::xavier_uniform`] (PyTorch, with gain).
+    XavierUniform {
+        /// Gain (default 1).
+        #[serde(default = "default_gain")]
+        gain: f64,
+    },
+    /// [`vs::kaiming_normal`] (PyTorch: untruncated, mode and nonlinearity).
+    KaimingNormal {
+        /// Fan mode (default `fan_in`).
+        #[serde(default)]
+        mode: FanMode,
+        /// Nonlinearity (default ReLU).
+        #[serde(default = "relu")]
+        nonlinearity: Nonlinearity,
+    },
+    /// [`vs::kaiming_uniform`] (PyTorch: mode and nonlinearity).
+    KaimingUniform {
+        /// Fan mode (default `fan_in`).
+        #[serde(default)]
+        mode: FanMode,
+        /// Nonlinearity (default ReLU).
+        #[serde(default = "relu")]
+        nonlinearity: Nonlinearity,
+    },
+    /// [`Orthogonal`].
+    Orthogonal {
+        /// Gain (default 1).
+        #[serde(default = "default_gain")]
+        gain: f64,
+    },
+    /// [`Identity`].
+    #[serde(alias = "eye")]
+    Identity {
+        /// Gain (default 1).
+        #[serde(default = "default_gain")]
+        gain: f64,
+    },
+    /// [`Dirac`].
+    Dirac {
+        /// Groups (default 1).
+        #[serde(default = "default_groups")]
+        groups: usize,
+    },
+    /// [`DeltaOrthogonal`].
+    DeltaOrthogonal {
+        /// Gain (default 1).
+        #[serde(default = "default_gain")]
+        gain: f64,
+    },
+    /// [`Sparse`].
+    Sparse {
+        /// Fraction of zeros per column (default 0.1).
+        #[serde(default = "default_sparsity")]
+        sparsity: f64,
+        /// Std of the non-zeros (default 0.01).
+        #[serde(default = "default_sparse_std")]
+        std: f64,
+    },
+}
+
+fn relu() -> Nonlinearity {
+    Nonlinearity::Relu
+}
+fn default_groups() -> usize {
+    1
+}
+fn default_sparsity() -> f64 {
+    0.1
+}
+fn default_sparse_std() -> f64 {
+    0.01
+}
+
+/// Short aliases accepted by [`Init::from_name`], with what they mean.
+pub const ALIASES: &[(&str, &str)] = &[
+    ("he", "he_normal"),
+    ("kaiming", "kaiming_normal"),
+    ("xavier", "glorot_uniform"),
+    ("glorot", "glorot_uniform"),
+    ("lecun", "lecun_normal"),
+    ("small", "small_random"),
+    ("large", "large_random"),
+    ("he_avg", "he_avg_normal"),
+    ("zero", "zeros"),
+    ("eye", "identity"),
+];
+
+/// The stable name of every variant usable without parameters, in a sensible display order.
+pub const NAMES: &[&str] = &[
+    "zeros",
+    "ones",
+    "small_random",
+    "large_random",
+    "lecun_normal",
+    "lecun_uniform",
+    "glorot_normal",
+    "glorot_uniform",
+    "xavier_normal",
+    "xavier_uniform",
+    "he_normal",
+    "he_uniform",
+    "he_avg_normal",
+    "he_avg_uniform",
+    "kaiming_normal",
+    "kaiming_uniform",
+    "orthogonal",
+    "identity",
+    "dirac",
+    "delta_orthogonal",
+    "sparse",
+];
+
+impl Init {
+    /// Parses a name or alias (`he`, `xavier`, `small`, `large`, …; see [`NAMES`] and
+    /// [`ALIASES`]) with default parameters.
+    ///
+    /// # Errors
+    /// [`InitError::UnknownName`] listing the valid names and the closest one.
+    pub fn from_name(name: &str) -> Result<Self> {
+        let canonical = ALIASES.iter().find(|(a, _)| *a == name).map_or(name, |(_, c)| *c);
+        if !NAMES.contains(&canonical) {
+            let all = NAMES.iter().chain(ALIASES.iter().map(|(a, _)| a)).copied();
+            return Err(InitError::UnknownName {
+                kind: "initializer",
+                name: name.into(),
+                suggestion: closest(name, all),
+                valid: NAMES.iter().map(|s| s.to_string()).collect(),
+            });
+        }
+        Self::from_json(&format!(r#"{{"name":"{canonical}"}}"#))
+    }
+
+    /// Parses and validates a JSON config (`{"name": "uniform", "low": -1, "high": 1}`).
+    ///
+    /// # Errors
+    /// [`InitError::Config`] for malformed JSON or an unknown name or field, and the
+    /// constructor's error for invalid parameters.
+    pub fn from_json(json: &str) -> Result<Self> {
+        let init: Self = serde_json::from_str(json).map_err(|e| InitError::Config(e.to_string()))?;
+        init.validate()?;
+        Ok(init)
+    }
+
+    /// Checks the parameters (not the shape).
+    ///
+    /// # Errors
+    /// The constructor's error for invalid parameters.
+    pub fn validate(&self) -> Result<()> {
+        match self.resolve() {
+            Resolved::Prim(p) => match p {
+                Primitive::Constant(c) => Constant::new(c.value).map(|_| ()),
+                Primitive::Uniform(u) => Uniform::new(u.low, u.high).map(|_| ()),
+                Primitive::Normal(n) => Normal::new(n.mean, n.std).map(|_| ()),
+                Primitive::TruncatedNormal(t) => {
+                    TruncatedNormal::new(t.mean, t.std, t.low, t.high).map(|_| ())
+                }
+            },
+            Resolved::Vs(v) => VarianceScaling::new(v.scale, v.mode, v.distribution).map(|_| ()),
+            Resolved::Orthogonal(o) => Orthogonal::new(o.gain).map(|_| ()),
+            Resolved::Identity(i) => Identity::new(i.gain).map(|_| ()),
+            Resolved::Dirac(d) => Dirac::new(d.groups).map(|_| ()),
+            Resolved::DeltaOrthogonal(d) => DeltaOrthogonal::new(d.gain).map(|_| ()),
+            Resolved::Sparse(s) => Sparse::new(s.sparsity, s.std).map(|_| ()),
+        }
+    }
+
+    /// The stable name (the serde tag).
+    pub fn stable_name(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// The [`VarianceScaling`] this is, for the variance-scaling family.
+    pub fn variance_scaling(&self) -> Option<VarianceScaling> {
+        match self.resolve() {
+            Resolved::Vs(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// `Var(w)` for these fans, where it depends only on them (element-wise initializers).
+    pub fn variance(&self, fans: Fans) -> Option<f64> {
+        Initializer::primitive(self, Some(fans)).map(|p| p.variance())
+    }
+
+    /// The same distribution as Burn's closed `burn::nn::Initializer`, where Burn represents
+    /// it exactly (constants, uniform, normal, untruncated variance scaling with `fan_in`,
+    /// `fan_out` or `fan_avg`, orthogonal); `None` otherwise (truncated normals, structured
+    /// initializers Burn lacks).
+    pub fn to_burn(&self) -> Option<burn::nn::Initializer> {
+        use burn::nn::Initializer as B;
+        use crate::variance::VsDistribution as V;
+        Some(match self.resolve() {
+            Resolved::Prim(Primitive::Constant(c)) => B::Constant { value: c.value },
+            Resolved::Prim(Primitive::Uniform(u)) => B::Uniform { min: u.low, max: u.high },
+            Resolved::Prim(Primitive::Normal(n)) => B::Normal { mean: n.mean, std: n.std },
+            Resolved::Vs(v) => {
+                let gain = v.scale.sqrt();
+                match (v.mode, v.distribution) {
+                    (_, V::TruncatedNormal) => return None,
+                    (FanMode::FanAvg, V::Normal) => B::XavierNormal { gain },
+                    (FanMode::FanAvg, V::Uniform) => B::XavierUniform { gain },
+                    (mode, V::Normal) => B::KaimingNormal { gain, fan_out_only: mode == FanMode::FanOut },
+                    (mode, V::Uniform) => B::KaimingUniform { gain, fan_out_only: mode == FanMode::FanOut },
+                }
+            }
+            Resolved::Orthogonal(o) => B::Orthogonal { gain: o.gain },
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn resolve(&self) -> Resolved {
+        use Resolved::*;
+        match *self {
+            Init::Zeros => Prim(Primitive::Constant(Constant { value: 0.0 })),
+            Init::Ones => Prim(Primitive::Constant(Constant { value: 1.0 })),
+            Init::Constant { value } => Prim(Primitive::Constant(Constant { value })),
+            Init::Uniform { low, high } => Prim(Primitive::Uniform(Uniform { low, high })),
+            Init::Normal { mean, std } => Prim(Primitive::Normal(Normal { mean, std })),
+            Init::TruncatedNormal { mean, std, low, high } => {
+                Prim(Primitive::TruncatedNormal(TruncatedNormal { mean, std, low, high }))
+            }
+            Init::SmallRandom => Prim(Primitive::Normal(Normal::small_random())),
+            Init::LargeRandom => Prim(Primitive::Normal(Normal::large_random())),
+            Init::VarianceScaling { scale, mode, distribution } => {
+                Vs(VarianceScaling { scale, mode, distribution })
+            }
+            Init::LecunNormal => Vs(vs::lecun_normal()),
+            Init::LecunUniform => Vs(vs::lecun_uniform()),
+            Init::GlorotNormal => Vs(vs::glorot_normal()),
+            Init::GlorotUniform => Vs(vs::glorot_uniform()),
+            Init::HeNormal => Vs(vs::he_normal()),
+            Init::HeUniform => Vs(vs::he_uniform()),
+            Init::HeAvgNormal => Vs(vs::he_avg_normal()),
+            Init::HeAvgUniform => Vs(vs::he_avg_uniform()),
+            Init::XavierNormal { gain } => Vs(VarianceScaling {
+                scale: gain * gain,
+                mode: FanMode::FanAvg,
+                distribution: crate::variance::VsDistribution::Normal,
+            }),
+            Init::XavierUniform { gain } => Vs(VarianceScaling {
+                scale: gain * gain,
+                mode: FanMode::FanAvg,
+                distribution: crate::variance::VsDistribution::Uniform,
+            }),
+            Init::KaimingNormal { mode, nonlinearity } => Vs(vs::kaiming_normal(mode, nonlinearity)),
+            Init::KaimingUniform { mode, nonlinearity } => Vs(vs::kaiming_uniform(mode, nonlinearity)),
+            Init::Orthogonal { gain } => Orthogonal(crate::structured::Orthogonal { gain }),
+            Init::Identity { gain } => Identity(crate::structured::Identity { gain }),
+            Init::Dirac { groups } => Dirac(crate::structured::Dirac { groups }),
+            Init::DeltaOrthogonal { gain } => DeltaOrthogonal(crate::structured::DeltaOrthogonal { gain }),
+            Init::Sparse { sparsity, std } => Sparse(crate::structured::Sparse { sparsity, std }),
+        }
+    }
+}
+
+pub(crate) enum Resolved {
+    Prim(Primitive),
+    Vs(VarianceScaling),
+    Orthogonal(Orthogonal),
+    Identity(Identity),
+    Dirac(Dirac),
+    DeltaOrthogonal(DeltaOrthogonal),
+    Sparse(Sparse),
+}
+
+impl Resolved {
+    fn as_dyn(&self) -> &dyn Initializer {
+        match self {
+            Resolved::Prim(Primitive::Constant(c)) => c,
+            Resolved::Prim(Primitive::Uniform(u)) => u,
+            Resolved::Prim(Primitive::Normal(n)) => n,
+            Resolved::Prim(Primitive::TruncatedNormal(t)) => t,
+            Resolved::Vs(v) => v,
+            Resolved::Orthogonal(o) => o,
+            Resolved::Identity(i) => i,
+            Resolved::Dirac(d) => d,
+            Resolved::DeltaOrthogonal(d) => d,
+            Resolved::Sparse(s) => s,
+        }
+    }
+}
+
+impl Initializer for Init {
+    fn name(&self) -> String {
+        self.stable_name()
+    }
+    fn check(&self, shape: &[usize], fans: Option<Fans>) -> Result<()> {
+        self.validate()?;
+        self.resolve().as_dyn().check(shape, fans)
+    }
+    fn fill_host(&self, shape: &[usize], fans: Option<Fans>, rng: HostRng, out: &mut [f32]) {
+        self.resolve().as_dyn().fill_host(shape, fans, rng, out)
+    }
+    fn sample_device(&self, shape: &[usize], fans: Option<Fans>, device: &Device) -> Tensor<1> {
+        self.resolve().as_dyn().sample_device(shape, fans, device)
+    }
+    fn primitive(&self, fans: Option<Fans>) -> Option<Primitive> {
+        self.resolve().as_dyn().primitive(fans)
+    }
+}
+
+impl From<VarianceScaling> for Init {
+    fn from(v: VarianceScaling) -> Self {
+        Init::VarianceScaling { scale: v.scale, mode: v.mode, distribution: v.distribution }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_parses_and_round_trips() {
+        for name in NAMES {
+            let init = Init::from_name(name).unwrap();
+            assert_eq!(&init.stable_name(), name);
+            let json = serde_json::to_string(&init).unwrap();
+            assert_eq!(Init::from_json(&json).unwrap(), init);
+        }
+        for (alias, name) in ALIASES {
+            assert_eq!(Init::from_name(alias).unwrap().stable_name(), *name);
+        }
+    }
+
+    #[test]
+    fn unknown_and_invalid_configs_are_errors() {
+        let err = Init::from_name("he_normall").unwrap_err();
+        assert!(err.to_string().contains("did you mean `he_normal`"), "{err}");
+        assert!(matches!(Init::from_json(r#"{"name":"nope"}"#), Err(InitError::Config(_))));
+        assert!(matches!(
+            Init::from_json(r#"{"name":"uniform","low":1,"high":0}"#),
+            Err(InitError::InvalidParameter { field: "high", .. })
+        ));
+        assert!(matches!(
+            Init::from_json(r#"{"name":"normal","mean":0,"std":1,"extra":2}"#),
+            Err(InitError::Config(_))
+        ));
+        assert!(matches!(
+            Init::HeNormal.check(&[3, 4], None),
+            Err(InitError::MissingFans { .. })
+        ));
+    }
+
+    #[test]
+    fn burn_conversion_only_where_exact() {
+        assert_eq!(Init::Zeros.to_burn(), Some(burn::nn::Initializer::Constant { value: 0.0 }));
+        assert_eq!(Init::HeNormal.to_burn(), None, "Burn has no truncated normal");
+        assert_eq!(
+            Init::KaimingNormal { mode: FanMode::FanOut, nonlinearity: Nonlinearity::Relu }.to_burn(),
+            Some(burn::nn::Initializer::KaimingNormal { gain: 2f64.sqrt().powi(2).sqrt(), fan_out_only: true })
+        );
+        assert_eq!(Init::GlorotUniform.to_burn(), Some(burn::nn::Initializer::XavierUniform { gain: 1.0 }));
+        assert_eq!(Init::Sparse { sparsity: 0.1, std: 0.01 }.to_burn(), None);
+    }
+}

@@ -1,0 +1,153 @@
+//! Burn layers built with a chosen weight initializer and a separate bias initializer.
+//!
+//! Burn's `with_initializer` applies one closed-enum initializer to weight *and* bias. Here every
+//! layer config gets [`InitLayer::init_layer`], taking a [`LayerInit`]: a weight initializer, a
+//! bias initializer (default zeros, as Keras and Flax) and a [`Source`]. The result is Burn's own
+//! layer type, so it drops into existing models.
+//!
+//! ```
+//! use burn::nn::LinearConfig;
+//! use burn::tensor::Device;
+//! use burn_init::{Init, LayerInit, InitLayer};
+//!
+//! let device = Device::flex();
+//! let layer = LinearConfig::new(100, 50).init_layer(&LayerInit::new(Init::HeNormal), &device)?;
+//! assert_eq!(layer.weight.val().dims(), [100, 50]);
+//! # Ok::<(), burn_init::InitError>(())
+//! ```
+
+use burn::module::Param;
+use burn::nn::conv::{Conv1d, Conv1dConfig, Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
+use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig, LinearLayout};
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::fans::Fans;
+use crate::init::{Init, InitializerExt, Source};
+
+/// Weight and bias initializers for one layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerInit {
+    /// Initializer of the weight.
+    pub weight: Init,
+    /// Initializer of the bias (default zeros).
+    pub bias: Init,
+    /// Random source. With `Source::Host(rng)` the weight uses `rng.derive(0)` and the bias
+    /// `rng.derive(1)`.
+    pub source: Source,
+}
+
+impl LayerInit {
+    /// `weight` for the weight, zeros for the bias, the device RNG.
+    pub fn new(weight: Init) -> Self {
+        Self { weight, bias: Init::Zeros, source: Source::Device }
+    }
+
+    /// With a bias initializer.
+    pub fn with_bias(mut self, bias: Init) -> Self {
+        self.bias = bias;
+        self
+    }
+
+    /// With a random source.
+    pub fn with_source(mut self, source: Source) -> Self {
+        self.source = source;
+        self
+    }
+
+    fn stream(&self, k: u64) -> Source {
+        match self.source {
+            Source::Device => Source::Device,
+            Source::Host(rng) => Source::Host(rng.derive(k)),
+        }
+    }
+
+    fn weight_param<const D: usize>(&self, shape: [usize; D], fans: Fans, device: &Device) -> Result<Param<Tensor<D>>> {
+        self.weight.param(shape, fans, self.stream(0), device)
+    }
+
+    fn bias_param(&self, d: usize, fans: Fans, device: &Device) -> Result<Param<Tensor<1>>> {
+        self.bias.param([d], fans, self.stream(1), device)
+    }
+}
+
+/// Builds a Burn layer from its config and a [`LayerInit`].
+pub trait InitLayer {
+    /// The Burn layer type.
+    type Layer;
+
+    /// Builds the layer. Parameters are lazy, as Burn's own (sampled on first use).
+    ///
+    /// # Errors
+    /// If an initializer cannot fill the layer's weight or bias (bad parameters, zero fans,
+    /// unsupported shape).
+    fn init_layer(&self, init: &LayerInit, device: &Device) -> Result<Self::Layer>;
+}
+
+impl InitLayer for LinearConfig {
+    type Layer = Linear;
+
+    fn init_layer(&self, init: &LayerInit, device: &Device) -> Result<Linear> {
+        let fans = Fans::linear(self.d_input, self.d_output)?;
+        let mut weight = init.weight_param([self.d_input, self.d_output], fans, device)?;
+        if matches!(self.layout, LinearLayout::Col) {
+            // Same record layout as Burn's own Col layout: stored transposed.
+            weight = weight.save_mapper(|t| t.transpose()).load_mapper(|t| t.transpose());
+        }
+        let bias = if self.bias { Some(init.bias_param(self.d_output, fans, device)?) } else { None };
+        Ok(Linear { weight, bias })
+    }
+}
+
+macro_rules! conv_layer {
+    ($config:ty, $layer:ty, $rank:literal, |$c:ident| $shape:expr, $fans:path, $bias_len:expr) => {
+        impl InitLayer for $config {
+            type Layer = $layer;
+
+            fn init_layer(&self, init: &LayerInit, device: &Device) -> Result<$layer> {
+                let $c = self;
+                let shape: [usize; $rank] = $shape;
+                let fans = $fans(&shape, $c.groups)?;
+                // Burn's config builds the layer with lazy params (nothing sampled); only the
+                // params are replaced.
+                let mut layer = self.init(device);
+                layer.weight = init.weight_param(shape, fans, device)?;
+                layer.bias = if $c.bias { Some(init.bias_param($bias_len, fans, device)?) } else { None };
+                Ok(layer)
+            }
+        }
+    };
+}
+
+fn invalid_groups(what: &str, channels: &[usize], groups: usize) -> Option<crate::InitError> {
+    (groups == 0 || channels.iter().any(|c| c % groups != 0)).then(|| crate::InitError::InvalidShape {
+        initializer: what.into(),
+        shape: channels.to_vec(),
+        reason: format!("channels must be divisible by groups = {groups}"),
+    })
+}
+
+conv_layer!(Conv1dConfig, Conv1d, 3, |c| {
+    if let Some(e) = invalid_groups("Conv1d", &[c.channels_in, c.channels_out], c.groups) { return Err(e); }
+    [c.channels_out, c.channels_in / c.groups, c.kernel_size]
+}, Fans::conv, c.channels_out);
+conv_layer!(Conv2dConfig, Conv2d, 4, |c| {
+    if let Some(e) = invalid_groups("Conv2d", &c.channels, c.groups) { return Err(e); }
+    [c.channels[1], c.channels[0] / c.groups, c.kernel_size[0], c.kernel_size[1]]
+}, Fans::conv, c.channels[1]);
+conv_layer!(ConvTranspose2dConfig, ConvTranspose2d, 4, |c| {
+    if let Some(e) = invalid_groups("ConvTranspose2d", &c.channels, c.groups) { return Err(e); }
+    [c.channels[0], c.channels[1] / c.groups, c.kernel_size[0], c.kernel_size[1]]
+}, Fans::conv_transpose, c.channels[1]);
+
+impl InitLayer for EmbeddingConfig {
+    type Layer = Embedding;
+
+    /// The weight `[n_embedding, d_model]` is treated as `fan_in = n_embedding`,
+    /// `fan_out = d_model`; embeddings have no bias (`init.bias` is unused).
+    fn init_layer(&self, init: &LayerInit, device: &Device) -> Result<Embedding> {
+        let fans = Fans::new(self.n_embedding, self.d_model)?;
+        Ok(Embedding { weight: init.weight_param([self.n_embedding, self.d_model], fans, device)? })
+    }
+}

@@ -1,0 +1,122 @@
+//! Layer-sequential unit-variance initialization (Mishkin & Matas 2015, "All you need is a good
+//! init").
+//!
+//! Pre-initialize every layer (orthonormal by default), then, layer by layer from the input,
+//! rescale the weight by `√(target/Var(output))` on a data batch until
+//! `|Var(output) − target| < tol` or `max_iter` rescalings (reference defaults: tol 0.1,
+//! 10 iterations). "Output" is the layer's pre-activation, as in the reference implementation.
+
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{InitError, Result};
+use crate::fans::Fans;
+use crate::init::{Init, InitializerExt, Source};
+use crate::mlp::Layered;
+
+/// LSUV options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LsuvConfig {
+    /// Target output variance (1).
+    pub target_variance: f64,
+    /// Tolerance on `|Var − target|` (0.1).
+    pub tol: f64,
+    /// Maximum rescalings per layer (10).
+    pub max_iter: usize,
+    /// Pre-initialization of the weights (`orthogonal` by default; `None` keeps the model's).
+    pub pre_init: Option<Init>,
+    /// Random source for the pre-initialization.
+    pub source: Source,
+}
+
+impl Default for LsuvConfig {
+    fn default() -> Self {
+        Self { target_variance: 1.0, tol: 0.1, max_iter: 10, pre_init: Some(Init::Orthogonal { gain: 1.0 }), source: Source::Device }
+    }
+}
+
+/// What LSUV did to one layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LsuvLayer {
+    /// Layer index.
+    pub layer: usize,
+    /// Rescalings performed.
+    pub iterations: usize,
+    /// Output variance after the last rescaling, measured on the batch.
+    pub final_variance: f64,
+    /// Total factor applied to the (pre-initialized) weight.
+    pub scale: f64,
+}
+
+/// LSUV's report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LsuvReport {
+    /// One entry per hidden layer.
+    pub layers: Vec<LsuvLayer>,
+}
+
+fn variance(t: Tensor<2>) -> f64 {
+    let v = t.into_data().convert::<f32>().to_vec::<f32>().expect("f32");
+    let n = v.len() as f64;
+    let mean = v.iter().map(|&x| x as f64).sum::<f64>() / n;
+    v.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n
+}
+
+/// Runs LSUV on `model` with the data `batch` (`[batch, d_in]`).
+///
+/// # Errors
+/// [`InitError::Data`] for an empty batch or invalid options, [`InitError::DeadLayer`] when a
+/// layer's output variance is 0, [`InitError::NonFinite`] when it is not finite.
+pub fn lsuv<M: Layered>(mut model: M, batch: Tensor<2>, config: &LsuvConfig, device: &Device) -> Result<(M, LsuvReport)> {
+    if batch.dims()[0] == 0 || batch.dims()[1] == 0 {
+        return Err(InitError::Data("LSUV needs a non-empty batch".into()));
+    }
+    if !(config.target_variance > 0.0 && config.target_variance.is_finite()) || !(config.tol > 0.0) || config.max_iter == 0 {
+        return Err(InitError::Data(format!(
+            "LSUV needs target_variance > 0, tol > 0 and max_iter >= 1 (got {}, {}, {})",
+            config.target_variance, config.tol, config.max_iter
+        )));
+    }
+    let batch = batch.inner();
+    let n = model.num_layers();
+    if let Some(init) = &config.pre_init {
+        for layer in 0..n {
+            let [d_in, d_out] = model.layer_weight(layer).dims();
+            let source = match config.source {
+                Source::Host(rng) => Source::Host(rng.derive(layer as u64)),
+                s => s,
+            };
+            let w = init.sample([d_in, d_out], Fans::linear(d_in, d_out)?, source, device)?;
+            let bias = model.layer_bias(layer).map(|b| b.inner());
+            model = model.set_layer(layer, w, bias);
+        }
+    }
+    let mut report = Vec::with_capacity(n);
+    for layer in 0..n {
+        let mut scale = 1.0;
+        let mut iterations = 0;
+        let measure = |m: &M| -> Result<f64> {
+            let (traces, _) = m.forward_trace(batch.clone());
+            let v = variance(traces.into_iter().nth(layer).expect("layer exists").pre.inner());
+            if !v.is_finite() {
+                return Err(InitError::NonFinite(format!("the output of layer {layer}")));
+            }
+            if v == 0.0 {
+                return Err(InitError::DeadLayer { layer });
+            }
+            Ok(v)
+        };
+        let mut var = measure(&model)?;
+        while (var - config.target_variance).abs() >= config.tol && iterations < config.max_iter {
+            let factor = (config.target_variance / var).sqrt();
+            let w = model.layer_weight(layer).inner().mul_scalar(factor);
+            let bias = model.layer_bias(layer).map(|b| b.inner());
+            model = model.set_layer(layer, w, bias);
+            scale *= factor;
+            iterations += 1;
+            var = measure(&model)?;
+        }
+        report.push(LsuvLayer { layer, iterations, final_variance: var, scale });
+    }
+    Ok((model, LsuvReport { layers: report }))
+}

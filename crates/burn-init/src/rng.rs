@@ -1,0 +1,182 @@
+//! The host generator: Philox4x32-10, a counter-based RNG (Salmon et al., SC 2011).
+//!
+//! Every value depends only on `(seed, stream, element index)`: element `i` of a fill takes
+//! output word `i % 4` of the Philox block with counter `(i / 4, stream)` under key `seed`.
+//! Tensors are filled in parallel chunks, so the result is bit-identical for any thread count,
+//! and after upload, on every device. A device-side Philox would reproduce it exactly.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+const M0: u64 = 0xD251_1F53;
+const M1: u64 = 0xCD9E_8D57;
+const W0: u32 = 0x9E37_79B9;
+const W1: u32 = 0xBB67_AE85;
+
+/// One Philox4x32 block with 10 rounds.
+#[inline(always)]
+pub fn philox4x32_10(ctr: [u32; 4], key: [u32; 2]) -> [u32; 4] {
+    let (mut c, mut k) = (ctr, key);
+    for _ in 0..10 {
+        let p0 = M0 * c[0] as u64;
+        let p1 = M1 * c[2] as u64;
+        c = [
+            (p1 >> 32) as u32 ^ c[1] ^ k[0],
+            p1 as u32,
+            (p0 >> 32) as u32 ^ c[3] ^ k[1],
+            p0 as u32,
+        ];
+        k = [k[0].wrapping_add(W0), k[1].wrapping_add(W1)];
+    }
+    c
+}
+
+/// A seeded host random stream: `(seed, stream)` names an independent sequence of 2⁶⁴·4
+/// 32-bit words.
+///
+/// ```
+/// use burn_init::HostRng;
+/// let rng = HostRng::new(42);
+/// let mut a = vec![0u32; 10];
+/// let mut b = vec![0u32; 10];
+/// rng.fill_u32(&mut a);
+/// rng.fill_u32(&mut b);
+/// assert_eq!(a, b); // counter-based: same seed and stream, same words
+/// assert_ne!(a, { let mut c = vec![0u32; 10]; rng.substream(1).fill_u32(&mut c); c });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct HostRng {
+    /// The key.
+    pub seed: u64,
+    /// The stream, so that several tensors drawn with one seed are independent.
+    pub stream: u64,
+}
+
+/// Elements per parallel work item; a multiple of 4 so chunks start on block boundaries.
+const CHUNK: usize = 1 << 15;
+
+impl HostRng {
+    /// Stream 0 of `seed`.
+    pub const fn new(seed: u64) -> Self {
+        Self { seed, stream: 0 }
+    }
+
+    /// The same seed, another stream.
+    pub const fn substream(self, stream: u64) -> Self {
+        Self { seed: self.seed, stream }
+    }
+
+    /// A stream derived from this one and `index` (e.g. a parameter's position in a model),
+    /// independent of this stream for practical purposes.
+    pub fn derive(self, index: u64) -> Self {
+        let [a, b, _, _] = philox4x32_10(
+            [index as u32, (index >> 32) as u32, self.stream as u32, (self.stream >> 32) as u32],
+            [0x5EED_u32 ^ self.seed as u32, (self.seed >> 32) as u32],
+        );
+        Self { seed: self.seed, stream: (a as u64) << 32 | b as u64 }
+    }
+
+    #[inline(always)]
+    fn key(&self) -> [u32; 2] {
+        [self.seed as u32, (self.seed >> 32) as u32]
+    }
+
+    /// The block of 4 words with index `block`.
+    #[inline(always)]
+    pub fn block(&self, block: u64) -> [u32; 4] {
+        philox4x32_10(
+            [block as u32, (block >> 32) as u32, self.stream as u32, (self.stream >> 32) as u32],
+            self.key(),
+        )
+    }
+
+    /// Fills `out` with `f(word)` where word is the 32-bit output for each element index,
+    /// in parallel chunks (bit-identical for any thread count).
+    pub fn fill_map<T: Send, F>(&self, out: &mut [T], f: F)
+    where
+        F: Fn(u32) -> T + Sync,
+    {
+        let fill_chunk = |chunk_index: usize, chunk: &mut [T]| {
+            let start = (chunk_index * CHUNK) as u64;
+            debug_assert_eq!(start % 4, 0);
+            let mut i = 0;
+            let mut block = start / 4;
+            while i < chunk.len() {
+                let words = self.block(block);
+                let n = (chunk.len() - i).min(4);
+                for (slot, w) in chunk[i..i + n].iter_mut().zip(words) {
+                    *slot = f(w);
+                }
+                i += n;
+                block += 1;
+            }
+        };
+        if out.len() <= CHUNK {
+            fill_chunk(0, out);
+        } else {
+            out.par_chunks_mut(CHUNK).enumerate().for_each(|(ci, c)| fill_chunk(ci, c));
+        }
+    }
+
+    /// Fills `out` with raw 32-bit words.
+    pub fn fill_u32(&self, out: &mut [u32]) {
+        self.fill_map(out, |w| w);
+    }
+
+    /// The raw word of element `index`, without filling anything.
+    pub fn word(&self, index: u64) -> u32 {
+        self.block(index / 4)[(index % 4) as usize]
+    }
+}
+
+/// Maps a word to a uniform in `[0, 1)` with 24 random bits (every `f32` step in the range).
+#[inline(always)]
+pub fn unit_f32(w: u32) -> f32 {
+    (w >> 8) as f32 * (1.0 / 16_777_216.0)
+}
+
+/// Maps a word to a uniform in the open interval `(0, 1)`, centred in its 2⁻³² bucket.
+#[inline(always)]
+pub fn open_unit_f64(w: u32) -> f64 {
+    (w as f64 + 0.5) * (1.0 / 4_294_967_296.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Known-answer tests from Random123's `kat_vectors` (philox4x32_10).
+    #[test]
+    fn philox_known_answers() {
+        assert_eq!(philox4x32_10([0; 4], [0; 2]), [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]);
+        assert_eq!(
+            philox4x32_10([u32::MAX; 4], [u32::MAX; 2]),
+            [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]
+        );
+        assert_eq!(
+            philox4x32_10([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0]),
+            [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]
+        );
+    }
+
+    #[test]
+    fn fill_is_independent_of_chunking_and_threads() {
+        let rng = HostRng::new(7).substream(3);
+        let n = 3 * CHUNK + 5;
+        let mut par = vec![0u32; n];
+        rng.fill_u32(&mut par);
+        let serial: Vec<u32> = (0..n as u64).map(|i| rng.word(i)).collect();
+        assert_eq!(par, serial);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let mut one = vec![0u32; n];
+        pool.install(|| rng.fill_u32(&mut one));
+        assert_eq!(par, one);
+    }
+
+    #[test]
+    fn unit_maps_stay_in_range() {
+        assert_eq!(unit_f32(0), 0.0);
+        assert!(unit_f32(u32::MAX) < 1.0);
+        assert!(open_unit_f64(0) > 0.0 && open_unit_f64(u32::MAX) < 1.0);
+    }
+}

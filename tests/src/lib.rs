@@ -63,7 +63,7 @@ macro_rules! device_tests {
 
 /// Reads any float tensor back as `Vec<f32>`.
 pub fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().to_vec::<f32>().expect("f32 tensor")
+    t.into_data().try_to_vec::<f32>().expect("f32 tensor")
 }
 
 /// Sample moments of a set of values.

@@ -6,7 +6,7 @@ use burn::nn::conv::{Conv1dConfig, Conv2dConfig, ConvTranspose2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, EmbeddingConfig, Linear, LinearConfig, PaddingConfig1d, PaddingConfig2d};
 use burn::tensor::{Device, Distribution, Tensor};
 use burn_init::reinit::{Role, Rule, reinit, reinit_with};
-use burn_init::{Fans, HostRng, Init, InitError, InitLayer, InitializerExt, LayerInit, Source};
+use burn_init::{Fans, HostRng, Init, InitError, InitLayer, Initializer, InitializerExt, LayerInit, Source};
 use burn_init_tests::{Moments, device_tests, values};
 
 fn check_moments(xs: &[f32], init: &Init, fans: Fans, what: &str) {
@@ -149,7 +149,7 @@ fn reinit_touches_exactly_the_named_params(device: &Device) {
     assert!(err.to_string().contains("encoder.layers.0.bias"), "{err}");
 
     // Host source: bit-identical on every device.
-    let (a, _) = reinit_with(net(device), &[Rule::new(Init::HeNormal).role(Role::Weight)], Source::Host(HostRng::new(3)), device).unwrap();
+    let (a, _) = reinit_with(net(device), &[Rule::new(Init::HeNormal).role(Role::Weight).layer("Linear")], Source::Host(HostRng::new(3)), device).unwrap();
     let w = values(a.encoder.layers[1].weight.val());
     let expected = burn_init::Init::HeNormal
         .host_vec(&[16, 16], Some(Fans::linear(16, 16).unwrap()), HostRng::new(3).derive(2))

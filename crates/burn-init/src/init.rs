@@ -87,7 +87,7 @@ pub trait Initializer: fmt::Debug + Send + Sync {
 pub(crate) fn device_seed(device: &Device) -> u64 {
     let words = Tensor::<1>::random([2], Distribution::Uniform(0.0, 4_294_967_296.0), device)
         .into_data()
-        .to_vec::<f32>()
+        .try_to_vec::<f32>()
         .expect("f32 data");
     (words[0] as u64) << 32 ^ words[1] as u64
 }

@@ -56,7 +56,7 @@ pub struct LsuvReport {
 }
 
 fn variance(t: Tensor<2>) -> f64 {
-    let v = t.into_data().convert::<f32>().to_vec::<f32>().expect("f32");
+    let v = t.into_data().convert::<f32>().try_to_vec::<f32>().expect("f32");
     let n = v.len() as f64;
     let mean = v.iter().map(|&x| x as f64).sum::<f64>() / n;
     v.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n

@@ -195,5 +195,5 @@ pub fn permutation(n: usize, rng: HostRng) -> Vec<usize> {
 
 /// Sum of a weight's entries, in `f64` on the host.
 pub fn weight_sum(w: Tensor<2>) -> f64 {
-    w.into_data().convert::<f32>().to_vec::<f32>().expect("f32").iter().map(|&x| x as f64).sum()
+    w.into_data().convert::<f32>().try_to_vec::<f32>().expect("f32").iter().map(|&x| x as f64).sum()
 }

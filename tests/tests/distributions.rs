@@ -15,21 +15,37 @@ const SHAPE: [usize; 2] = [FAN_IN, FAN_OUT]; // 10⁶ samples, Burn Linear layou
 const FI: f64 = FAN_IN as f64;
 const FO: f64 = FAN_OUT as f64;
 /// Keras/JAX: std of N(0,1) truncated to [−2, 2].
-const TRUNC: f64 = 0.879_625_661_034_239_78;
+const TRUNC: f64 = 0.879_625_661_034_239_8;
 
 /// The distribution a case must follow, written from the formulas (not from the library).
 #[derive(Debug, Clone, Copy)]
 enum Expect {
     Const(f64),
-    Uniform { low: f64, high: f64 },
-    Normal { mean: f64, std: f64 },
-    Trunc { mean: f64, std: f64, low: f64, high: f64 },
+    Uniform {
+        low: f64,
+        high: f64,
+    },
+    Normal {
+        mean: f64,
+        std: f64,
+    },
+    Trunc {
+        mean: f64,
+        std: f64,
+        low: f64,
+        high: f64,
+    },
 }
 
 /// `N(0, σ²)` truncated to ±2σ with σ = √var / 0.8796…, so that the variance is `var`.
 fn keras_trunc(var: f64) -> Expect {
     let s = var.sqrt() / TRUNC;
-    Expect::Trunc { mean: 0.0, std: s, low: -2.0 * s, high: 2.0 * s }
+    Expect::Trunc {
+        mean: 0.0,
+        std: s,
+        low: -2.0 * s,
+        high: 2.0 * s,
+    }
 }
 
 fn uniform_var(var: f64) -> Expect {
@@ -43,8 +59,16 @@ impl Expect {
             Expect::Const(v) => f64::from(x >= v),
             Expect::Uniform { low, high } => ((x - low) / (high - low)).clamp(0.0, 1.0),
             Expect::Normal { mean, std } => normal_cdf((x - mean) / std),
-            Expect::Trunc { mean, std, low, high } => {
-                let (a, b) = (normal_cdf((low - mean) / std), normal_cdf((high - mean) / std));
+            Expect::Trunc {
+                mean,
+                std,
+                low,
+                high,
+            } => {
+                let (a, b) = (
+                    normal_cdf((low - mean) / std),
+                    normal_cdf((high - mean) / std),
+                );
                 ((normal_cdf((x - mean) / std) - a) / (b - a)).clamp(0.0, 1.0)
             }
         }
@@ -57,7 +81,12 @@ impl Expect {
             Expect::Const(v) => (v, 0.0),
             Expect::Uniform { low, high } => ((low + high) / 2.0, (high - low).powi(2) / 12.0),
             Expect::Normal { mean, std } => (mean, std * std),
-            Expect::Trunc { mean, std, low, high } => {
+            Expect::Trunc {
+                mean,
+                std,
+                low,
+                high,
+            } => {
                 let n = 200_000;
                 let h = (high - low) / n as f64;
                 let (mut z, mut m1, mut m2) = (0.0, 0.0, 0.0);
@@ -99,11 +128,17 @@ fn check(xs: &[f32], expect: Expect) -> Result<(), String> {
         // Exact bounds: nothing outside [low, high] (as f32), and both ends are approached.
         let (lo32, hi32) = (low as f32 as f64, high as f32 as f64);
         if m.min < lo32 || m.max > hi32 {
-            return Err(format!("out of bounds: [{}, {}] outside [{lo32}, {hi32}]", m.min, m.max));
+            return Err(format!(
+                "out of bounds: [{}, {}] outside [{lo32}, {hi32}]",
+                m.min, m.max
+            ));
         }
         let slack = 1e-3 * (high - low);
         if m.min > low + slack || m.max < high - slack {
-            return Err(format!("bounds not reached: [{}, {}] vs [{low}, {high}]", m.min, m.max));
+            return Err(format!(
+                "bounds not reached: [{}, {}] vs [{low}, {high}]",
+                m.min, m.max
+            ));
         }
     }
     let (mean, var) = expect.moments();
@@ -129,7 +164,9 @@ fn run_case(device: &Device, init: Init, expect: Expect) {
         panic!("{} (device RNG): {e}", init.stable_name());
     }
     // Host generator, uploaded.
-    let t = init.tensor_seeded(SHAPE, fans(), HostRng::new(2024), device).unwrap();
+    let t = init
+        .tensor_seeded(SHAPE, fans(), HostRng::new(2024), device)
+        .unwrap();
     let host = values(t);
     if let Err(e) = check(&host, expect) {
         panic!("{} (host Philox): {e}", init.stable_name());
@@ -137,7 +174,10 @@ fn run_case(device: &Device, init: Init, expect: Expect) {
     // Where the family has a public formula, it agrees with the hand-written one.
     if let Some(vs) = init.variance_scaling() {
         let (_, var) = expect.moments();
-        assert!((vs.variance(fans()) / var - 1.0).abs() < 1e-3, "variance(fans) formula");
+        assert!(
+            (vs.variance(fans()) / var - 1.0).abs() < 1e-3,
+            "variance(fans) formula"
+        );
     }
 }
 
@@ -182,23 +222,42 @@ cases! {
 /// wrong shape of distribution are all caught on 10⁶ samples.
 #[test]
 fn the_checks_catch_small_errors() {
-    let good = Init::HeNormal.host_vec(&SHAPE, Some(fans()), HostRng::new(5)).unwrap();
+    let good = Init::HeNormal
+        .host_vec(&SHAPE, Some(fans()), HostRng::new(5))
+        .unwrap();
     let expect = keras_trunc(2.0 / FI);
     check(&good, expect).unwrap();
     let wide: Vec<f32> = good.iter().map(|x| x * 1.03f32.sqrt()).collect();
-    assert!(check(&wide, expect).is_err(), "a 3 % variance error must fail");
-    let uniform = Init::HeUniform.host_vec(&SHAPE, Some(fans()), HostRng::new(5)).unwrap();
+    assert!(
+        check(&wide, expect).is_err(),
+        "a 3 % variance error must fail"
+    );
+    let uniform = Init::HeUniform
+        .host_vec(&SHAPE, Some(fans()), HostRng::new(5))
+        .unwrap();
     let u_expect = uniform_var(2.0 / FI);
     check(&uniform, u_expect).unwrap();
     let scaled: Vec<f32> = uniform.iter().map(|x| x * 1.015).collect();
-    assert!(check(&scaled, u_expect).is_err(), "a 3 % variance error must fail (uniform)");
+    assert!(
+        check(&scaled, u_expect).is_err(),
+        "a 3 % variance error must fail (uniform)"
+    );
     let mut outlier = uniform.clone();
     outlier[17] = (6.0 / FI).sqrt() as f32 * 1.001;
-    assert!(check(&outlier, u_expect).is_err(), "one value out of bounds must fail");
+    assert!(
+        check(&outlier, u_expect).is_err(),
+        "one value out of bounds must fail"
+    );
     let sd = (2.0 / FI).sqrt();
     let shifted: Vec<f32> = good.iter().map(|x| x + (0.01 * sd) as f32).collect();
-    assert!(check(&shifted, expect).is_err(), "a mean shift of 0.01σ must fail");
+    assert!(
+        check(&shifted, expect).is_err(),
+        "a mean shift of 0.01σ must fail"
+    );
     // Same variance, wrong shape: uniform data against a normal.
     let same_var = Expect::Normal { mean: 0.0, std: sd };
-    assert!(check(&uniform, same_var).is_err(), "KS must reject a uniform as a normal");
+    assert!(
+        check(&uniform, same_var).is_err(),
+        "KS must reject a uniform as a normal"
+    );
 }

@@ -3,57 +3,126 @@
 
 use burn::module::Module;
 use burn::nn::conv::{Conv1dConfig, Conv2dConfig, ConvTranspose2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, EmbeddingConfig, Linear, LinearConfig, PaddingConfig1d, PaddingConfig2d};
+use burn::nn::{
+    BatchNorm, BatchNormConfig, EmbeddingConfig, Linear, LinearConfig, PaddingConfig1d,
+    PaddingConfig2d,
+};
 use burn::tensor::{Device, Distribution, Tensor};
 use burn_init::reinit::{Role, Rule, reinit, reinit_with};
-use burn_init::{Fans, HostRng, Init, InitError, InitLayer, Initializer, InitializerExt, LayerInit, Source};
+use burn_init::{
+    Fans, HostRng, Init, InitError, InitLayer, Initializer, InitializerExt, LayerInit, Source,
+};
 use burn_init_tests::{Moments, device_tests, values};
 
 fn check_moments(xs: &[f32], init: &Init, fans: Fans, what: &str) {
     let p = init.primitive(Some(fans)).expect("element-wise");
-    Moments::of(xs).matches(p.mean(), p.variance(), 5.0).unwrap_or_else(|e| panic!("{what}: {e}"));
+    Moments::of(xs)
+        .matches(p.mean(), p.variance(), 5.0)
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
     if let burn_init::Primitive::Uniform(u) = p {
         let m = Moments::of(xs);
-        assert!(m.min >= u.low as f32 as f64 && m.max <= u.high as f32 as f64, "{what}: bounds");
+        assert!(
+            m.min >= u.low as f32 as f64 && m.max <= u.high as f32 as f64,
+            "{what}: bounds"
+        );
     }
 }
 
 /// Weight and bias each get their own distribution, in Burn's own layer types.
 fn layers_get_weight_and_bias_inits(device: &Device) {
     let w_init = Init::HeUniform;
-    let b_init = Init::Uniform { low: -0.1, high: 0.3 };
+    let b_init = Init::Uniform {
+        low: -0.1,
+        high: 0.3,
+    };
     let li = LayerInit::new(w_init.clone()).with_bias(b_init.clone());
-    let linear = LinearConfig::new(1000, 500).init_layer(&li, device).unwrap();
+    let linear = LinearConfig::new(1000, 500)
+        .init_layer(&li, device)
+        .unwrap();
     let fans = Fans::linear(1000, 500).unwrap();
     check_moments(&values(linear.weight.val()), &w_init, fans, "linear weight");
-    check_moments(&values(linear.bias.as_ref().unwrap().val()), &b_init, fans, "linear bias");
+    check_moments(
+        &values(linear.bias.as_ref().unwrap().val()),
+        &b_init,
+        fans,
+        "linear bias",
+    );
 
-    let conv = Conv2dConfig::new([32, 64], [3, 3]).init_layer(&li, device).unwrap();
+    let conv = Conv2dConfig::new([32, 64], [3, 3])
+        .init_layer(&li, device)
+        .unwrap();
     let dims = conv.weight.val().dims();
     assert_eq!(dims, [64, 32, 3, 3]);
-    check_moments(&values(conv.weight.val()), &w_init, Fans::conv(&dims, 1).unwrap(), "conv2d weight");
-    check_moments(&values(conv.bias.as_ref().unwrap().val()), &b_init, fans, "conv2d bias");
+    check_moments(
+        &values(conv.weight.val()),
+        &w_init,
+        Fans::conv(&dims, 1).unwrap(),
+        "conv2d weight",
+    );
+    check_moments(
+        &values(conv.bias.as_ref().unwrap().val()),
+        &b_init,
+        fans,
+        "conv2d bias",
+    );
 
-    let conv1 = Conv1dConfig::new(16, 32, 5).with_bias(false).init_layer(&li, device).unwrap();
+    let conv1 = Conv1dConfig::new(16, 32, 5)
+        .with_bias(false)
+        .init_layer(&li, device)
+        .unwrap();
     assert!(conv1.bias.is_none());
-    check_moments(&values(conv1.weight.val()), &w_init, Fans::conv(&[32, 16, 5], 1).unwrap(), "conv1d weight");
+    check_moments(
+        &values(conv1.weight.val()),
+        &w_init,
+        Fans::conv(&[32, 16, 5], 1).unwrap(),
+        "conv1d weight",
+    );
 
-    let convt = ConvTranspose2dConfig::new([64, 32], [3, 3]).init_layer(&li, device).unwrap();
+    let convt = ConvTranspose2dConfig::new([64, 32], [3, 3])
+        .init_layer(&li, device)
+        .unwrap();
     let dims = convt.weight.val().dims();
     assert_eq!(dims, [64, 32, 3, 3]);
-    check_moments(&values(convt.weight.val()), &w_init, Fans::conv_transpose(&dims, 1).unwrap(), "conv_transpose2d weight");
+    check_moments(
+        &values(convt.weight.val()),
+        &w_init,
+        Fans::conv_transpose(&dims, 1).unwrap(),
+        "conv_transpose2d weight",
+    );
 
     // Default bias: zeros (Keras/Flax).
-    let zero_bias = LinearConfig::new(10, 7).init_layer(&LayerInit::new(Init::GlorotNormal), device).unwrap();
-    assert!(values(zero_bias.bias.unwrap().val()).iter().all(|&b| b == 0.0));
+    let zero_bias = LinearConfig::new(10, 7)
+        .init_layer(&LayerInit::new(Init::GlorotNormal), device)
+        .unwrap();
+    assert!(
+        values(zero_bias.bias.unwrap().val())
+            .iter()
+            .all(|&b| b == 0.0)
+    );
 
-    let emb = EmbeddingConfig::new(300, 64).init_layer(&LayerInit::new(Init::Normal { mean: 0.0, std: 0.02 }), device).unwrap();
+    let emb = EmbeddingConfig::new(300, 64)
+        .init_layer(
+            &LayerInit::new(Init::Normal {
+                mean: 0.0,
+                std: 0.02,
+            }),
+            device,
+        )
+        .unwrap();
     assert_eq!(emb.weight.val().dims(), [300, 64]);
 
     // Bad input: an orthogonal bias is a typed error, not a panic.
     let bad = LayerInit::new(Init::GlorotUniform).with_bias(Init::Orthogonal { gain: 1.0 });
-    assert!(matches!(LinearConfig::new(4, 3).init_layer(&bad, device), Err(InitError::InvalidShape { .. })));
-    assert!(Conv2dConfig::new([3, 4], [3, 3]).with_groups(2).init_layer(&li, device).is_err());
+    assert!(matches!(
+        LinearConfig::new(4, 3).init_layer(&bad, device),
+        Err(InitError::InvalidShape { .. })
+    ));
+    assert!(
+        Conv2dConfig::new([3, 4], [3, 3])
+            .with_groups(2)
+            .init_layer(&li, device)
+            .is_err()
+    );
 }
 
 #[derive(Module, Debug)]
@@ -72,7 +141,9 @@ struct Net {
 fn net(device: &Device) -> Net {
     let lin = |a, b| LinearConfig::new(a, b).init(device);
     Net {
-        encoder: Encoder { layers: vec![lin(8, 16), lin(16, 16)] },
+        encoder: Encoder {
+            layers: vec![lin(8, 16), lin(16, 16)],
+        },
         stages: vec![vec![lin(16, 12), lin(12, 12)], vec![lin(12, 10)]],
         head: LinearConfig::new(10, 4).with_bias(false).init(device),
         norm: BatchNormConfig::new(4).init(device),
@@ -106,15 +177,26 @@ fn reinit_touches_exactly_the_named_params(device: &Device) {
     let snap_before = snapshot(&before);
     let rules = [
         Rule::new(Init::Orthogonal { gain: 1.0 }).path("encoder.layers.*.weight"),
-        Rule::new(Init::Constant { value: 0.25 }).path("stages.**").role(Role::Bias),
-        Rule::new(Init::Ones).layer("Linear").path("stages.1.*.weight"),
+        Rule::new(Init::Constant { value: 0.25 })
+            .path("stages.**")
+            .role(Role::Bias),
+        Rule::new(Init::Ones)
+            .layer("Linear")
+            .path("stages.1.*.weight"),
     ];
     let (after, report) = reinit(before, &rules, device).unwrap();
     let snap_after = snapshot(&after);
     let touched: Vec<&str> = report.entries.iter().map(|e| e.path.as_str()).collect();
     assert_eq!(
         touched,
-        ["encoder.layers.0.weight", "encoder.layers.1.weight", "stages.0.0.bias", "stages.0.1.bias", "stages.1.0.weight", "stages.1.0.bias"]
+        [
+            "encoder.layers.0.weight",
+            "encoder.layers.1.weight",
+            "stages.0.0.bias",
+            "stages.0.1.bias",
+            "stages.1.0.weight",
+            "stages.1.0.bias"
+        ]
     );
     for ((path, a), (path2, b)) in snap_before.iter().zip(&snap_after) {
         assert_eq!(path, path2);
@@ -128,31 +210,75 @@ fn reinit_touches_exactly_the_named_params(device: &Device) {
     assert!(get("stages.1.0.weight").iter().all(|&x| x == 1.0));
     assert!(get("stages.0.1.bias").iter().all(|&x| x == 0.25));
     // Fans come from the layer: encoder.layers.0 is Linear 8 → 16.
-    assert_eq!(report.entries[0].fans, Some(Fans { fan_in: 8, fan_out: 16 }));
+    assert_eq!(
+        report.entries[0].fans,
+        Some(Fans {
+            fan_in: 8,
+            fan_out: 16
+        })
+    );
     assert_eq!(report.entries[0].layer, "Linear");
-    assert!((report.entries[0].std - (1.0f64 / 16.0).sqrt()).abs() < 0.05, "orthogonal 8×16 has std ≈ 1/4");
+    assert!(
+        (report.entries[0].std - (1.0f64 / 16.0).sqrt()).abs() < 0.05,
+        "orthogonal 8×16 has std ≈ 1/4"
+    );
     assert!(report.untouched.contains(&"norm.running_mean".to_string()));
     // A bias rule on the head (no bias) matches nothing there, but the rule matched elsewhere.
 
     // Buffers are only touched when a path names them.
     let (n2, r2) = reinit(net(device), &[Rule::new(Init::Zeros)], device).unwrap();
-    assert!(!r2.entries.iter().any(|e| e.path.starts_with("norm.running")));
-    let (_, r3) = reinit(n2, &[Rule::new(Init::Ones).path("norm.running_var")], device).unwrap();
+    assert!(
+        !r2.entries
+            .iter()
+            .any(|e| e.path.starts_with("norm.running"))
+    );
+    let (_, r3) = reinit(
+        n2,
+        &[Rule::new(Init::Ones).path("norm.running_var")],
+        device,
+    )
+    .unwrap();
     assert_eq!(r3.entries.len(), 1);
 
     // Errors: a typo matches nothing; orthogonal on a 1-D bias; nothing changes.
-    let err = reinit(net(device), &[Rule::new(Init::Zeros).path("encoder.layer.*.weight")], device).unwrap_err();
-    assert!(matches!(err, InitError::RuleMatchedNothing { index: 0, .. }), "{err}");
-    assert!(err.to_string().contains("encoder.layers.0.weight"), "lists the real paths: {err}");
-    let err = reinit(net(device), &[Rule::new(Init::Orthogonal { gain: 1.0 }).layer("Linear")], device).unwrap_err();
+    let err = reinit(
+        net(device),
+        &[Rule::new(Init::Zeros).path("encoder.layer.*.weight")],
+        device,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, InitError::RuleMatchedNothing { index: 0, .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("encoder.layers.0.weight"),
+        "lists the real paths: {err}"
+    );
+    let err = reinit(
+        net(device),
+        &[Rule::new(Init::Orthogonal { gain: 1.0 }).layer("Linear")],
+        device,
+    )
+    .unwrap_err();
     assert!(matches!(err, InitError::InvalidShape { .. }), "{err}");
     assert!(err.to_string().contains("encoder.layers.0.bias"), "{err}");
 
     // Host source: bit-identical on every device.
-    let (a, _) = reinit_with(net(device), &[Rule::new(Init::HeNormal).role(Role::Weight).layer("Linear")], Source::Host(HostRng::new(3)), device).unwrap();
+    let (a, _) = reinit_with(
+        net(device),
+        &[Rule::new(Init::HeNormal).role(Role::Weight).layer("Linear")],
+        Source::Host(HostRng::new(3)),
+        device,
+    )
+    .unwrap();
     let w = values(a.encoder.layers[1].weight.val());
     let expected = burn_init::Init::HeNormal
-        .host_vec(&[16, 16], Some(Fans::linear(16, 16).unwrap()), HostRng::new(3).derive(2))
+        .host_vec(
+            &[16, 16],
+            Some(Fans::linear(16, 16).unwrap()),
+            HostRng::new(3).derive(2),
+        )
         .unwrap();
     assert_eq!(w, expected);
 }
@@ -160,7 +286,13 @@ fn reinit_touches_exactly_the_named_params(device: &Device) {
 fn gram_error(w: &[f32], rows: usize, cols: usize, gain: f64) -> f64 {
     let columns = rows >= cols;
     let (n, len) = if columns { (cols, rows) } else { (rows, cols) };
-    let at = |v: usize, k: usize| if columns { w[k * cols + v] as f64 } else { w[v * cols + k] as f64 };
+    let at = |v: usize, k: usize| {
+        if columns {
+            w[k * cols + v] as f64
+        } else {
+            w[v * cols + k] as f64
+        }
+    };
     let mut sum = 0.0;
     for a in 0..n {
         for b in 0..n {
@@ -176,7 +308,11 @@ fn orthogonal_is_orthogonal(device: &Device) {
     let o = Init::Orthogonal { gain: 2.0 };
     for source in [Source::Device, Source::Host(HostRng::new(4))] {
         let tall = values(o.sample([64, 16], None, source, device).unwrap());
-        assert!(gram_error(&tall, 64, 16, 2.0) < 1e-4, "tall {source:?}: {}", gram_error(&tall, 64, 16, 2.0));
+        assert!(
+            gram_error(&tall, 64, 16, 2.0) < 1e-4,
+            "tall {source:?}: {}",
+            gram_error(&tall, 64, 16, 2.0)
+        );
         let wide = values(o.sample([16, 64], None, source, device).unwrap());
         assert!(gram_error(&wide, 16, 64, 2.0) < 1e-4, "wide {source:?}");
         let conv = values(o.sample([16, 4, 3, 3], None, source, device).unwrap());
@@ -189,7 +325,9 @@ fn orthogonal_is_orthogonal(device: &Device) {
 /// Identity and Dirac initializations make the layer the identity map on random inputs.
 fn identity_and_dirac_are_identity_maps(device: &Device) {
     let x = Tensor::<2>::random([5, 12], Distribution::Normal(0.0, 1.0), device);
-    let lin = LinearConfig::new(12, 12).init_layer(&LayerInit::new(Init::Identity { gain: 1.0 }), device).unwrap();
+    let lin = LinearConfig::new(12, 12)
+        .init_layer(&LayerInit::new(Init::Identity { gain: 1.0 }), device)
+        .unwrap();
     assert_eq!(values(lin.forward(x.clone())), values(x));
 
     let x = Tensor::<3>::random([2, 6, 9], Distribution::Normal(0.0, 1.0), device);
@@ -212,7 +350,16 @@ fn identity_and_dirac_are_identity_maps(device: &Device) {
     // groups = 2: output channels 0,1 copy input 0,1; 4,5 copy input 2,3; others zero.
     let plane = 25;
     for b in 0..2 {
-        for (oc, ic) in [(0, Some(0)), (1, Some(1)), (2, None), (3, None), (4, Some(2)), (5, Some(3)), (6, None), (7, None)] {
+        for (oc, ic) in [
+            (0, Some(0)),
+            (1, Some(1)),
+            (2, None),
+            (3, None),
+            (4, Some(2)),
+            (5, Some(3)),
+            (6, None),
+            (7, None),
+        ] {
             for k in 0..plane {
                 let got = y[(b * 8 + oc) * plane + k];
                 let want = ic.map_or(0.0, |ic| xv[(b * 4 + ic) * plane + k]);
@@ -225,7 +372,11 @@ fn identity_and_dirac_are_identity_maps(device: &Device) {
 /// Delta-orthogonal: the centre tap is orthogonal, the other taps are zero.
 fn delta_orthogonal_structure(device: &Device) {
     for source in [Source::Device, Source::Host(HostRng::new(8))] {
-        let w = values(Init::DeltaOrthogonal { gain: 1.0 }.sample([12, 8, 3, 3], None, source, device).unwrap());
+        let w = values(
+            Init::DeltaOrthogonal { gain: 1.0 }
+                .sample([12, 8, 3, 3], None, source, device)
+                .unwrap(),
+        );
         let mut centre = vec![0f32; 12 * 8];
         for o in 0..12 {
             for i in 0..8 {
@@ -247,7 +398,14 @@ fn delta_orthogonal_structure(device: &Device) {
 fn sparse_zeros_per_column(device: &Device) {
     let (rows, cols) = (50, 40);
     for source in [Source::Device, Source::Host(HostRng::new(6))] {
-        let w = values(Init::Sparse { sparsity: 0.3, std: 0.01 }.sample([rows, cols], None, source, device).unwrap());
+        let w = values(
+            Init::Sparse {
+                sparsity: 0.3,
+                std: 0.01,
+            }
+            .sample([rows, cols], None, source, device)
+            .unwrap(),
+        );
         for j in 0..cols {
             let zeros = (0..rows).filter(|&i| w[i * cols + j] == 0.0).count();
             assert_eq!(zeros, 15, "column {j}");
@@ -259,17 +417,39 @@ fn sparse_zeros_per_column(device: &Device) {
 fn burn_bugs_we_avoid(device: &Device) {
     use burn::nn::Initializer as B;
     let d = device.clone();
-    let orthogonal_bias = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || B::Orthogonal { gain: 1.0 }.init::<1, _>([5], &d).val()));
-    assert!(orthogonal_bias.is_err(), "Burn's Orthogonal panics on a 1-D bias");
+    let orthogonal_bias = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        B::Orthogonal { gain: 1.0 }.init::<1, _>([5], &d).val()
+    }));
+    assert!(
+        orthogonal_bias.is_err(),
+        "Burn's Orthogonal panics on a 1-D bias"
+    );
     let d = device.clone();
     let xavier_convt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
-        ConvTranspose2dConfig::new([2, 3], [3, 3]).with_initializer(B::XavierUniform { gain: 1.0 }).init(&d).weight.val()
+        ConvTranspose2dConfig::new([2, 3], [3, 3])
+            .with_initializer(B::XavierUniform { gain: 1.0 })
+            .init(&d)
+            .weight
+            .val()
     }));
-    assert!(xavier_convt.is_err(), "Burn defines no fan_out for transposed convolutions");
+    assert!(
+        xavier_convt.is_err(),
+        "Burn defines no fan_out for transposed convolutions"
+    );
     // Ours: both work.
-    let li = LayerInit::new(Init::XavierUniform { gain: 1.0 }).with_bias(Init::XavierUniform { gain: 1.0 });
-    ConvTranspose2dConfig::new([2, 3], [3, 3]).init_layer(&li, device).unwrap().weight.val();
-    Conv1dConfig::new(2, 3, 3).init_layer(&li, device).unwrap().bias.unwrap().val();
+    let li = LayerInit::new(Init::XavierUniform { gain: 1.0 })
+        .with_bias(Init::XavierUniform { gain: 1.0 });
+    ConvTranspose2dConfig::new([2, 3], [3, 3])
+        .init_layer(&li, device)
+        .unwrap()
+        .weight
+        .val();
+    Conv1dConfig::new(2, 3, 3)
+        .init_layer(&li, device)
+        .unwrap()
+        .bias
+        .unwrap()
+        .val();
 }
 
 device_tests!(

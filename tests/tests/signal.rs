@@ -26,28 +26,59 @@ impl AnyShape for Init {
 /// Diagnostics on hand-built weights equal hand-computed values.
 fn diagnostics_match_hand_computation(device: &Device) {
     // 2 → 2 (tanh) → 1, every weight 0.5, biases 0: both hidden units see 0.5·(x1 + x2).
-    let cfg = MlpConfig::new(2, vec![2], 1, Activation::Tanh, Init::Constant { value: 0.5 });
+    let cfg = MlpConfig::new(
+        2,
+        vec![2],
+        1,
+        Activation::Tanh,
+        Init::Constant { value: 0.5 },
+    );
     let model = cfg.init(Source::Device, device).unwrap();
     let x = Tensor::<2>::from_data(TensorData::new(vec![1.0f32, 2.0, 3.0, 4.0], [2, 2]), device);
-    let stats = activation_stats(&model, x.clone(), &DiagnosticsConfig { bins: 4, range: Some((-1.0, 1.0)) });
+    let stats = activation_stats(
+        &model,
+        x.clone(),
+        &DiagnosticsConfig {
+            bins: 4,
+            range: Some((-1.0, 1.0)),
+        },
+    );
     let (a, b) = (1.5f64.tanh(), 3.5f64.tanh());
     let mean = (a + b) / 2.0;
     let std = ((a - mean).powi(2) / 2.0 + (b - mean).powi(2) / 2.0).sqrt();
     let s = &stats[0];
-    assert!((s.act_mean - mean).abs() < 1e-6 && (s.act_std - std).abs() < 1e-6, "{s:?}");
+    assert!(
+        (s.act_mean - mean).abs() < 1e-6 && (s.act_std - std).abs() < 1e-6,
+        "{s:?}"
+    );
     assert!((s.act_min - a).abs() < 1e-6 && (s.act_max - b).abs() < 1e-6);
-    assert_eq!(s.saturated_fraction, 0.5, "tanh(3.5) = 0.998 > 0.99, tanh(1.5) = 0.905");
+    assert_eq!(
+        s.saturated_fraction, 0.5,
+        "tanh(3.5) = 0.998 > 0.99, tanh(1.5) = 0.905"
+    );
     assert_eq!(s.dead_fraction, 0.0);
     assert_eq!(s.histogram.counts, vec![0, 0, 0, 4]);
     // ReLU with negative weights: every unit is dead.
-    let cfg = MlpConfig::new(2, vec![3], 1, Activation::Relu, Init::Constant { value: -0.5 });
+    let cfg = MlpConfig::new(
+        2,
+        vec![3],
+        1,
+        Activation::Relu,
+        Init::Constant { value: -0.5 },
+    );
     let model = cfg.init(Source::Device, device).unwrap();
     let stats = activation_stats(&model, x.clone(), &DiagnosticsConfig::default());
     assert_eq!(stats[0].dead_fraction, 1.0);
     assert_eq!(stats[0].act_std, 0.0);
     // Gradient norms: loss = sum of outputs; d/dW1 of sum(0.5·tanh(0.5(x1+x2))·2 units) by hand.
     let ad = device.clone().autodiff();
-    let cfg = MlpConfig::new(2, vec![2], 1, Activation::Tanh, Init::Constant { value: 0.5 });
+    let cfg = MlpConfig::new(
+        2,
+        vec![2],
+        1,
+        Activation::Tanh,
+        Init::Constant { value: 0.5 },
+    );
     let model = cfg.init(Source::Device, &ad).unwrap();
     let x = Tensor::<2>::from_data(TensorData::new(vec![1.0f32, 2.0, 3.0, 4.0], [2, 2]), &ad);
     let loss = model.forward(x).sum();
@@ -56,17 +87,31 @@ fn diagnostics_match_hand_computation(device: &Device) {
     let d = |p: f64| 0.5 * (1.0 - p.tanh().powi(2));
     let g_in = [1.0 * d(1.5) + 3.0 * d(3.5), 2.0 * d(1.5) + 4.0 * d(3.5)];
     let norm = (2.0 * (g_in[0].powi(2) + g_in[1].powi(2))).sqrt();
-    assert!((g[0].grad_norm - norm).abs() < 1e-5, "{} vs {norm}", g[0].grad_norm);
+    assert!(
+        (g[0].grad_norm - norm).abs() < 1e-5,
+        "{} vs {norm}",
+        g[0].grad_norm
+    );
 }
 
 /// Symmetry: 1 distinct neuron under constant init, the width under random init.
 fn symmetry_measure(device: &Device) {
-    let constant = MlpConfig::new(10, vec![8, 8], 3, Activation::Tanh, Init::Constant { value: 0.1 }).init(Source::Device, device).unwrap();
+    let constant = MlpConfig::new(
+        10,
+        vec![8, 8],
+        3,
+        Activation::Tanh,
+        Init::Constant { value: 0.1 },
+    )
+    .init(Source::Device, device)
+    .unwrap();
     for s in symmetry(&constant, 1e-6) {
         assert_eq!(s.distinct_neurons, 1);
         assert_eq!(s.max_pairwise_distance, 0.0);
     }
-    let random = MlpConfig::new(10, vec![8, 8], 3, Activation::Tanh, Init::GlorotUniform).init(Source::Host(HostRng::new(1)), device).unwrap();
+    let random = MlpConfig::new(10, vec![8, 8], 3, Activation::Tanh, Init::GlorotUniform)
+        .init(Source::Host(HostRng::new(1)), device)
+        .unwrap();
     for s in symmetry(&random, 1e-6) {
         assert_eq!(s.distinct_neurons, 8);
         assert!(s.max_pairwise_distance > 0.1);
@@ -76,8 +121,13 @@ fn symmetry_measure(device: &Device) {
 /// After LSUV every layer's output variance on a fresh batch is within tol of the target.
 fn lsuv_reaches_unit_variance(device: &Device) {
     for act in [Activation::Tanh, Activation::Relu, Activation::Sigmoid] {
-        let model = MlpConfig::new(100, vec![50; 5], 10, act, Init::SmallRandom).init(Source::Host(HostRng::new(2)), device).unwrap();
-        let config = LsuvConfig { source: Source::Host(HostRng::new(3)), ..LsuvConfig::default() };
+        let model = MlpConfig::new(100, vec![50; 5], 10, act, Init::SmallRandom)
+            .init(Source::Host(HostRng::new(2)), device)
+            .unwrap();
+        let config = LsuvConfig {
+            source: Source::Host(HostRng::new(3)),
+            ..LsuvConfig::default()
+        };
         let (model, report) = lsuv(model, data(device, 1000, 100, 4), &config, device).unwrap();
         assert_eq!(report.layers.len(), 5);
         let (traces, _) = model.forward_trace(data(device, 1000, 100, 5));
@@ -86,18 +136,47 @@ fn lsuv_reaches_unit_variance(device: &Device) {
             let n = v.len() as f64;
             let mean = v.iter().map(|&x| x as f64).sum::<f64>() / n;
             let var = v.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n;
-            assert!((var - 1.0).abs() < config.tol, "{act:?} layer {i}: var {var}");
+            assert!(
+                (var - 1.0).abs() < config.tol,
+                "{act:?} layer {i}: var {var}"
+            );
         }
     }
     // Errors: empty batch, dead layer.
-    let model = MlpConfig::new(4, vec![3], 2, Activation::Relu, Init::GlorotUniform).init(Source::Device, device).unwrap();
+    let model = MlpConfig::new(4, vec![3], 2, Activation::Relu, Init::GlorotUniform)
+        .init(Source::Device, device)
+        .unwrap();
     let empty = Tensor::<2>::zeros([0, 4], device);
-    assert!(matches!(lsuv(model, empty, &LsuvConfig::default(), device), Err(InitError::Data(_))));
-    let dead = MlpConfig::new(4, vec![3, 3], 2, Activation::Relu, Init::Constant { value: -1.0 }).init(Source::Device, device).unwrap();
+    assert!(matches!(
+        lsuv(model, empty, &LsuvConfig::default(), device),
+        Err(InitError::Data(_))
+    ));
+    let dead = MlpConfig::new(
+        4,
+        vec![3, 3],
+        2,
+        Activation::Relu,
+        Init::Constant { value: -1.0 },
+    )
+    .init(Source::Device, device)
+    .unwrap();
     // Positive inputs: layer 0's pre-activations vary but are all negative, so its ReLU outputs
     // are all 0 and layer 1's output variance is 0.
-    let positive = Init::Uniform { low: 0.5, high: 1.0 }.tensor_seeded_any([8, 4], HostRng::new(9), device);
-    let err = lsuv(dead, positive, &LsuvConfig { pre_init: None, ..LsuvConfig::default() }, device).unwrap_err();
+    let positive = Init::Uniform {
+        low: 0.5,
+        high: 1.0,
+    }
+    .tensor_seeded_any([8, 4], HostRng::new(9), device);
+    let err = lsuv(
+        dead,
+        positive,
+        &LsuvConfig {
+            pre_init: None,
+            ..LsuvConfig::default()
+        },
+        device,
+    )
+    .unwrap_err();
     assert_eq!(err, InitError::DeadLayer { layer: 1 });
 }
 
@@ -106,8 +185,19 @@ fn mean_field_matches_wide_network(device: &Device) {
     let width = 1000;
     for (act, init, sw2) in [
         (Activation::Identity, Init::LecunNormal, 1.0),
-        (Activation::Tanh, Init::XavierNormal { gain: 1.2 }, 1.44 * 2.0 * width as f64 / (2.0 * width as f64)),
-        (Activation::Relu, Init::KaimingNormal { mode: burn_init::FanMode::FanIn, nonlinearity: burn_init::Nonlinearity::Relu }, 2.0),
+        (
+            Activation::Tanh,
+            Init::XavierNormal { gain: 1.2 },
+            1.44 * 2.0 * width as f64 / (2.0 * width as f64),
+        ),
+        (
+            Activation::Relu,
+            Init::KaimingNormal {
+                mode: burn_init::FanMode::FanIn,
+                nonlinearity: burn_init::Nonlinearity::Relu,
+            },
+            2.0,
+        ),
     ] {
         // Mean field predicts the expectation over weights: average three independent networks
         // (a single width-1000 ReLU net fluctuates by ~10 % at depth 5).
@@ -115,16 +205,23 @@ fn mean_field_matches_wide_network(device: &Device) {
         let mut measured = [0.0f64; 5];
         let seeds = 3;
         for seed in 0..seeds {
-            let model = MlpConfig::new(width, vec![width; 5], 10, act, init.clone()).init(Source::Host(HostRng::new(11 + seed)), device).unwrap();
+            let model = MlpConfig::new(width, vec![width; 5], 10, act, init.clone())
+                .init(Source::Host(HostRng::new(11 + seed)), device)
+                .unwrap();
             let (traces, _) = model.forward_trace(data(device, 256, width, 12 + seed));
             for (l, t) in traces.into_iter().enumerate() {
                 let v = values(t.pre);
-                measured[l] += v.iter().map(|&x| (x as f64).powi(2)).sum::<f64>() / v.len() as f64 / seeds as f64;
+                measured[l] += v.iter().map(|&x| (x as f64).powi(2)).sum::<f64>()
+                    / v.len() as f64
+                    / seeds as f64;
             }
         }
         for (l, var) in measured.iter().enumerate() {
             let p = predicted[l].pre_variance;
-            assert!((var / p - 1.0).abs() < 0.10, "{act:?} layer {l}: measured {var} vs predicted {p}");
+            assert!(
+                (var / p - 1.0).abs() < 0.10,
+                "{act:?} layer {l}: measured {var} vs predicted {p}"
+            );
         }
     }
 }
@@ -132,21 +229,52 @@ fn mean_field_matches_wide_network(device: &Device) {
 /// Greedy pretraining lowers each layer's reconstruction loss and the model holds the trained
 /// encoder weights.
 fn pretraining_learns_and_installs(device: &Device) {
-    let model = MlpConfig::new(20, vec![16, 12], 3, Activation::Sigmoid, Init::GlorotUniform).init(Source::Host(HostRng::new(1)), device).unwrap();
+    let model = MlpConfig::new(
+        20,
+        vec![16, 12],
+        3,
+        Activation::Sigmoid,
+        Init::GlorotUniform,
+    )
+    .init(Source::Host(HostRng::new(1)), device)
+    .unwrap();
     let before: Vec<f64> = (0..2).map(|i| weight_sum(model.layer_weight(i))).collect();
-    let x = Init::Uniform { low: 0.0, high: 1.0 }.tensor_seeded_any([512, 20], HostRng::new(2), device);
-    let config = PretrainConfig { epochs: 4, batch_size: 32, lr: 3e-3, seed: 7, ..PretrainConfig::default() };
+    let x = Init::Uniform {
+        low: 0.0,
+        high: 1.0,
+    }
+    .tensor_seeded_any([512, 20], HostRng::new(2), device);
+    let config = PretrainConfig {
+        epochs: 4,
+        batch_size: 32,
+        lr: 3e-3,
+        seed: 7,
+        ..PretrainConfig::default()
+    };
     let (model, report) = pretrain_greedy(model, x, &config, device).unwrap();
     assert_eq!(report.layers.len(), 2);
     for (i, l) in report.layers.iter().enumerate() {
         assert_eq!(l.epoch_losses.len(), 4);
-        assert!(l.epoch_losses[3] < l.epoch_losses[0], "layer {i}: {:?}", l.epoch_losses);
+        assert!(
+            l.epoch_losses[3] < l.epoch_losses[0],
+            "layer {i}: {:?}",
+            l.epoch_losses
+        );
         let held = weight_sum(model.layer_weight(i));
-        assert_eq!(held, l.encoder_weight_sum, "layer {i}: the model holds the encoder");
+        assert_eq!(
+            held, l.encoder_weight_sum,
+            "layer {i}: the model holds the encoder"
+        );
         assert_ne!(held, before[i], "layer {i}: weights changed");
     }
-    let tied = PretrainConfig { tied: true, noise: 0.2, ..config };
-    let model = MlpConfig::new(20, vec![16], 3, Activation::Tanh, Init::GlorotUniform).init(Source::Device, device).unwrap();
+    let tied = PretrainConfig {
+        tied: true,
+        noise: 0.2,
+        ..config
+    };
+    let model = MlpConfig::new(20, vec![16], 3, Activation::Tanh, Init::GlorotUniform)
+        .init(Source::Device, device)
+        .unwrap();
     let x = Tensor::<2>::random([256, 20], Distribution::Normal(0.0, 1.0), device);
     let (_, r) = pretrain_greedy(model, x, &tied, device).unwrap();
     assert!(r.layers[0].epoch_losses[3] < r.layers[0].epoch_losses[0]);

@@ -28,7 +28,11 @@ fn median_secs(mut f: impl FnMut()) -> f64 {
 }
 
 fn row(name: &str, secs: f64, bytes: usize) {
-    println!("{name:<44} {:>9.2} ms {:>8.2} GB/s", secs * 1e3, bytes as f64 / secs / 1e9);
+    println!(
+        "{name:<44} {:>9.2} ms {:>8.2} GB/s",
+        secs * 1e3,
+        bytes as f64 / secs / 1e9
+    );
 }
 
 fn main() {
@@ -36,49 +40,105 @@ fn main() {
     let n = 4096;
     let bytes = n * n * 4;
     let fans = Fans::linear(n, n).unwrap();
-    println!("fill 4096×4096 f32 on flex ({} threads), median of {REPS}", rayon::current_num_threads());
-    row("Tensor::full (memset baseline)", median_secs(|| {
-        let t = Tensor::<2>::full([n, n], 0.5, &device);
-        device.sync().unwrap();
-        drop(t);
-    }), bytes);
+    println!(
+        "fill 4096×4096 f32 on flex ({} threads), median of {REPS}",
+        rayon::current_num_threads()
+    );
+    row(
+        "Tensor::full (memset baseline)",
+        median_secs(|| {
+            let t = Tensor::<2>::full([n, n], 0.5, &device);
+            device.sync().unwrap();
+            drop(t);
+        }),
+        bytes,
+    );
     let cases: [(&str, Init, Option<BurnInit>); 3] = [
-        ("he_normal (truncated)", Init::HeNormal, Some(BurnInit::KaimingNormal { gain: 2f64.sqrt(), fan_out_only: false })),
-        ("glorot_uniform", Init::GlorotUniform, Some(BurnInit::XavierUniform { gain: 1.0 })),
-        ("truncated_normal(0, 1, ±2)", Init::TruncatedNormal { mean: 0.0, std: 1.0, low: -2.0, high: 2.0 }, None),
+        (
+            "he_normal (truncated)",
+            Init::HeNormal,
+            Some(BurnInit::KaimingNormal {
+                gain: 2f64.sqrt(),
+                fan_out_only: false,
+            }),
+        ),
+        (
+            "glorot_uniform",
+            Init::GlorotUniform,
+            Some(BurnInit::XavierUniform { gain: 1.0 }),
+        ),
+        (
+            "truncated_normal(0, 1, ±2)",
+            Init::TruncatedNormal {
+                mean: 0.0,
+                std: 1.0,
+                low: -2.0,
+                high: 2.0,
+            },
+            None,
+        ),
     ];
     for (name, init, burn) in cases {
-        row(&format!("burn-init {name}, host path"), median_secs(|| {
-            let t = init.sample([n, n], fans, Source::Host(HostRng::new(1)), &device).unwrap();
-            device.sync().unwrap();
-            drop(t);
-        }), bytes);
-        row(&format!("burn-init {name}, device path"), median_secs(|| {
-            let t = init.sample([n, n], fans, Source::Device, &device).unwrap();
-            device.sync().unwrap();
-            drop(t);
-        }), bytes);
-        if let Some(b) = burn {
-            row(&format!("Burn Initializer::{b:?}").chars().take(44).collect::<String>(), median_secs(|| {
-                let t = b.init_with::<2, _>([n, n], Some(n), Some(n), &device).val();
+        row(
+            &format!("burn-init {name}, host path"),
+            median_secs(|| {
+                let t = init
+                    .sample([n, n], fans, Source::Host(HostRng::new(1)), &device)
+                    .unwrap();
                 device.sync().unwrap();
                 drop(t);
-            }), bytes);
+            }),
+            bytes,
+        );
+        row(
+            &format!("burn-init {name}, device path"),
+            median_secs(|| {
+                let t = init.sample([n, n], fans, Source::Device, &device).unwrap();
+                device.sync().unwrap();
+                drop(t);
+            }),
+            bytes,
+        );
+        if let Some(b) = burn {
+            row(
+                &format!("Burn Initializer::{b:?}")
+                    .chars()
+                    .take(44)
+                    .collect::<String>(),
+                median_secs(|| {
+                    let t = b.init_with::<2, _>([n, n], Some(n), Some(n), &device).val();
+                    device.sync().unwrap();
+                    drop(t);
+                }),
+                bytes,
+            );
         }
     }
     println!();
     println!("orthogonal on flex, median of {REPS}");
     for m in [512usize, 1024, 2048] {
         let bytes = m * m * 4;
-        row(&format!("normal fill {m}×{m}"), median_secs(|| {
-            let t = Init::LargeRandom.sample([m, m], None, Source::Host(HostRng::new(1)), &device).unwrap();
-            device.sync().unwrap();
-            drop(t);
-        }), bytes);
-        row(&format!("burn-init orthogonal {m}×{m}, host path"), median_secs(|| {
-            let t = Init::Orthogonal { gain: 1.0 }.sample([m, m], None, Source::Host(HostRng::new(1)), &device).unwrap();
-            device.sync().unwrap();
-            drop(t);
-        }), bytes);
+        row(
+            &format!("normal fill {m}×{m}"),
+            median_secs(|| {
+                let t = Init::LargeRandom
+                    .sample([m, m], None, Source::Host(HostRng::new(1)), &device)
+                    .unwrap();
+                device.sync().unwrap();
+                drop(t);
+            }),
+            bytes,
+        );
+        row(
+            &format!("burn-init orthogonal {m}×{m}, host path"),
+            median_secs(|| {
+                let t = Init::Orthogonal { gain: 1.0 }
+                    .sample([m, m], None, Source::Host(HostRng::new(1)), &device)
+                    .unwrap();
+                device.sync().unwrap();
+                drop(t);
+            }),
+            bytes,
+        );
     }
 }

@@ -45,7 +45,10 @@ pub struct DiagnosticsConfig {
 
 impl Default for DiagnosticsConfig {
     fn default() -> Self {
-        Self { bins: 50, range: None }
+        Self {
+            bins: 50,
+            range: None,
+        }
     }
 }
 
@@ -101,16 +104,25 @@ pub fn dead_fraction(xs: &[f32], width: usize) -> f64 {
         return 0.0;
     }
     let rows = xs.len() / width;
-    let dead = (0..width).filter(|&j| (0..rows).all(|i| xs[i * width + j] == 0.0)).count();
+    let dead = (0..width)
+        .filter(|&j| (0..rows).all(|i| xs[i * width + j] == 0.0))
+        .count();
     dead as f64 / width as f64
 }
 
 fn host(t: Tensor<2>) -> Vec<f32> {
-    t.into_data().convert::<f32>().try_to_vec::<f32>().expect("f32 data")
+    t.into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .expect("f32 data")
 }
 
 /// Activation statistics of every hidden layer of `model` on `input` (`[batch, d_in]`).
-pub fn activation_stats<M: Layered>(model: &M, input: Tensor<2>, config: &DiagnosticsConfig) -> Vec<LayerStats> {
+pub fn activation_stats<M: Layered>(
+    model: &M,
+    input: Tensor<2>,
+    config: &DiagnosticsConfig,
+) -> Vec<LayerStats> {
     let (traces, _) = model.forward_trace(input);
     traces
         .into_iter()
@@ -171,7 +183,11 @@ pub fn gradient_stats<M: Layered>(model: &M, loss: Tensor<1>) -> Vec<GradStats> 
                         mean_abs_grad: v.iter().map(|&x| (x as f64).abs()).sum::<f64>() / n,
                     }
                 }
-                None => GradStats { layer, grad_norm: 0.0, mean_abs_grad: 0.0 },
+                None => GradStats {
+                    layer,
+                    grad_norm: 0.0,
+                    mean_abs_grad: 0.0,
+                },
             }
         })
         .collect()
@@ -183,9 +199,20 @@ pub fn update_ratios<M: Layered>(before: &M, after: &M) -> Vec<f64> {
         .map(|i| {
             let a = host(before.layer_weight(i).inner());
             let b = host(after.layer_weight(i).inner());
-            let diff = a.iter().zip(&b).map(|(x, y)| ((y - x) as f64).powi(2)).sum::<f64>().sqrt();
+            let diff = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| ((y - x) as f64).powi(2))
+                .sum::<f64>()
+                .sqrt();
             let norm = a.iter().map(|&x| (x as f64).powi(2)).sum::<f64>().sqrt();
-            if norm > 0.0 { diff / norm } else if diff > 0.0 { f64::INFINITY } else { 0.0 }
+            if norm > 0.0 {
+                diff / norm
+            } else if diff > 0.0 {
+                f64::INFINITY
+            } else {
+                0.0
+            }
         })
         .collect()
 }
@@ -211,7 +238,13 @@ pub fn symmetry<M: Layered>(model: &M, tol: f64) -> Vec<Symmetry> {
             let w = model.layer_weight(layer);
             let [d_in, width] = w.dims();
             let w = host(w.inner());
-            let b = model.layer_bias(layer).map(|b| b.inner().into_data().convert::<f32>().try_to_vec::<f32>().expect("f32"));
+            let b = model.layer_bias(layer).map(|b| {
+                b.inner()
+                    .into_data()
+                    .convert::<f32>()
+                    .try_to_vec::<f32>()
+                    .expect("f32")
+            });
             // Neuron j's incoming vector: column j of [d_in, width], plus its bias.
             let neuron = |j: usize| -> Vec<f64> {
                 let mut v: Vec<f64> = (0..d_in).map(|i| w[i * width + j] as f64).collect();
@@ -221,7 +254,13 @@ pub fn symmetry<M: Layered>(model: &M, tol: f64) -> Vec<Symmetry> {
                 v
             };
             let neurons: Vec<Vec<f64>> = (0..width).map(neuron).collect();
-            let dist = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt();
+            let dist = |a: &[f64], b: &[f64]| {
+                a.iter()
+                    .zip(b)
+                    .map(|(x, y)| (x - y).powi(2))
+                    .sum::<f64>()
+                    .sqrt()
+            };
             let mut max_d: f64 = 0.0;
             let mut reps: Vec<usize> = Vec::new();
             for j in 0..width {
@@ -232,7 +271,12 @@ pub fn symmetry<M: Layered>(model: &M, tol: f64) -> Vec<Symmetry> {
                     reps.push(j);
                 }
             }
-            Symmetry { layer, max_pairwise_distance: max_d, distinct_neurons: reps.len(), width }
+            Symmetry {
+                layer,
+                max_pairwise_distance: max_d,
+                distinct_neurons: reps.len(),
+                width,
+            }
         })
         .collect()
 }

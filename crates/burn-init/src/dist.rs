@@ -28,7 +28,9 @@ impl Constant {
     /// # Errors
     /// [`InitError::InvalidParameter`] if `value` is not finite.
     pub fn new(value: f64) -> Result<Self> {
-        Ok(Self { value: finite("value", value)? })
+        Ok(Self {
+            value: finite("value", value)?,
+        })
     }
 }
 
@@ -57,7 +59,11 @@ impl Uniform {
         finite("low", low)?;
         finite("high", high)?;
         if low >= high {
-            return Err(InitError::InvalidParameter { field: "high", value: high, reason: "must be > low" });
+            return Err(InitError::InvalidParameter {
+                field: "high",
+                value: high,
+                reason: "must be > low",
+            });
         }
         Ok(Self { low, high })
     }
@@ -107,12 +113,18 @@ impl Normal {
 
     /// "Small random": `N(0, 0.01²)`, i.e. `0.01 · N(0, 1)`.
     pub const fn small_random() -> Self {
-        Self { mean: 0.0, std: 0.01 }
+        Self {
+            mean: 0.0,
+            std: 0.01,
+        }
     }
 
     /// "Large random": `N(0, 1)`.
     pub const fn large_random() -> Self {
-        Self { mean: 0.0, std: 1.0 }
+        Self {
+            mean: 0.0,
+            std: 1.0,
+        }
     }
 }
 
@@ -150,14 +162,28 @@ impl TruncatedNormal {
         finite("mean", mean)?;
         positive("std", std)?;
         if low.is_nan() {
-            return Err(InitError::InvalidParameter { field: "low", value: low, reason: "must not be NaN" });
+            return Err(InitError::InvalidParameter {
+                field: "low",
+                value: low,
+                reason: "must not be NaN",
+            });
         }
         if high.is_nan() || low >= high {
-            return Err(InitError::InvalidParameter { field: "high", value: high, reason: "must be > low" });
+            return Err(InitError::InvalidParameter {
+                field: "high",
+                value: high,
+                reason: "must be > low",
+            });
         }
-        let t = Self { mean, std, low, high };
+        let t = Self {
+            mean,
+            std,
+            low,
+            high,
+        };
         let (a, b) = t.standard_bounds();
-        if !(normal_cdf(b) - normal_cdf(a) > 1e-300) {
+        let mass = normal_cdf(b) - normal_cdf(a);
+        if mass.is_nan() || mass <= 1e-300 {
             return Err(InitError::InvalidParameter {
                 field: "low",
                 value: low,
@@ -168,7 +194,10 @@ impl TruncatedNormal {
     }
 
     fn standard_bounds(&self) -> (f64, f64) {
-        ((self.low - self.mean) / self.std, (self.high - self.mean) / self.std)
+        (
+            (self.low - self.mean) / self.std,
+            (self.high - self.mean) / self.std,
+        )
     }
 
     /// The variance of the truncated distribution.
@@ -240,10 +269,14 @@ impl Primitive {
             Self::Uniform(Uniform { low, high }) => {
                 let (lo32, hi32) = (low as f32, high as f32);
                 let width = high - low;
-                rng.fill_map(out, |w| ((low + width * unit_f32(w) as f64) as f32).clamp(lo32, hi32));
+                rng.fill_map(out, |w| {
+                    ((low + width * unit_f32(w) as f64) as f32).clamp(lo32, hi32)
+                });
             }
             Self::Normal(Normal { mean, std }) => {
-                rng.fill_map(out, |w| (mean + std * normal_quantile(open_unit_f64(w))) as f32);
+                rng.fill_map(out, |w| {
+                    (mean + std * normal_quantile(open_unit_f64(w))) as f32
+                });
             }
             Self::TruncatedNormal(t) => {
                 let (mut a, mut b) = t.standard_bounds();
@@ -287,8 +320,16 @@ impl Primitive {
                 let x = erfinv(u)
                     .mul_scalar(std::f64::consts::SQRT_2 * t.std)
                     .add_scalar(t.mean);
-                let x = if t.low.is_finite() { x.clamp_min(t.low as f32) } else { x };
-                if t.high.is_finite() { x.clamp_max(t.high as f32) } else { x }
+                let x = if t.low.is_finite() {
+                    x.clamp_min(t.low as f32)
+                } else {
+                    x
+                };
+                if t.high.is_finite() {
+                    x.clamp_max(t.high as f32)
+                } else {
+                    x
+                }
             }
         }
     }
@@ -363,6 +404,10 @@ mod tests {
         Primitive::TruncatedNormal(t).fill_host(HostRng::new(1), &mut v);
         assert!(v.iter().all(|x| (4.0..=4.5).contains(x)));
         let mean = v.iter().map(|&x| x as f64).sum::<f64>() / v.len() as f64;
-        assert!((mean - t.truncated_mean()).abs() < 0.01, "{mean} vs {}", t.truncated_mean());
+        assert!(
+            (mean - t.truncated_mean()).abs() < 0.01,
+            "{mean} vs {}",
+            t.truncated_mean()
+        );
     }
 }

@@ -114,7 +114,11 @@ pub(crate) fn finite(field: &'static str, value: f64) -> Result<f64> {
     if value.is_finite() {
         Ok(value)
     } else {
-        Err(InitError::InvalidParameter { field, value, reason: "must be finite" })
+        Err(InitError::InvalidParameter {
+            field,
+            value,
+            reason: "must be finite",
+        })
     }
 }
 
@@ -122,7 +126,11 @@ pub(crate) fn finite(field: &'static str, value: f64) -> Result<f64> {
 pub(crate) fn non_negative(field: &'static str, value: f64) -> Result<f64> {
     finite(field, value)?;
     if value < 0.0 {
-        return Err(InitError::InvalidParameter { field, value, reason: "must be >= 0" });
+        return Err(InitError::InvalidParameter {
+            field,
+            value,
+            reason: "must be >= 0",
+        });
     }
     Ok(value)
 }
@@ -131,7 +139,11 @@ pub(crate) fn non_negative(field: &'static str, value: f64) -> Result<f64> {
 pub(crate) fn positive(field: &'static str, value: f64) -> Result<f64> {
     finite(field, value)?;
     if value <= 0.0 {
-        return Err(InitError::InvalidParameter { field, value, reason: "must be > 0" });
+        return Err(InitError::InvalidParameter {
+            field,
+            value,
+            reason: "must be > 0",
+        });
     }
     Ok(value)
 }
@@ -144,7 +156,10 @@ mod tests {
     fn closest_suggests_typos() {
         let names = ["he_normal", "he_uniform", "glorot_uniform"];
         assert_eq!(closest("he_normla", names).as_deref(), Some("he_normal"));
-        assert_eq!(closest("glorot_unifrom", names).as_deref(), Some("glorot_uniform"));
+        assert_eq!(
+            closest("glorot_unifrom", names).as_deref(),
+            Some("glorot_uniform")
+        );
         assert_eq!(closest("completely_else_entirely", names), None);
     }
 

@@ -110,8 +110,7 @@ impl Fans {
     /// # Errors
     /// As [`Fans::conv`], with `c_in` divisible by `groups`.
     pub fn conv_transpose(shape: &[usize], groups: usize) -> Result<Self> {
-        let (c_in, c_out_per_group, receptive) =
-            split_conv("Fans::conv_transpose", shape, groups)?;
+        let (c_in, c_out_per_group, receptive) = split_conv("Fans::conv_transpose", shape, groups)?;
         Self::new((c_in / groups) * receptive, c_out_per_group * receptive)
     }
 
@@ -132,17 +131,22 @@ fn split_conv(what: &str, shape: &[usize], groups: usize) -> Result<(usize, usiz
         reason: reason.into(),
     };
     if shape.len() < 3 {
-        return Err(invalid("a convolution weight has at least 3 dimensions [c, c/groups, k…]"));
+        return Err(invalid(
+            "a convolution weight has at least 3 dimensions [c, c/groups, k…]",
+        ));
     }
     if groups == 0 {
         return Err(invalid("groups must be >= 1"));
     }
-    if shape[0] % groups != 0 {
+    if !shape[0].is_multiple_of(groups) {
         return Err(invalid("the first dimension must be divisible by groups"));
     }
     let receptive: usize = shape[2..].iter().product();
     if receptive == 0 || shape[0] == 0 || shape[1] == 0 {
-        return Err(InitError::ZeroFan { fan_in: shape[1] * receptive, fan_out: shape[0] * receptive });
+        return Err(InitError::ZeroFan {
+            fan_in: shape[1] * receptive,
+            fan_out: shape[0] * receptive,
+        });
     }
     Ok((shape[0], shape[1], receptive))
 }
@@ -153,16 +157,43 @@ mod tests {
 
     #[test]
     fn hand_computed_fans() {
-        assert_eq!(Fans::linear(784, 256).unwrap(), Fans { fan_in: 784, fan_out: 256 });
-        assert_eq!(Fans::linear_weight(&[3, 7]).unwrap(), Fans { fan_in: 3, fan_out: 7 });
+        assert_eq!(
+            Fans::linear(784, 256).unwrap(),
+            Fans {
+                fan_in: 784,
+                fan_out: 256
+            }
+        );
+        assert_eq!(
+            Fans::linear_weight(&[3, 7]).unwrap(),
+            Fans {
+                fan_in: 3,
+                fan_out: 7
+            }
+        );
         // Conv1d [c_out=8, c_in=4, k=5]
-        assert_eq!(Fans::conv(&[8, 4, 5], 1).unwrap(), Fans { fan_in: 20, fan_out: 40 });
+        assert_eq!(
+            Fans::conv(&[8, 4, 5], 1).unwrap(),
+            Fans {
+                fan_in: 20,
+                fan_out: 40
+            }
+        );
         // Conv2d [c_out=16, c_in/groups=2, 3, 3] with groups = 4 (c_in = 8)
-        assert_eq!(Fans::conv(&[16, 2, 3, 3], 4).unwrap(), Fans { fan_in: 18, fan_out: 36 });
+        assert_eq!(
+            Fans::conv(&[16, 2, 3, 3], 4).unwrap(),
+            Fans {
+                fan_in: 18,
+                fan_out: 36
+            }
+        );
         // ConvTranspose2d [c_in=6, c_out/groups=5, 2, 4], groups = 3 (c_out = 15)
         assert_eq!(
             Fans::conv_transpose(&[6, 5, 2, 4], 3).unwrap(),
-            Fans { fan_in: 16, fan_out: 40 }
+            Fans {
+                fan_in: 16,
+                fan_out: 40
+            }
         );
         let f = Fans::linear(10, 30).unwrap();
         assert_eq!(f.select(FanMode::FanIn), 10.0);
@@ -172,11 +203,32 @@ mod tests {
 
     #[test]
     fn bad_fans_are_errors() {
-        assert_eq!(Fans::linear(0, 3), Err(InitError::ZeroFan { fan_in: 0, fan_out: 3 }));
-        assert!(matches!(Fans::linear_weight(&[3]), Err(InitError::InvalidShape { .. })));
-        assert!(matches!(Fans::conv(&[4, 4], 1), Err(InitError::InvalidShape { .. })));
-        assert!(matches!(Fans::conv(&[6, 4, 3], 4), Err(InitError::InvalidShape { .. })));
-        assert!(matches!(Fans::conv(&[4, 4, 3], 0), Err(InitError::InvalidShape { .. })));
-        assert!(matches!(Fans::conv(&[4, 4, 0], 1), Err(InitError::ZeroFan { .. })));
+        assert_eq!(
+            Fans::linear(0, 3),
+            Err(InitError::ZeroFan {
+                fan_in: 0,
+                fan_out: 3
+            })
+        );
+        assert!(matches!(
+            Fans::linear_weight(&[3]),
+            Err(InitError::InvalidShape { .. })
+        ));
+        assert!(matches!(
+            Fans::conv(&[4, 4], 1),
+            Err(InitError::InvalidShape { .. })
+        ));
+        assert!(matches!(
+            Fans::conv(&[6, 4, 3], 4),
+            Err(InitError::InvalidShape { .. })
+        ));
+        assert!(matches!(
+            Fans::conv(&[4, 4, 3], 0),
+            Err(InitError::InvalidShape { .. })
+        ));
+        assert!(matches!(
+            Fans::conv(&[4, 4, 0], 1),
+            Err(InitError::ZeroFan { .. })
+        ));
     }
 }

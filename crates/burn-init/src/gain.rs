@@ -50,7 +50,9 @@ pub enum Nonlinearity {
 impl Nonlinearity {
     /// Leaky ReLU with PyTorch's default slope 0.01.
     pub const fn leaky_relu_default() -> Self {
-        Self::LeakyRelu { negative_slope: 0.01 }
+        Self::LeakyRelu {
+            negative_slope: 0.01,
+        }
     }
 
     /// Leaky ReLU with a validated slope.
@@ -68,7 +70,9 @@ impl Nonlinearity {
             Self::Linear | Self::Conv | Self::Sigmoid => 1.0,
             Self::Tanh => 5.0 / 3.0,
             Self::Relu => 2f64.sqrt(),
-            Self::LeakyRelu { negative_slope } => (2.0 / (1.0 + negative_slope * negative_slope)).sqrt(),
+            Self::LeakyRelu { negative_slope } => {
+                (2.0 / (1.0 + negative_slope * negative_slope)).sqrt()
+            }
             Self::Selu => 0.75,
         }
     }
@@ -90,8 +94,18 @@ impl Nonlinearity {
             "selu" => Self::Selu,
             _ => {
                 let valid = [
-                    "linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-                    "conv_transpose3d", "sigmoid", "tanh", "relu", "leaky_relu", "selu",
+                    "linear",
+                    "conv1d",
+                    "conv2d",
+                    "conv3d",
+                    "conv_transpose1d",
+                    "conv_transpose2d",
+                    "conv_transpose3d",
+                    "sigmoid",
+                    "tanh",
+                    "relu",
+                    "leaky_relu",
+                    "selu",
                 ];
                 return Err(InitError::UnknownName {
                     kind: "nonlinearity",
@@ -115,9 +129,20 @@ mod tests {
         assert_eq!(Nonlinearity::Sigmoid.gain(), 1.0);
         assert_eq!(Nonlinearity::Tanh.gain(), 5.0 / 3.0);
         assert_eq!(Nonlinearity::Relu.gain(), std::f64::consts::SQRT_2);
-        assert_eq!(Nonlinearity::leaky_relu_default().gain(), (2.0f64 / 1.0001).sqrt());
+        assert_eq!(
+            Nonlinearity::leaky_relu_default().gain(),
+            (2.0f64 / 1.0001).sqrt()
+        );
         assert_eq!(Nonlinearity::Selu.gain(), 0.75);
-        assert_eq!(Nonlinearity::from_torch_name("conv2d", None).unwrap(), Nonlinearity::Conv);
-        assert!(Nonlinearity::from_torch_name("tanhh", None).unwrap_err().to_string().contains("did you mean `tanh`"));
+        assert_eq!(
+            Nonlinearity::from_torch_name("conv2d", None).unwrap(),
+            Nonlinearity::Conv
+        );
+        assert!(
+            Nonlinearity::from_torch_name("tanhh", None)
+                .unwrap_err()
+                .to_string()
+                .contains("did you mean `tanh`")
+        );
     }
 }

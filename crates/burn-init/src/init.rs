@@ -83,13 +83,15 @@ pub trait Initializer: fmt::Debug + Send + Sync {
     }
 }
 
-/// A 64-bit seed drawn from the device RNG (two 32-bit halves).
+/// A 64-bit seed drawn from the device RNG (four 16-bit parts, each exact in `f32`).
 pub(crate) fn device_seed(device: &Device) -> u64 {
-    let words = Tensor::<1>::random([2], Distribution::Uniform(0.0, 4_294_967_296.0), device)
+    let parts = Tensor::<1>::random([4], Distribution::Uniform(0.0, 65_536.0), device)
         .into_data()
         .try_to_vec::<f32>()
         .expect("f32 data");
-    (words[0] as u64) << 32 ^ words[1] as u64
+    parts
+        .iter()
+        .fold(0u64, |acc, &p| acc << 16 | (p as u64 & 0xFFFF))
 }
 
 /// Sampling entry points, for every [`Initializer`].
@@ -211,11 +213,22 @@ macro_rules! primitive_initializer {
                 let $c = self;
                 $check.map(|_| ())
             }
-            fn fill_host(&self, _shape: &[usize], _fans: Option<Fans>, rng: HostRng, out: &mut [f32]) {
+            fn fill_host(
+                &self,
+                _shape: &[usize],
+                _fans: Option<Fans>,
+                rng: HostRng,
+                out: &mut [f32],
+            ) {
                 let $s = self;
                 Primitive::fill_host(&$prim, rng, out)
             }
-            fn sample_device(&self, shape: &[usize], _fans: Option<Fans>, device: &Device) -> Tensor<1> {
+            fn sample_device(
+                &self,
+                shape: &[usize],
+                _fans: Option<Fans>,
+                device: &Device,
+            ) -> Tensor<1> {
                 let $s = self;
                 Primitive::sample_device(&$prim, shape.iter().product(), device)
             }
@@ -227,24 +240,47 @@ macro_rules! primitive_initializer {
     };
 }
 
-primitive_initializer!(Constant, format!("constant({})", s.value), |s| Primitive::Constant(*s), |c| Constant::new(c.value));
-primitive_initializer!(Uniform, format!("uniform({}, {})", s.low, s.high), |s| Primitive::Uniform(*s), |c| Uniform::new(c.low, c.high));
-primitive_initializer!(Normal, format!("normal({}, {})", s.mean, s.std), |s| Primitive::Normal(*s), |c| Normal::new(c.mean, c.std));
+primitive_initializer!(
+    Constant,
+    format!("constant({})", s.value),
+    |s| Primitive::Constant(*s),
+    |c| Constant::new(c.value)
+);
+primitive_initializer!(
+    Uniform,
+    format!("uniform({}, {})", s.low, s.high),
+    |s| Primitive::Uniform(*s),
+    |c| Uniform::new(c.low, c.high)
+);
+primitive_initializer!(
+    Normal,
+    format!("normal({}, {})", s.mean, s.std),
+    |s| Primitive::Normal(*s),
+    |c| Normal::new(c.mean, c.std)
+);
 primitive_initializer!(
     TruncatedNormal,
-    format!("truncated_normal({}, {}, [{}, {}])", s.mean, s.std, s.low, s.high),
+    format!(
+        "truncated_normal({}, {}, [{}, {}])",
+        s.mean, s.std, s.low, s.high
+    ),
     |s| Primitive::TruncatedNormal(*s),
     |c| TruncatedNormal::new(c.mean, c.std, c.low, c.high)
 );
 
 fn need_fans(name: &str, fans: Option<Fans>) -> Result<Fans> {
-    let fans = fans.ok_or_else(|| InitError::MissingFans { initializer: name.into() })?;
+    let fans = fans.ok_or_else(|| InitError::MissingFans {
+        initializer: name.into(),
+    })?;
     Fans::new(fans.fan_in, fans.fan_out)
 }
 
 impl Initializer for VarianceScaling {
     fn name(&self) -> String {
-        format!("variance_scaling(scale={}, {:?}, {:?})", self.scale, self.mode, self.distribution)
+        format!(
+            "variance_scaling(scale={}, {:?}, {:?})",
+            self.scale, self.mode, self.distribution
+        )
     }
     fn check(&self, _shape: &[usize], fans: Option<Fans>) -> Result<()> {
         VarianceScaling::new(self.scale, self.mode, self.distribution)?;
@@ -254,7 +290,8 @@ impl Initializer for VarianceScaling {
         self.primitive(fans.expect("checked")).fill_host(rng, out)
     }
     fn sample_device(&self, shape: &[usize], fans: Option<Fans>, device: &Device) -> Tensor<1> {
-        VarianceScaling::primitive(self, fans.expect("checked")).sample_device(shape.iter().product(), device)
+        VarianceScaling::primitive(self, fans.expect("checked"))
+            .sample_device(shape.iter().product(), device)
     }
     fn primitive(&self, fans: Option<Fans>) -> Option<Primitive> {
         fans.map(|f| VarianceScaling::primitive(self, f))
@@ -469,7 +506,10 @@ impl Init {
     /// # Errors
     /// [`InitError::UnknownName`] listing the valid names and the closest one.
     pub fn from_name(name: &str) -> Result<Self> {
-        let canonical = ALIASES.iter().find(|(a, _)| *a == name).map_or(name, |(_, c)| *c);
+        let canonical = ALIASES
+            .iter()
+            .find(|(a, _)| *a == name)
+            .map_or(name, |(_, c)| *c);
         if !NAMES.contains(&canonical) {
             let all = NAMES.iter().chain(ALIASES.iter().map(|(a, _)| a)).copied();
             return Err(InitError::UnknownName {
@@ -488,7 +528,8 @@ impl Init {
     /// [`InitError::Config`] for malformed JSON or an unknown name or field, and the
     /// constructor's error for invalid parameters.
     pub fn from_json(json: &str) -> Result<Self> {
-        let init: Self = serde_json::from_str(json).map_err(|e| InitError::Config(e.to_string()))?;
+        let init: Self =
+            serde_json::from_str(json).map_err(|e| InitError::Config(e.to_string()))?;
         init.validate()?;
         Ok(init)
     }
@@ -542,20 +583,32 @@ impl Init {
     /// `fan_out` or `fan_avg`, orthogonal); `None` otherwise (truncated normals, structured
     /// initializers Burn lacks).
     pub fn to_burn(&self) -> Option<burn::nn::Initializer> {
-        use burn::nn::Initializer as B;
         use crate::variance::VsDistribution as V;
+        use burn::nn::Initializer as B;
         Some(match self.resolve() {
             Resolved::Prim(Primitive::Constant(c)) => B::Constant { value: c.value },
-            Resolved::Prim(Primitive::Uniform(u)) => B::Uniform { min: u.low, max: u.high },
-            Resolved::Prim(Primitive::Normal(n)) => B::Normal { mean: n.mean, std: n.std },
+            Resolved::Prim(Primitive::Uniform(u)) => B::Uniform {
+                min: u.low,
+                max: u.high,
+            },
+            Resolved::Prim(Primitive::Normal(n)) => B::Normal {
+                mean: n.mean,
+                std: n.std,
+            },
             Resolved::Vs(v) => {
                 let gain = v.scale.sqrt();
                 match (v.mode, v.distribution) {
                     (_, V::TruncatedNormal) => return None,
                     (FanMode::FanAvg, V::Normal) => B::XavierNormal { gain },
                     (FanMode::FanAvg, V::Uniform) => B::XavierUniform { gain },
-                    (mode, V::Normal) => B::KaimingNormal { gain, fan_out_only: mode == FanMode::FanOut },
-                    (mode, V::Uniform) => B::KaimingUniform { gain, fan_out_only: mode == FanMode::FanOut },
+                    (mode, V::Normal) => B::KaimingNormal {
+                        gain,
+                        fan_out_only: mode == FanMode::FanOut,
+                    },
+                    (mode, V::Uniform) => B::KaimingUniform {
+                        gain,
+                        fan_out_only: mode == FanMode::FanOut,
+                    },
                 }
             }
             Resolved::Orthogonal(o) => B::Orthogonal { gain: o.gain },
@@ -571,14 +624,28 @@ impl Init {
             Init::Constant { value } => Prim(Primitive::Constant(Constant { value })),
             Init::Uniform { low, high } => Prim(Primitive::Uniform(Uniform { low, high })),
             Init::Normal { mean, std } => Prim(Primitive::Normal(Normal { mean, std })),
-            Init::TruncatedNormal { mean, std, low, high } => {
-                Prim(Primitive::TruncatedNormal(TruncatedNormal { mean, std, low, high }))
-            }
+            Init::TruncatedNormal {
+                mean,
+                std,
+                low,
+                high,
+            } => Prim(Primitive::TruncatedNormal(TruncatedNormal {
+                mean,
+                std,
+                low,
+                high,
+            })),
             Init::SmallRandom => Prim(Primitive::Normal(Normal::small_random())),
             Init::LargeRandom => Prim(Primitive::Normal(Normal::large_random())),
-            Init::VarianceScaling { scale, mode, distribution } => {
-                Vs(VarianceScaling { scale, mode, distribution })
-            }
+            Init::VarianceScaling {
+                scale,
+                mode,
+                distribution,
+            } => Vs(VarianceScaling {
+                scale,
+                mode,
+                distribution,
+            }),
             Init::LecunNormal => Vs(vs::lecun_normal()),
             Init::LecunUniform => Vs(vs::lecun_uniform()),
             Init::GlorotNormal => Vs(vs::glorot_normal()),
@@ -597,17 +664,24 @@ impl Init {
                 mode: FanMode::FanAvg,
                 distribution: crate::variance::VsDistribution::Uniform,
             }),
-            Init::KaimingNormal { mode, nonlinearity } => Vs(vs::kaiming_normal(mode, nonlinearity)),
-            Init::KaimingUniform { mode, nonlinearity } => Vs(vs::kaiming_uniform(mode, nonlinearity)),
+            Init::KaimingNormal { mode, nonlinearity } => {
+                Vs(vs::kaiming_normal(mode, nonlinearity))
+            }
+            Init::KaimingUniform { mode, nonlinearity } => {
+                Vs(vs::kaiming_uniform(mode, nonlinearity))
+            }
             Init::Orthogonal { gain } => Orthogonal(crate::structured::Orthogonal { gain }),
             Init::Identity { gain } => Identity(crate::structured::Identity { gain }),
             Init::Dirac { groups } => Dirac(crate::structured::Dirac { groups }),
-            Init::DeltaOrthogonal { gain } => DeltaOrthogonal(crate::structured::DeltaOrthogonal { gain }),
+            Init::DeltaOrthogonal { gain } => {
+                DeltaOrthogonal(crate::structured::DeltaOrthogonal { gain })
+            }
             Init::Sparse { sparsity, std } => Sparse(crate::structured::Sparse { sparsity, std }),
         }
     }
 }
 
+#[derive(Debug)]
 pub(crate) enum Resolved {
     Prim(Primitive),
     Vs(VarianceScaling),
@@ -656,7 +730,11 @@ impl Initializer for Init {
 
 impl From<VarianceScaling> for Init {
     fn from(v: VarianceScaling) -> Self {
-        Init::VarianceScaling { scale: v.scale, mode: v.mode, distribution: v.distribution }
+        Init::VarianceScaling {
+            scale: v.scale,
+            mode: v.mode,
+            distribution: v.distribution,
+        }
     }
 }
 
@@ -680,8 +758,14 @@ mod tests {
     #[test]
     fn unknown_and_invalid_configs_are_errors() {
         let err = Init::from_name("he_normall").unwrap_err();
-        assert!(err.to_string().contains("did you mean `he_normal`"), "{err}");
-        assert!(matches!(Init::from_json(r#"{"name":"nope"}"#), Err(InitError::Config(_))));
+        assert!(
+            err.to_string().contains("did you mean `he_normal`"),
+            "{err}"
+        );
+        assert!(matches!(
+            Init::from_json(r#"{"name":"nope"}"#),
+            Err(InitError::Config(_))
+        ));
         assert!(matches!(
             Init::from_json(r#"{"name":"uniform","low":1,"high":0}"#),
             Err(InitError::InvalidParameter { field: "high", .. })
@@ -698,13 +782,37 @@ mod tests {
 
     #[test]
     fn burn_conversion_only_where_exact() {
-        assert_eq!(Init::Zeros.to_burn(), Some(burn::nn::Initializer::Constant { value: 0.0 }));
-        assert_eq!(Init::HeNormal.to_burn(), None, "Burn has no truncated normal");
         assert_eq!(
-            Init::KaimingNormal { mode: FanMode::FanOut, nonlinearity: Nonlinearity::Relu }.to_burn(),
-            Some(burn::nn::Initializer::KaimingNormal { gain: 2f64.sqrt().powi(2).sqrt(), fan_out_only: true })
+            Init::Zeros.to_burn(),
+            Some(burn::nn::Initializer::Constant { value: 0.0 })
         );
-        assert_eq!(Init::GlorotUniform.to_burn(), Some(burn::nn::Initializer::XavierUniform { gain: 1.0 }));
-        assert_eq!(Init::Sparse { sparsity: 0.1, std: 0.01 }.to_burn(), None);
+        assert_eq!(
+            Init::HeNormal.to_burn(),
+            None,
+            "Burn has no truncated normal"
+        );
+        assert_eq!(
+            Init::KaimingNormal {
+                mode: FanMode::FanOut,
+                nonlinearity: Nonlinearity::Relu
+            }
+            .to_burn(),
+            Some(burn::nn::Initializer::KaimingNormal {
+                gain: 2f64.sqrt().powi(2).sqrt(),
+                fan_out_only: true
+            })
+        );
+        assert_eq!(
+            Init::GlorotUniform.to_burn(),
+            Some(burn::nn::Initializer::XavierUniform { gain: 1.0 })
+        );
+        assert_eq!(
+            Init::Sparse {
+                sparsity: 0.1,
+                std: 0.01
+            }
+            .to_burn(),
+            None
+        );
     }
 }

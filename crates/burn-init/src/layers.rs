@@ -17,7 +17,9 @@
 //! ```
 
 use burn::module::Param;
-use burn::nn::conv::{Conv1d, Conv1dConfig, Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
+use burn::nn::conv::{
+    Conv1d, Conv1dConfig, Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig,
+};
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig, LinearLayout};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
@@ -41,7 +43,11 @@ pub struct LayerInit {
 impl LayerInit {
     /// `weight` for the weight, zeros for the bias, the device RNG.
     pub fn new(weight: Init) -> Self {
-        Self { weight, bias: Init::Zeros, source: Source::Device }
+        Self {
+            weight,
+            bias: Init::Zeros,
+            source: Source::Device,
+        }
     }
 
     /// With a bias initializer.
@@ -63,7 +69,12 @@ impl LayerInit {
         }
     }
 
-    fn weight_param<const D: usize>(&self, shape: [usize; D], fans: Fans, device: &Device) -> Result<Param<Tensor<D>>> {
+    fn weight_param<const D: usize>(
+        &self,
+        shape: [usize; D],
+        fans: Fans,
+        device: &Device,
+    ) -> Result<Param<Tensor<D>>> {
         self.weight.param(shape, fans, self.stream(0), device)
     }
 
@@ -93,9 +104,15 @@ impl InitLayer for LinearConfig {
         let mut weight = init.weight_param([self.d_input, self.d_output], fans, device)?;
         if matches!(self.layout, LinearLayout::Col) {
             // Same record layout as Burn's own Col layout: stored transposed.
-            weight = weight.save_mapper(|t| t.transpose()).load_mapper(|t| t.transpose());
+            weight = weight
+                .save_mapper(|t| t.transpose())
+                .load_mapper(|t| t.transpose());
         }
-        let bias = if self.bias { Some(init.bias_param(self.d_output, fans, device)?) } else { None };
+        let bias = if self.bias {
+            Some(init.bias_param(self.d_output, fans, device)?)
+        } else {
+            None
+        };
         Ok(Linear { weight, bias })
     }
 }
@@ -113,7 +130,11 @@ macro_rules! conv_layer {
                 // params are replaced.
                 let mut layer = self.init(device);
                 layer.weight = init.weight_param(shape, fans, device)?;
-                layer.bias = if $c.bias { Some(init.bias_param($bias_len, fans, device)?) } else { None };
+                layer.bias = if $c.bias {
+                    Some(init.bias_param($bias_len, fans, device)?)
+                } else {
+                    None
+                };
                 Ok(layer)
             }
         }
@@ -121,25 +142,64 @@ macro_rules! conv_layer {
 }
 
 fn invalid_groups(what: &str, channels: &[usize], groups: usize) -> Option<crate::InitError> {
-    (groups == 0 || channels.iter().any(|c| c % groups != 0)).then(|| crate::InitError::InvalidShape {
-        initializer: what.into(),
-        shape: channels.to_vec(),
-        reason: format!("channels must be divisible by groups = {groups}"),
+    (groups == 0 || channels.iter().any(|c| !c.is_multiple_of(groups))).then(|| {
+        crate::InitError::InvalidShape {
+            initializer: what.into(),
+            shape: channels.to_vec(),
+            reason: format!("channels must be divisible by groups = {groups}"),
+        }
     })
 }
 
-conv_layer!(Conv1dConfig, Conv1d, 3, |c| {
-    if let Some(e) = invalid_groups("Conv1d", &[c.channels_in, c.channels_out], c.groups) { return Err(e); }
-    [c.channels_out, c.channels_in / c.groups, c.kernel_size]
-}, Fans::conv, c.channels_out);
-conv_layer!(Conv2dConfig, Conv2d, 4, |c| {
-    if let Some(e) = invalid_groups("Conv2d", &c.channels, c.groups) { return Err(e); }
-    [c.channels[1], c.channels[0] / c.groups, c.kernel_size[0], c.kernel_size[1]]
-}, Fans::conv, c.channels[1]);
-conv_layer!(ConvTranspose2dConfig, ConvTranspose2d, 4, |c| {
-    if let Some(e) = invalid_groups("ConvTranspose2d", &c.channels, c.groups) { return Err(e); }
-    [c.channels[0], c.channels[1] / c.groups, c.kernel_size[0], c.kernel_size[1]]
-}, Fans::conv_transpose, c.channels[1]);
+conv_layer!(
+    Conv1dConfig,
+    Conv1d,
+    3,
+    |c| {
+        if let Some(e) = invalid_groups("Conv1d", &[c.channels_in, c.channels_out], c.groups) {
+            return Err(e);
+        }
+        [c.channels_out, c.channels_in / c.groups, c.kernel_size]
+    },
+    Fans::conv,
+    c.channels_out
+);
+conv_layer!(
+    Conv2dConfig,
+    Conv2d,
+    4,
+    |c| {
+        if let Some(e) = invalid_groups("Conv2d", &c.channels, c.groups) {
+            return Err(e);
+        }
+        [
+            c.channels[1],
+            c.channels[0] / c.groups,
+            c.kernel_size[0],
+            c.kernel_size[1],
+        ]
+    },
+    Fans::conv,
+    c.channels[1]
+);
+conv_layer!(
+    ConvTranspose2dConfig,
+    ConvTranspose2d,
+    4,
+    |c| {
+        if let Some(e) = invalid_groups("ConvTranspose2d", &c.channels, c.groups) {
+            return Err(e);
+        }
+        [
+            c.channels[0],
+            c.channels[1] / c.groups,
+            c.kernel_size[0],
+            c.kernel_size[1],
+        ]
+    },
+    Fans::conv_transpose,
+    c.channels[1]
+);
 
 impl InitLayer for EmbeddingConfig {
     type Layer = Embedding;
@@ -148,6 +208,8 @@ impl InitLayer for EmbeddingConfig {
     /// `fan_out = d_model`; embeddings have no bias (`init.bias` is unused).
     fn init_layer(&self, init: &LayerInit, device: &Device) -> Result<Embedding> {
         let fans = Fans::new(self.n_embedding, self.d_model)?;
-        Ok(Embedding { weight: init.weight_param([self.n_embedding, self.d_model], fans, device)? })
+        Ok(Embedding {
+            weight: init.weight_param([self.n_embedding, self.d_model], fans, device)?,
+        })
     }
 }

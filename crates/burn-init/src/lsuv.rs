@@ -31,7 +31,13 @@ pub struct LsuvConfig {
 
 impl Default for LsuvConfig {
     fn default() -> Self {
-        Self { target_variance: 1.0, tol: 0.1, max_iter: 10, pre_init: Some(Init::Orthogonal { gain: 1.0 }), source: Source::Device }
+        Self {
+            target_variance: 1.0,
+            tol: 0.1,
+            max_iter: 10,
+            pre_init: Some(Init::Orthogonal { gain: 1.0 }),
+            source: Source::Device,
+        }
     }
 }
 
@@ -56,7 +62,11 @@ pub struct LsuvReport {
 }
 
 fn variance(t: Tensor<2>) -> f64 {
-    let v = t.into_data().convert::<f32>().try_to_vec::<f32>().expect("f32");
+    let v = t
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .expect("f32");
     let n = v.len() as f64;
     let mean = v.iter().map(|&x| x as f64).sum::<f64>() / n;
     v.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n
@@ -67,11 +77,17 @@ fn variance(t: Tensor<2>) -> f64 {
 /// # Errors
 /// [`InitError::Data`] for an empty batch or invalid options, [`InitError::DeadLayer`] when a
 /// layer's output variance is 0, [`InitError::NonFinite`] when it is not finite.
-pub fn lsuv<M: Layered>(mut model: M, batch: Tensor<2>, config: &LsuvConfig, device: &Device) -> Result<(M, LsuvReport)> {
+pub fn lsuv<M: Layered>(
+    mut model: M,
+    batch: Tensor<2>,
+    config: &LsuvConfig,
+    device: &Device,
+) -> Result<(M, LsuvReport)> {
     if batch.dims()[0] == 0 || batch.dims()[1] == 0 {
         return Err(InitError::Data("LSUV needs a non-empty batch".into()));
     }
-    if !(config.target_variance > 0.0 && config.target_variance.is_finite()) || !(config.tol > 0.0) || config.max_iter == 0 {
+    let positive = |x: f64| x.is_finite() && x > 0.0;
+    if !positive(config.target_variance) || !positive(config.tol) || config.max_iter == 0 {
         return Err(InitError::Data(format!(
             "LSUV needs target_variance > 0, tol > 0 and max_iter >= 1 (got {}, {}, {})",
             config.target_variance, config.tol, config.max_iter
@@ -97,7 +113,14 @@ pub fn lsuv<M: Layered>(mut model: M, batch: Tensor<2>, config: &LsuvConfig, dev
         let mut iterations = 0;
         let measure = |m: &M| -> Result<f64> {
             let (traces, _) = m.forward_trace(batch.clone());
-            let v = variance(traces.into_iter().nth(layer).expect("layer exists").pre.inner());
+            let v = variance(
+                traces
+                    .into_iter()
+                    .nth(layer)
+                    .expect("layer exists")
+                    .pre
+                    .inner(),
+            );
             if !v.is_finite() {
                 return Err(InitError::NonFinite(format!("the output of layer {layer}")));
             }
@@ -116,7 +139,12 @@ pub fn lsuv<M: Layered>(mut model: M, batch: Tensor<2>, config: &LsuvConfig, dev
             iterations += 1;
             var = measure(&model)?;
         }
-        report.push(LsuvLayer { layer, iterations, final_variance: var, scale });
+        report.push(LsuvLayer {
+            layer,
+            iterations,
+            final_variance: var,
+            scale,
+        });
     }
     Ok((model, LsuvReport { layers: report }))
 }

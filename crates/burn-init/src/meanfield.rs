@@ -53,7 +53,11 @@ pub fn second_moment(activation: Activation, q: f64) -> f64 {
 
 /// Predicted per-layer statistics for `layers.len()` layers, where `layers[l] = (σ_w², σ_b²)` of
 /// layer `l` (`σ_w² = fan_in · Var(w)`), and `input_second_moment = E[x²]` of the inputs.
-pub fn predict(activation: Activation, layers: &[(f64, f64)], input_second_moment: f64) -> Vec<MeanFieldLayer> {
+pub fn predict(
+    activation: Activation,
+    layers: &[(f64, f64)],
+    input_second_moment: f64,
+) -> Vec<MeanFieldLayer> {
     let mut m2 = input_second_moment;
     layers
         .iter()
@@ -66,7 +70,12 @@ pub fn predict(activation: Activation, layers: &[(f64, f64)], input_second_momen
                 Activation::Relu => (q / (2.0 * std::f64::consts::PI)).sqrt(),
                 a => gaussian_expectation(q, |x| a.apply_scalar(x)),
             };
-            MeanFieldLayer { layer, pre_variance: q, act_mean: mean, act_std: (m2 - mean * mean).max(0.0).sqrt() }
+            MeanFieldLayer {
+                layer,
+                pre_variance: q,
+                act_mean: mean,
+                act_std: (m2 - mean * mean).max(0.0).sqrt(),
+            }
         })
         .collect()
 }
@@ -80,7 +89,7 @@ mod tests {
         let (n, var_w, var_x) = (50.0, 0.03, 2.0);
         let p = predict(Activation::Identity, &[(n * var_w, 0.0); 5], var_x);
         for (k, l) in p.iter().enumerate() {
-            let expected = (n * var_w as f64).powi(k as i32 + 1) * var_x;
+            let expected = (n * var_w).powi(k as i32 + 1) * var_x;
             assert!((l.pre_variance / expected - 1.0).abs() < 1e-12);
         }
     }

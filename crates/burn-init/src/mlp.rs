@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{InitError, Result, closest};
 use crate::fans::Fans;
-use crate::init::{Init, InitializerExt, Source};
 use crate::gain::Nonlinearity;
+use crate::init::{Init, InitializerExt, Source};
 
 /// An element-wise activation function.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
@@ -31,7 +31,8 @@ pub enum Activation {
 
 impl Activation {
     /// Every activation's name.
-    pub const NAMES: [&'static str; 6] = ["tanh", "sigmoid", "relu", "leaky_relu", "selu", "identity"];
+    pub const NAMES: [&'static str; 6] =
+        ["tanh", "sigmoid", "relu", "leaky_relu", "selu", "identity"];
 
     /// Applies the activation.
     pub fn apply<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
@@ -51,7 +52,13 @@ impl Activation {
             Self::Tanh => x.tanh(),
             Self::Sigmoid => 1.0 / (1.0 + (-x).exp()),
             Self::Relu => x.max(0.0),
-            Self::LeakyRelu => if x >= 0.0 { x } else { 0.01 * x },
+            Self::LeakyRelu => {
+                if x >= 0.0 {
+                    x
+                } else {
+                    0.01 * x
+                }
+            }
             Self::Selu => {
                 const ALPHA: f64 = 1.673_263_242_354_377_3;
                 const SCALE: f64 = 1.050_700_987_355_480_5;
@@ -154,8 +161,23 @@ pub struct MlpConfig {
 
 impl MlpConfig {
     /// The tutorial's network: `d_input → depth × width → d_output`, zero biases.
-    pub fn new(d_input: usize, hidden: Vec<usize>, d_output: usize, activation: Activation, weight_init: Init) -> Self {
-        Self { d_input, hidden, d_output, activation, dropout: 0.0, weight_init, bias_init: Init::Zeros, output_init: None }
+    pub fn new(
+        d_input: usize,
+        hidden: Vec<usize>,
+        d_output: usize,
+        activation: Activation,
+        weight_init: Init,
+    ) -> Self {
+        Self {
+            d_input,
+            hidden,
+            d_output,
+            activation,
+            dropout: 0.0,
+            weight_init,
+            bias_init: Init::Zeros,
+            output_init: None,
+        }
     }
 
     /// With dropout probability `p`.
@@ -191,7 +213,11 @@ impl MlpConfig {
     /// Zero widths, a dropout outside `[0, 1)`, or an initializer that cannot fill a layer.
     pub fn init(&self, source: Source, device: &Device) -> Result<Mlp> {
         if !(0.0..1.0).contains(&self.dropout) {
-            return Err(InitError::InvalidParameter { field: "dropout", value: self.dropout, reason: "must be in [0, 1)" });
+            return Err(InitError::InvalidParameter {
+                field: "dropout",
+                value: self.dropout,
+                reason: "must be in [0, 1)",
+            });
         }
         let widths = self.widths();
         let n = widths.len() - 1;
@@ -199,14 +225,23 @@ impl MlpConfig {
         for i in 0..n {
             let (d_in, d_out) = (widths[i], widths[i + 1]);
             let fans = Fans::linear(d_in, d_out)?;
-            let w_init = if i + 1 == n { self.output_init.as_ref().unwrap_or(&self.weight_init) } else { &self.weight_init };
+            let w_init = if i + 1 == n {
+                self.output_init.as_ref().unwrap_or(&self.weight_init)
+            } else {
+                &self.weight_init
+            };
             let stream = |k: u64| match source {
                 Source::Device => Source::Device,
                 Source::Host(rng) => Source::Host(rng.derive(k)),
             };
             let weight = w_init.param([d_in, d_out], fans, stream(2 * i as u64), device)?;
-            let bias = self.bias_init.param([d_out], fans, stream(2 * i as u64 + 1), device)?;
-            layers.push(Linear { weight, bias: Some(bias) });
+            let bias = self
+                .bias_init
+                .param([d_out], fans, stream(2 * i as u64 + 1), device)?;
+            layers.push(Linear {
+                weight,
+                bias: Some(bias),
+            });
         }
         let output = layers.pop().expect("at least one layer");
         Ok(Mlp {
@@ -237,7 +272,9 @@ impl Mlp {
     pub fn forward(&self, input: Tensor<2>) -> Tensor<2> {
         let mut x = input;
         for layer in &self.hidden {
-            x = self.dropout.forward(self.activation.apply(layer.forward(x)));
+            x = self
+                .dropout
+                .forward(self.activation.apply(layer.forward(x)));
         }
         self.output.forward(x)
     }
@@ -258,7 +295,11 @@ impl Layered for Mlp {
         for layer in &self.hidden {
             let pre = layer.forward(x.clone());
             let post = self.activation.apply(pre.clone());
-            traces.push(LayerTrace { input: x, pre, post: post.clone() });
+            traces.push(LayerTrace {
+                input: x,
+                pre,
+                post: post.clone(),
+            });
             x = self.dropout.forward(post);
         }
         let out = self.output.forward(x);

@@ -51,7 +51,15 @@ pub struct PretrainConfig {
 
 impl Default for PretrainConfig {
     fn default() -> Self {
-        Self { epochs: 3, batch_size: 64, lr: 1e-3, optimizer: PretrainOptimizer::Adam, tied: false, noise: 0.0, seed: 0 }
+        Self {
+            epochs: 3,
+            batch_size: 64,
+            lr: 1e-3,
+            optimizer: PretrainOptimizer::Adam,
+            tied: false,
+            noise: 0.0,
+            seed: 0,
+        }
     }
 }
 
@@ -101,12 +109,21 @@ impl Autoencoder {
 /// # Errors
 /// [`InitError::Data`] for empty data or invalid options, [`InitError::NonFinite`] if a loss
 /// becomes NaN or infinite.
-pub fn pretrain_greedy<M: Layered>(mut model: M, data: Tensor<2>, config: &PretrainConfig, device: &Device) -> Result<(M, PretrainReport)> {
+pub fn pretrain_greedy<M: Layered>(
+    mut model: M,
+    data: Tensor<2>,
+    config: &PretrainConfig,
+    device: &Device,
+) -> Result<(M, PretrainReport)> {
     let [n, _] = data.dims();
     if n == 0 {
         return Err(InitError::Data("pretraining needs data".into()));
     }
-    if config.batch_size == 0 || config.epochs == 0 || !(config.lr > 0.0) || !(0.0..1.0).contains(&config.noise) {
+    if config.batch_size == 0
+        || config.epochs == 0
+        || !(config.lr.is_finite() && config.lr > 0.0)
+        || !(0.0..1.0).contains(&config.noise)
+    {
         return Err(InitError::Data(format!(
             "pretraining needs batch_size >= 1, epochs >= 1, lr > 0 and noise in [0, 1) (got {}, {}, {}, {})",
             config.batch_size, config.epochs, config.lr, config.noise
@@ -127,7 +144,12 @@ pub fn pretrain_greedy<M: Layered>(mut model: M, data: Tensor<2>, config: &Pretr
         let decoder_weight = if config.tied {
             None
         } else {
-            let w = Init::GlorotUniform.sample([d_out, d_in], Fans::linear(d_out, d_in)?, Source::Host(layer_rng.derive(0)), &ad)?;
+            let w = Init::GlorotUniform.sample(
+                [d_out, d_in],
+                Fans::linear(d_out, d_in)?,
+                Source::Host(layer_rng.derive(0)),
+                &ad,
+            )?;
             Some(Param::initialized(ParamId::new(), w.require_grad()))
         };
         let mut ae = Autoencoder {
@@ -135,11 +157,16 @@ pub fn pretrain_greedy<M: Layered>(mut model: M, data: Tensor<2>, config: &Pretr
                 weight: Param::initialized(ParamId::new(), weight.autodiff().require_grad()),
                 bias: Some(Param::initialized(
                     ParamId::new(),
-                    bias.unwrap_or_else(|| Tensor::zeros([d_out], device)).autodiff().require_grad(),
+                    bias.unwrap_or_else(|| Tensor::zeros([d_out], device))
+                        .autodiff()
+                        .require_grad(),
                 )),
             },
             decoder_weight,
-            decoder_bias: Param::initialized(ParamId::new(), Tensor::<1>::zeros([d_in], &ad).require_grad()),
+            decoder_bias: Param::initialized(
+                ParamId::new(),
+                Tensor::<1>::zeros([d_in], &ad).require_grad(),
+            ),
             activation: model.activation(layer),
         };
         let mut optim = match config.optimizer {
@@ -152,10 +179,20 @@ pub fn pretrain_greedy<M: Layered>(mut model: M, data: Tensor<2>, config: &Pretr
             let mut total = Tensor::<1>::zeros([1], device);
             let mut batches = 0usize;
             for chunk in perm.chunks(config.batch_size) {
-                let idx = Tensor::<1, Int>::from_data(TensorData::new(chunk.iter().map(|&i| i as i64).collect::<Vec<_>>(), [chunk.len()]), device);
+                let idx = Tensor::<1, Int>::from_data(
+                    TensorData::new(
+                        chunk.iter().map(|&i| i as i64).collect::<Vec<_>>(),
+                        [chunk.len()],
+                    ),
+                    device,
+                );
                 let x = input.clone().select(0, idx);
                 let noisy = if config.noise > 0.0 {
-                    let keep = Tensor::<2>::random(x.dims(), Distribution::Bernoulli(1.0 - config.noise), device);
+                    let keep = Tensor::<2>::random(
+                        x.dims(),
+                        Distribution::Bernoulli(1.0 - config.noise),
+                        device,
+                    );
                     x.clone().mul(keep)
                 } else {
                     x.clone()
@@ -169,7 +206,9 @@ pub fn pretrain_greedy<M: Layered>(mut model: M, data: Tensor<2>, config: &Pretr
             }
             let mean = total.into_scalar::<f32>() as f64 / batches as f64;
             if !mean.is_finite() {
-                return Err(InitError::NonFinite(format!("the reconstruction loss of layer {layer}, epoch {epoch}")));
+                return Err(InitError::NonFinite(format!(
+                    "the reconstruction loss of layer {layer}, epoch {epoch}"
+                )));
             }
             epoch_losses.push(mean);
         }
@@ -177,7 +216,11 @@ pub fn pretrain_greedy<M: Layered>(mut model: M, data: Tensor<2>, config: &Pretr
         let b = ae.encoder.bias.as_ref().map(|b| b.val().inner());
         let encoder_weight_sum = weight_sum(w.clone());
         model = model.set_layer(layer, w, b);
-        layers.push(PretrainLayer { layer, epoch_losses, encoder_weight_sum });
+        layers.push(PretrainLayer {
+            layer,
+            epoch_losses,
+            encoder_weight_sum,
+        });
     }
     Ok((model, PretrainReport { layers }))
 }
@@ -195,5 +238,11 @@ pub fn permutation(n: usize, rng: HostRng) -> Vec<usize> {
 
 /// Sum of a weight's entries, in `f64` on the host.
 pub fn weight_sum(w: Tensor<2>) -> f64 {
-    w.into_data().convert::<f32>().try_to_vec::<f32>().expect("f32").iter().map(|&x| x as f64).sum()
+    w.into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .expect("f32")
+        .iter()
+        .map(|&x| x as f64)
+        .sum()
 }

@@ -79,7 +79,12 @@ pub struct Rule {
 impl Rule {
     /// A rule applying `init` to every learnable parameter.
     pub fn new(init: Init) -> Self {
-        Self { init, role: None, layer: None, path: None }
+        Self {
+            init,
+            role: None,
+            layer: None,
+            path: None,
+        }
     }
 
     /// Restricts to a role.
@@ -214,10 +219,20 @@ impl Walk {
                 }
                 f
             }
-            Role::Bias => self.last_weight.as_ref().filter(|(p, _)| *p == parent).map(|(_, f)| *f),
+            Role::Bias => self
+                .last_weight
+                .as_ref()
+                .filter(|(p, _)| *p == parent)
+                .map(|(_, f)| *f),
             _ => None,
         };
-        ParamInfo { path, role, layer, shape, fans }
+        ParamInfo {
+            path,
+            role,
+            layer,
+            shape,
+            fans,
+        }
     }
 }
 
@@ -286,13 +301,11 @@ impl ModuleMapper for Mapper<'_> {
             Source::Device => Source::Device,
             Source::Host(rng) => Source::Host(rng.derive(i as u64)),
         };
-        let device = param.lazy_device();
         let (id, old, mapper) = param.consume();
         let require_grad = old.is_require_grad();
         drop(old);
-        let flat = sample_checked(init, &shape, info.fans, source, &device);
+        let flat = sample_checked(init, &shape, info.fans, source, self.device);
         let std = flat.clone().var(0).sqrt().into_scalar::<f32>() as f64;
-        let _ = self.device;
         let mut t: Tensor<D> = flat.reshape(burn::tensor::Shape::from(shape.clone()));
         if require_grad {
             t = t.require_grad();
@@ -310,7 +323,8 @@ impl ModuleMapper for Mapper<'_> {
     }
 }
 
-/// Re-initializes the float parameters of `module` by `rules` with the device RNG.
+/// Re-initializes the float parameters of `module` by `rules` with the device RNG; new values
+/// are created on `device` (normally the module's own).
 ///
 /// # Errors
 /// [`InitError::RuleMatchedNothing`] for a rule that matches no parameter; an initializer's
@@ -325,11 +339,22 @@ pub fn reinit<M: Module>(module: M, rules: &[Rule], device: &Device) -> Result<(
 ///
 /// # Errors
 /// As [`reinit`].
-pub fn reinit_with<M: Module>(module: M, rules: &[Rule], source: Source, device: &Device) -> Result<(M, ReinitReport)> {
-    let mut collector = Collector { walk: Walk::default(), params: Vec::new() };
+pub fn reinit_with<M: Module>(
+    module: M,
+    rules: &[Rule],
+    source: Source,
+    device: &Device,
+) -> Result<(M, ReinitReport)> {
+    let mut collector = Collector {
+        walk: Walk::default(),
+        params: Vec::new(),
+    };
     module.visit(&mut collector);
     let params = collector.params;
-    let plan: Vec<Option<usize>> = params.iter().map(|p| rules.iter().position(|r| r.matches(p))).collect();
+    let plan: Vec<Option<usize>> = params
+        .iter()
+        .map(|p| rules.iter().position(|r| r.matches(p)))
+        .collect();
     for (index, rule) in rules.iter().enumerate() {
         rule.init.validate()?;
         if !params.iter().any(|p| rule.matches(p)) {
@@ -342,17 +367,24 @@ pub fn reinit_with<M: Module>(module: M, rules: &[Rule], source: Source, device:
     }
     for (p, r) in params.iter().zip(&plan) {
         if let Some(r) = r {
-            rules[*r].init.check(&p.shape, p.fans).map_err(|e| match e {
-                InitError::InvalidShape { initializer, shape, reason } => InitError::InvalidShape {
-                    initializer,
-                    shape,
-                    reason: format!("{reason} (parameter `{}`)", p.path),
-                },
-                InitError::MissingFans { initializer } => InitError::MissingFans {
-                    initializer: format!("{initializer} for parameter `{}`", p.path),
-                },
-                other => other,
-            })?;
+            rules[*r]
+                .init
+                .check(&p.shape, p.fans)
+                .map_err(|e| match e {
+                    InitError::InvalidShape {
+                        initializer,
+                        shape,
+                        reason,
+                    } => InitError::InvalidShape {
+                        initializer,
+                        shape,
+                        reason: format!("{reason} (parameter `{}`)", p.path),
+                    },
+                    InitError::MissingFans { initializer } => InitError::MissingFans {
+                        initializer: format!("{initializer} for parameter `{}`", p.path),
+                    },
+                    other => other,
+                })?;
         }
     }
     let mut mapper = Mapper {
@@ -366,7 +398,13 @@ pub fn reinit_with<M: Module>(module: M, rules: &[Rule], source: Source, device:
         untouched: Vec::new(),
     };
     let module = module.map(&mut mapper);
-    Ok((module, ReinitReport { entries: mapper.entries, untouched: mapper.untouched }))
+    Ok((
+        module,
+        ReinitReport {
+            entries: mapper.entries,
+            untouched: mapper.untouched,
+        },
+    ))
 }
 
 /// Convenience: a host source for `seed`.

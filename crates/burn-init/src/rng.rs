@@ -63,17 +63,28 @@ impl HostRng {
 
     /// The same seed, another stream.
     pub const fn substream(self, stream: u64) -> Self {
-        Self { seed: self.seed, stream }
+        Self {
+            seed: self.seed,
+            stream,
+        }
     }
 
     /// A stream derived from this one and `index` (e.g. a parameter's position in a model),
     /// independent of this stream for practical purposes.
     pub fn derive(self, index: u64) -> Self {
         let [a, b, _, _] = philox4x32_10(
-            [index as u32, (index >> 32) as u32, self.stream as u32, (self.stream >> 32) as u32],
+            [
+                index as u32,
+                (index >> 32) as u32,
+                self.stream as u32,
+                (self.stream >> 32) as u32,
+            ],
             [0x5EED_u32 ^ self.seed as u32, (self.seed >> 32) as u32],
         );
-        Self { seed: self.seed, stream: (a as u64) << 32 | b as u64 }
+        Self {
+            seed: self.seed,
+            stream: (a as u64) << 32 | b as u64,
+        }
     }
 
     #[inline(always)]
@@ -85,7 +96,12 @@ impl HostRng {
     #[inline(always)]
     pub fn block(&self, block: u64) -> [u32; 4] {
         philox4x32_10(
-            [block as u32, (block >> 32) as u32, self.stream as u32, (self.stream >> 32) as u32],
+            [
+                block as u32,
+                (block >> 32) as u32,
+                self.stream as u32,
+                (self.stream >> 32) as u32,
+            ],
             self.key(),
         )
     }
@@ -114,7 +130,9 @@ impl HostRng {
         if out.len() <= CHUNK {
             fill_chunk(0, out);
         } else {
-            out.par_chunks_mut(CHUNK).enumerate().for_each(|(ci, c)| fill_chunk(ci, c));
+            out.par_chunks_mut(CHUNK)
+                .enumerate()
+                .for_each(|(ci, c)| fill_chunk(ci, c));
         }
     }
 
@@ -148,13 +166,19 @@ mod tests {
     /// Known-answer tests from Random123's `kat_vectors` (philox4x32_10).
     #[test]
     fn philox_known_answers() {
-        assert_eq!(philox4x32_10([0; 4], [0; 2]), [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]);
+        assert_eq!(
+            philox4x32_10([0; 4], [0; 2]),
+            [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]
+        );
         assert_eq!(
             philox4x32_10([u32::MAX; 4], [u32::MAX; 2]),
             [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]
         );
         assert_eq!(
-            philox4x32_10([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0]),
+            philox4x32_10(
+                [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
+                [0xa4093822, 0x299f31d0]
+            ),
             [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]
         );
     }
@@ -167,7 +191,10 @@ mod tests {
         rng.fill_u32(&mut par);
         let serial: Vec<u32> = (0..n as u64).map(|i| rng.word(i)).collect();
         assert_eq!(par, serial);
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
         let mut one = vec![0u32; n];
         pool.install(|| rng.fill_u32(&mut one));
         assert_eq!(par, one);

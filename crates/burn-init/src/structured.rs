@@ -4,15 +4,19 @@ use burn::tensor::{Device, Tensor, TensorData};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::dist::Normal;
 use crate::dist::Primitive;
 use crate::error::{InitError, Result, non_negative, positive};
 use crate::fans::Fans;
 use crate::init::Initializer;
 use crate::rng::HostRng;
-use crate::dist::Normal;
 
 fn shape_error(name: &str, shape: &[usize], reason: &str) -> InitError {
-    InitError::InvalidShape { initializer: name.into(), shape: shape.to_vec(), reason: reason.into() }
+    InitError::InvalidShape {
+        initializer: name.into(),
+        shape: shape.to_vec(),
+        reason: reason.into(),
+    }
 }
 
 fn upload(values: Vec<f32>, device: &Device) -> Tensor<1> {
@@ -49,13 +53,19 @@ impl Orthogonal {
     /// # Errors
     /// If `gain` is not finite and positive.
     pub fn new(gain: f64) -> Result<Self> {
-        Ok(Self { gain: positive("gain", gain)? })
+        Ok(Self {
+            gain: positive("gain", gain)?,
+        })
     }
 }
 
 fn check_matrix(name: &str, shape: &[usize]) -> Result<(usize, usize)> {
     if shape.len() < 2 {
-        return Err(shape_error(name, shape, "needs at least 2 dimensions (a 1-D bias has no orthogonal structure; give it its own initializer)"));
+        return Err(shape_error(
+            name,
+            shape,
+            "needs at least 2 dimensions (a 1-D bias has no orthogonal structure; give it its own initializer)",
+        ));
     }
     let rows = shape[0];
     let cols: usize = shape[1..].iter().product();
@@ -85,7 +95,8 @@ pub(crate) fn orthonormal_columns(mut a: Vec<f64>, m: usize, n: usize) -> Vec<f6
         // R[k,k] = alpha after the reflection.
         signs[k] = if alpha < 0.0 { -1.0 } else { 1.0 };
         let tail = &mut a[k * m..];
-        tail.par_chunks_mut(m).for_each(|c| reflect(&v, &mut c[k..]));
+        tail.par_chunks_mut(m)
+            .for_each(|c| reflect(&v, &mut c[k..]));
         vs.push(v);
     }
     // Q = H_0 ⋯ H_{n-1} [I; 0], column by column.
@@ -110,7 +121,11 @@ fn reflect(v: &[f64], x: &mut [f64]) {
 /// A `rows × cols` orthogonal matrix (row-major) from the host generator.
 pub(crate) fn orthogonal_host(rows: usize, cols: usize, gain: f64, rng: HostRng, out: &mut [f32]) {
     let mut g = vec![0f32; rows * cols];
-    Primitive::Normal(Normal { mean: 0.0, std: 1.0 }).fill_host(rng, &mut g);
+    Primitive::Normal(Normal {
+        mean: 0.0,
+        std: 1.0,
+    })
+    .fill_host(rng, &mut g);
     let g: Vec<f64> = g.into_iter().map(f64::from).collect();
     if rows >= cols {
         // A = G (rows × cols), column-major.
@@ -138,7 +153,11 @@ pub(crate) fn orthogonal_host(rows: usize, cols: usize, gain: f64, rng: HostRng,
 
 /// Orthogonal on the device with Burn's `linalg::qr`, `rows × cols`, flattened.
 fn orthogonal_device(rows: usize, cols: usize, gain: f64, device: &Device) -> Tensor<1> {
-    let (m, n) = if rows >= cols { (rows, cols) } else { (cols, rows) };
+    let (m, n) = if rows >= cols {
+        (rows, cols)
+    } else {
+        (cols, rows)
+    };
     let a = Tensor::<2>::random([m, n], burn::tensor::Distribution::Normal(0.0, 1.0), device);
     let (q, r) = burn::linalg::qr(a, true);
     let diag = r.mul(Tensor::<2>::eye(n, device)).sum_dim(0); // [1, n]
@@ -185,7 +204,9 @@ impl Identity {
     /// # Errors
     /// If `gain` is not finite.
     pub fn new(gain: f64) -> Result<Self> {
-        Ok(Self { gain: crate::error::finite("gain", gain)? })
+        Ok(Self {
+            gain: crate::error::finite("gain", gain)?,
+        })
     }
 }
 
@@ -196,7 +217,11 @@ impl Initializer for Identity {
     fn check(&self, shape: &[usize], _fans: Option<Fans>) -> Result<()> {
         Identity::new(self.gain)?;
         if shape.len() != 2 {
-            return Err(shape_error("identity", shape, "needs a 2-D weight (use dirac for convolutions)"));
+            return Err(shape_error(
+                "identity",
+                shape,
+                "needs a 2-D weight (use dirac for convolutions)",
+            ));
         }
         Ok(())
     }
@@ -236,7 +261,11 @@ impl Dirac {
     /// If `groups` is zero.
     pub fn new(groups: usize) -> Result<Self> {
         if groups == 0 {
-            return Err(InitError::InvalidParameter { field: "groups", value: 0.0, reason: "must be >= 1" });
+            return Err(InitError::InvalidParameter {
+                field: "groups",
+                value: 0.0,
+                reason: "must be >= 1",
+            });
         }
         Ok(Self { groups })
     }
@@ -244,7 +273,11 @@ impl Dirac {
 
 fn check_conv(name: &str, shape: &[usize]) -> Result<()> {
     if !(3..=5).contains(&shape.len()) {
-        return Err(shape_error(name, shape, "needs a convolution weight [c_out, c_in/groups, k…] with 3 to 5 dimensions"));
+        return Err(shape_error(
+            name,
+            shape,
+            "needs a convolution weight [c_out, c_in/groups, k…] with 3 to 5 dimensions",
+        ));
     }
     if shape.contains(&0) {
         return Err(shape_error(name, shape, "has a zero dimension"));
@@ -269,8 +302,12 @@ impl Initializer for Dirac {
     fn check(&self, shape: &[usize], _fans: Option<Fans>) -> Result<()> {
         Dirac::new(self.groups)?;
         check_conv("dirac", shape)?;
-        if shape[0] % self.groups != 0 {
-            return Err(shape_error("dirac", shape, "c_out must be divisible by groups"));
+        if !shape[0].is_multiple_of(self.groups) {
+            return Err(shape_error(
+                "dirac",
+                shape,
+                "c_out must be divisible by groups",
+            ));
         }
         Ok(())
     }
@@ -312,7 +349,9 @@ impl DeltaOrthogonal {
     /// # Errors
     /// If `gain` is not finite and positive.
     pub fn new(gain: f64) -> Result<Self> {
-        Ok(Self { gain: positive("gain", gain)? })
+        Ok(Self {
+            gain: positive("gain", gain)?,
+        })
     }
 }
 
@@ -324,7 +363,11 @@ impl Initializer for DeltaOrthogonal {
         DeltaOrthogonal::new(self.gain)?;
         check_conv("delta_orthogonal", shape)?;
         if shape[1] > shape[0] {
-            return Err(shape_error("delta_orthogonal", shape, "needs c_in <= c_out for an isometry"));
+            return Err(shape_error(
+                "delta_orthogonal",
+                shape,
+                "needs c_in <= c_out for an isometry",
+            ));
         }
         Ok(())
     }
@@ -380,7 +423,11 @@ impl Sparse {
     /// If `sparsity` is outside `[0, 1)` or `std` is negative or not finite.
     pub fn new(sparsity: f64, std: f64) -> Result<Self> {
         if !(0.0..1.0).contains(&sparsity) {
-            return Err(InitError::InvalidParameter { field: "sparsity", value: sparsity, reason: "must be in [0, 1)" });
+            return Err(InitError::InvalidParameter {
+                field: "sparsity",
+                value: sparsity,
+                reason: "must be in [0, 1)",
+            });
         }
         non_negative("std", std)?;
         Ok(Self { sparsity, std })
@@ -405,7 +452,11 @@ impl Initializer for Sparse {
     }
     fn fill_host(&self, shape: &[usize], _fans: Option<Fans>, rng: HostRng, out: &mut [f32]) {
         let (rows, cols) = (shape[0], shape[1]);
-        Primitive::Normal(Normal { mean: 0.0, std: self.std }).fill_host(rng, out);
+        Primitive::Normal(Normal {
+            mean: 0.0,
+            std: self.std,
+        })
+        .fill_host(rng, out);
         let zeros = self.zeros_per_column(rows);
         let picks = rng.derive(1);
         let mut idx: Vec<usize> = Vec::with_capacity(rows);
@@ -431,7 +482,13 @@ mod tests {
     fn gram(w: &[f32], rows: usize, cols: usize, columns: bool) -> f64 {
         // max |WᵀW − I| (columns) or |WWᵀ − I| (rows)
         let (n, len) = if columns { (cols, rows) } else { (rows, cols) };
-        let at = |v: usize, k: usize| if columns { w[k * cols + v] as f64 } else { w[v * cols + k] as f64 };
+        let at = |v: usize, k: usize| {
+            if columns {
+                w[k * cols + v] as f64
+            } else {
+                w[v * cols + k] as f64
+            }
+        };
         let mut worst: f64 = 0.0;
         for a in 0..n {
             for b in 0..n {
@@ -445,19 +502,37 @@ mod tests {
     #[test]
     fn host_orthogonal_tall_wide_square() {
         for (r, c) in [(7, 3), (3, 7), (5, 5)] {
-            let w = Orthogonal::new(1.0).unwrap().host_vec(&[r, c], None, HostRng::new(9)).unwrap();
+            let w = Orthogonal::new(1.0)
+                .unwrap()
+                .host_vec(&[r, c], None, HostRng::new(9))
+                .unwrap();
             assert!(gram(&w, r, c, r >= c) < 1e-5, "{r}x{c}");
         }
     }
 
     #[test]
     fn structured_errors() {
-        assert!(matches!(Orthogonal::new(1.0).unwrap().check(&[5], None), Err(InitError::InvalidShape { .. })));
-        assert!(matches!(Dirac::new(1).unwrap().check(&[4, 4], None), Err(InitError::InvalidShape { .. })));
-        assert!(matches!(Dirac::new(3).unwrap().check(&[4, 4, 3], None), Err(InitError::InvalidShape { .. })));
-        assert!(matches!(DeltaOrthogonal::new(1.0).unwrap().check(&[2, 4, 3], None), Err(InitError::InvalidShape { .. })));
+        assert!(matches!(
+            Orthogonal::new(1.0).unwrap().check(&[5], None),
+            Err(InitError::InvalidShape { .. })
+        ));
+        assert!(matches!(
+            Dirac::new(1).unwrap().check(&[4, 4], None),
+            Err(InitError::InvalidShape { .. })
+        ));
+        assert!(matches!(
+            Dirac::new(3).unwrap().check(&[4, 4, 3], None),
+            Err(InitError::InvalidShape { .. })
+        ));
+        assert!(matches!(
+            DeltaOrthogonal::new(1.0).unwrap().check(&[2, 4, 3], None),
+            Err(InitError::InvalidShape { .. })
+        ));
         assert!(Sparse::new(-0.1, 0.01).is_err());
         assert!(Dirac::new(0).is_err());
-        assert!(matches!(Identity::new(1.0).unwrap().check(&[2, 2, 2], None), Err(InitError::InvalidShape { .. })));
+        assert!(matches!(
+            Identity::new(1.0).unwrap().check(&[2, 2, 2], None),
+            Err(InitError::InvalidShape { .. })
+        ));
     }
 }

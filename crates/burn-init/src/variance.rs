@@ -63,7 +63,11 @@ impl VarianceScaling {
     /// finite and positive.
     pub fn new(scale: f64, mode: FanMode, distribution: VsDistribution) -> Result<Self> {
         positive("scale", scale)?;
-        Ok(Self { scale, mode, distribution })
+        Ok(Self {
+            scale,
+            mode,
+            distribution,
+        })
     }
 
     /// `Var(w) = scale / n`.
@@ -110,7 +114,11 @@ impl VarianceScaling {
 }
 
 const fn vs(scale: f64, mode: FanMode, distribution: VsDistribution) -> VarianceScaling {
-    VarianceScaling { scale, mode, distribution }
+    VarianceScaling {
+        scale,
+        mode,
+        distribution,
+    }
 }
 
 /// LeCun normal: `VarianceScaling(1, fan_in, truncated_normal)`, `Var = 1/fan_in` (Keras/JAX;
@@ -169,7 +177,11 @@ pub const fn he_avg_uniform() -> VarianceScaling {
 /// # Errors
 /// If `gain` is not finite and positive.
 pub fn xavier_normal(gain: f64) -> Result<VarianceScaling> {
-    VarianceScaling::new(positive("gain", gain)?.powi(2), FanMode::FanAvg, VsDistribution::Normal)
+    VarianceScaling::new(
+        positive("gain", gain)?.powi(2),
+        FanMode::FanAvg,
+        VsDistribution::Normal,
+    )
 }
 
 /// PyTorch's `xavier_uniform_(gain)`: `VarianceScaling(gain², fan_avg, uniform)`, bound
@@ -178,7 +190,11 @@ pub fn xavier_normal(gain: f64) -> Result<VarianceScaling> {
 /// # Errors
 /// If `gain` is not finite and positive.
 pub fn xavier_uniform(gain: f64) -> Result<VarianceScaling> {
-    VarianceScaling::new(positive("gain", gain)?.powi(2), FanMode::FanAvg, VsDistribution::Uniform)
+    VarianceScaling::new(
+        positive("gain", gain)?.powi(2),
+        FanMode::FanAvg,
+        VsDistribution::Uniform,
+    )
 }
 
 /// PyTorch's `kaiming_normal_(a, mode, nonlinearity)`: `VarianceScaling(gain², mode, normal)`,

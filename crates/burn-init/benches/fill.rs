@@ -53,6 +53,40 @@ fn main() {
         }),
         bytes,
     );
+    // The generator alone, into a buffer that is already mapped (no allocation, no upload).
+    let mut buf = vec![0f32; n * n];
+    for (name, init) in [
+        ("uniform", Init::GlorotUniform),
+        ("normal", Init::XavierNormal { gain: 1.0 }),
+        ("truncated normal", Init::HeNormal),
+    ] {
+        row(
+            &format!("host generator only: {name}"),
+            median_secs(|| {
+                burn_init::Initializer::fill_host(
+                    &init,
+                    &[n, n],
+                    Some(fans),
+                    HostRng::new(1),
+                    &mut buf,
+                );
+            }),
+            bytes,
+        );
+    }
+    row(
+        "plain memset of the same buffer",
+        median_secs(|| buf.fill(0.5)),
+        bytes,
+    );
+    row(
+        "allocate + fill a new Vec (page faults)",
+        median_secs(|| {
+            let v = vec![0.5f32; n * n];
+            std::hint::black_box(&v);
+        }),
+        bytes,
+    );
     let cases: [(&str, Init, Option<BurnInit>); 3] = [
         (
             "he_normal (truncated)",

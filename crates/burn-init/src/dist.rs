@@ -7,8 +7,8 @@ use burn::tensor::{Device, Distribution, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{InitError, Result, finite, positive};
-use crate::rng::{HostRng, open_unit_f64, unit_f32};
-use crate::special::{normal_cdf, normal_quantile};
+use crate::rng::{BATCH, HostRng, open_unit_f64, unit_f32};
+use crate::special::{is_quantile_tail, normal_cdf, normal_quantile_central, normal_quantile_tail};
 
 /// A constant fill: every element is `value`. `Zeros` and `Ones` are `Constant` 0 and 1.
 ///
@@ -269,13 +269,15 @@ impl Primitive {
             Self::Uniform(Uniform { low, high }) => {
                 let (lo32, hi32) = (low as f32, high as f32);
                 let width = high - low;
-                rng.fill_map(out, |w| {
-                    ((low + width * unit_f32(w) as f64) as f32).clamp(lo32, hi32)
+                rng.fill_batched(out, |w, o| {
+                    for i in 0..BATCH {
+                        o[i] = ((low + width * unit_f32(w[i]) as f64) as f32).clamp(lo32, hi32);
+                    }
                 });
             }
             Self::Normal(Normal { mean, std }) => {
-                rng.fill_map(out, |w| {
-                    (mean + std * normal_quantile(open_unit_f64(w))) as f32
+                rng.fill_batched(out, |w, o| {
+                    quantiles(w, 0.0, 1.0, o, |z| (mean + std * z) as f32);
                 });
             }
             Self::TruncatedNormal(t) => {
@@ -290,9 +292,10 @@ impl Primitive {
                 let sign = if flip { -1.0 } else { 1.0 };
                 let (lo32, hi32) = (t.low as f32, t.high as f32);
                 let (mean, std) = (t.mean, t.std);
-                rng.fill_map(out, |w| {
-                    let z = normal_quantile(pa + width * open_unit_f64(w)).clamp(a, b);
-                    ((mean + std * sign * z) as f32).clamp(lo32, hi32)
+                rng.fill_batched(out, |w, o| {
+                    quantiles(w, pa, width, o, |z| {
+                        ((mean + std * sign * z.clamp(a, b)) as f32).clamp(lo32, hi32)
+                    });
                 });
             }
         }
@@ -332,6 +335,37 @@ impl Primitive {
                 }
             }
         }
+    }
+}
+
+/// Maps a batch of words to `finish(Φ⁻¹(offset + width·u))`: the branch-free central
+/// approximation for every lane (vectorized), then the few tail lanes fixed one by one. Equal,
+/// element by element, to `finish(normal_quantile(…))`.
+#[inline(always)]
+fn quantiles(
+    w: &[u32; BATCH],
+    offset: f64,
+    width: f64,
+    out: &mut [f32; BATCH],
+    finish: impl Fn(f64) -> f32,
+) {
+    let mut p = [0f64; BATCH];
+    let mut z = [0f64; BATCH];
+    let mut any_tail = false;
+    for i in 0..BATCH {
+        p[i] = offset + width * open_unit_f64(w[i]);
+        z[i] = normal_quantile_central(p[i]);
+        any_tail |= is_quantile_tail(p[i]);
+    }
+    if any_tail {
+        for i in 0..BATCH {
+            if is_quantile_tail(p[i]) {
+                z[i] = normal_quantile_tail(p[i]);
+            }
+        }
+    }
+    for i in 0..BATCH {
+        out[i] = finish(z[i]);
     }
 }
 

@@ -116,6 +116,16 @@ fn symmetry_measure(device: &Device) {
         assert_eq!(s.distinct_neurons, 8);
         assert!(s.max_pairwise_distance > 0.1);
     }
+    // Per-layer initializers: only layer 1 is constant.
+    let mixed = MlpConfig::new(10, vec![8, 8], 3, Activation::Tanh, Init::GlorotUniform)
+        .with_layer_init(1, Init::Constant { value: 0.1 }, Init::Zeros)
+        .init(Source::Host(HostRng::new(1)), device)
+        .unwrap();
+    let s = symmetry(&mixed, 1e-6);
+    assert_eq!((s[0].distinct_neurons, s[1].distinct_neurons), (8, 1));
+    let too_many = MlpConfig::new(10, vec![8], 3, Activation::Tanh, Init::GlorotUniform)
+        .with_layer_init(3, Init::Zeros, Init::Zeros);
+    assert!(too_many.init(Source::Device, device).is_err());
 }
 
 /// After LSUV every layer's output variance on a fresh batch is within tol of the target.

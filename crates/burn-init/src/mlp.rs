@@ -157,6 +157,10 @@ pub struct MlpConfig {
     pub bias_init: Init,
     /// Weight initializer of the output layer (`None`: same as the hidden layers).
     pub output_init: Option<Init>,
+    /// Per-layer overrides `(weight, bias)` for hidden layer `i` (index into `hidden`); layers
+    /// without an entry use `weight_init` and `bias_init`.
+    #[serde(default)]
+    pub layer_inits: Vec<Option<(Init, Init)>>,
 }
 
 impl MlpConfig {
@@ -177,7 +181,17 @@ impl MlpConfig {
             weight_init,
             bias_init: Init::Zeros,
             output_init: None,
+            layer_inits: Vec::new(),
         }
+    }
+
+    /// With its own weight and bias initializers for hidden layer `layer`.
+    pub fn with_layer_init(mut self, layer: usize, weight: Init, bias: Init) -> Self {
+        if self.layer_inits.len() <= layer {
+            self.layer_inits.resize(layer + 1, None);
+        }
+        self.layer_inits[layer] = Some((weight, bias));
+        self
     }
 
     /// With dropout probability `p`.
@@ -210,7 +224,8 @@ impl MlpConfig {
     /// `rng.derive(2i)` and its bias `rng.derive(2i + 1)`: bit-identical on every device.
     ///
     /// # Errors
-    /// Zero widths, a dropout outside `[0, 1)`, or an initializer that cannot fill a layer.
+    /// Zero widths, a dropout outside `[0, 1)`, a per-layer override for a layer that does not
+    /// exist, or an initializer that cannot fill a layer.
     pub fn init(&self, source: Source, device: &Device) -> Result<Mlp> {
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(InitError::InvalidParameter {
@@ -219,25 +234,33 @@ impl MlpConfig {
                 reason: "must be in [0, 1)",
             });
         }
+        if self.layer_inits.len() > self.hidden.len() {
+            return Err(InitError::InvalidParameter {
+                field: "layer_inits",
+                value: self.layer_inits.len() as f64,
+                reason: "more per-layer overrides than hidden layers",
+            });
+        }
         let widths = self.widths();
         let n = widths.len() - 1;
         let mut layers = Vec::with_capacity(n);
         for i in 0..n {
             let (d_in, d_out) = (widths[i], widths[i + 1]);
             let fans = Fans::linear(d_in, d_out)?;
-            let w_init = if i + 1 == n {
-                self.output_init.as_ref().unwrap_or(&self.weight_init)
-            } else {
-                &self.weight_init
+            let (w_init, b_init) = match self.layer_inits.get(i) {
+                Some(Some((w, b))) if i + 1 < n => (w, b),
+                _ if i + 1 == n => (
+                    self.output_init.as_ref().unwrap_or(&self.weight_init),
+                    &self.bias_init,
+                ),
+                _ => (&self.weight_init, &self.bias_init),
             };
             let stream = |k: u64| match source {
                 Source::Device => Source::Device,
                 Source::Host(rng) => Source::Host(rng.derive(k)),
             };
             let weight = w_init.param([d_in, d_out], fans, stream(2 * i as u64), device)?;
-            let bias = self
-                .bias_init
-                .param([d_out], fans, stream(2 * i as u64 + 1), device)?;
+            let bias = b_init.param([d_out], fans, stream(2 * i as u64 + 1), device)?;
             layers.push(Linear {
                 weight,
                 bias: Some(bias),

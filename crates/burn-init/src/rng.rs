@@ -58,7 +58,7 @@ const CHUNK: usize = 1 << 15;
 /// Philox blocks per vectorized batch (enough lanes for the loop vectorizer).
 const LANES: usize = 64;
 
-/// Words per vectorized batch: [`LANES`] Philox blocks of 4 words.
+/// Words per vectorized batch: 64 Philox blocks of 4 words.
 pub const BATCH: usize = 4 * LANES;
 
 /// Fills one chunk, with the widest vector unit the CPU has.
@@ -191,7 +191,7 @@ impl HostRng {
         }
     }
 
-    /// The [`BATCH`] words of the [`LANES`] blocks starting at `first_block`, in element order
+    /// The [`BATCH`] words of the `BATCH / 4` blocks starting at `first_block`, in element order
     /// (word `w` of block `first_block + j` is element `4j + w`). Written lane-wise so that the
     /// compiler vectorizes the Philox streams.
     #[inline(always)]

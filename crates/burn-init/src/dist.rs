@@ -339,7 +339,7 @@ impl Primitive {
 }
 
 /// Maps a batch of words to `finish(Φ⁻¹(offset + width·u))`: the branch-free central
-/// approximation for every lane (vectorized), then the few tail lanes fixed one by one. Equal,
+/// approximation for every lane (vectorized), then the few tail lanes (~5 %) fixed one by one. Equal,
 /// element by element, to `finish(normal_quantile(…))`.
 #[inline(always)]
 fn quantiles(
@@ -351,18 +351,19 @@ fn quantiles(
 ) {
     let mut p = [0f64; BATCH];
     let mut z = [0f64; BATCH];
-    let mut any_tail = false;
     for i in 0..BATCH {
         p[i] = offset + width * open_unit_f64(w[i]);
         z[i] = normal_quantile_central(p[i]);
-        any_tail |= is_quantile_tail(p[i]);
     }
-    if any_tail {
-        for i in 0..BATCH {
-            if is_quantile_tail(p[i]) {
-                z[i] = normal_quantile_tail(p[i]);
-            }
-        }
+    // Collect the tail lanes without branching, then fix only those.
+    let mut tails = [0u16; BATCH];
+    let mut count = 0;
+    for (i, &pi) in p.iter().enumerate() {
+        tails[count] = i as u16;
+        count += usize::from(is_quantile_tail(pi));
+    }
+    for &i in &tails[..count] {
+        z[i as usize] = normal_quantile_tail(p[i as usize]);
     }
     for i in 0..BATCH {
         out[i] = finish(z[i]);

@@ -27,12 +27,69 @@ fn median_secs(mut f: impl FnMut()) -> f64 {
     t[REPS / 2]
 }
 
+thread_local! {
+    static ROWS: std::cell::RefCell<Vec<serde_json::Value>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 fn row(name: &str, secs: f64, bytes: usize) {
-    println!(
-        "{name:<44} {:>9.2} ms {:>8.2} GB/s",
-        secs * 1e3,
-        bytes as f64 / secs / 1e9
-    );
+    let gbs = bytes as f64 / secs / 1e9;
+    println!("{name:<44} {:>9.2} ms {gbs:>8.2} GB/s", secs * 1e3);
+    ROWS.with(|r| {
+        r.borrow_mut().push(serde_json::json!({
+            "name": name, "median_ms": secs * 1e3, "bytes": bytes, "gb_per_s": gbs,
+        }))
+    });
+}
+
+/// Writes every row with provenance to `bench-results/fill.json` at the workspace root
+/// (atomically: temp file, then rename).
+fn write_record() {
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    #[cfg(target_arch = "x86_64")]
+    let avx2 = std::arch::is_x86_feature_detected!("avx2");
+    #[cfg(not(target_arch = "x86_64"))]
+    let avx2 = false;
+    let record = serde_json::json!({
+        "bench": "fill",
+        "git_commit": commit,
+        "burn_init_version": env!("CARGO_PKG_VERSION"),
+        "burn_version": "0.22.1",
+        "device": "flex",
+        "cpu": cpu,
+        "threads": rayon::current_num_threads(),
+        "avx2": avx2,
+        "reps": REPS,
+        "unix_time": std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+        "rows": ROWS.with(|r| r.borrow().clone()),
+    });
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench-results");
+    let path = dir.join("fill.json");
+    let tmp = dir.join("fill.json.tmp");
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|_| std::fs::write(&tmp, serde_json::to_string_pretty(&record).expect("json")))
+        .and_then(|_| std::fs::rename(&tmp, &path));
+    match written {
+        Ok(()) => println!("\nrecorded in {}", path.display()),
+        Err(e) => eprintln!("could not record the results: {e}"),
+    }
 }
 
 fn main() {
@@ -175,4 +232,5 @@ fn main() {
             bytes,
         );
     }
+    write_record();
 }

@@ -1,0 +1,101 @@
+//! The one error type of the experiments runner.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use crate::idx::DataError;
+
+/// Everything that stops an experiment (a diverging run does not: it is recorded).
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A name (experiment, device, dataset, optimizer, activation, initializer) that is not known.
+    #[error("unknown {kind} `{name}`; valid: {}{}", valid.join(", "), suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
+    UnknownName {
+        /// What kind of name it was.
+        kind: &'static str,
+        /// The name that was given.
+        name: String,
+        /// Every valid name.
+        valid: Vec<String>,
+        /// The closest valid name, if any is close.
+        suggestion: Option<String>,
+    },
+    /// A missing or corrupt data file.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// A dataset that needs a folder and has none.
+    #[error("{0}")]
+    DataSource(String),
+    /// The initializer library refused the configuration.
+    #[error("initializer: {0}")]
+    Init(burn_init::InitError),
+    /// The requested device cannot be used.
+    #[error("device: {0}")]
+    Device(String),
+    /// An option value that makes no sense.
+    #[error("invalid option --{option} {value}: {reason}")]
+    InvalidOption {
+        /// The option, without dashes.
+        option: &'static str,
+        /// The value given.
+        value: String,
+        /// Why it is rejected.
+        reason: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// A stored record cannot be used.
+    #[error("{}: {reason}", path.display())]
+    Record {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl From<burn_init::InitError> for Error {
+    fn from(e: burn_init::InitError) -> Self {
+        match e {
+            burn_init::InitError::UnknownName {
+                kind,
+                name,
+                valid,
+                suggestion,
+            } => Error::UnknownName {
+                kind,
+                name,
+                valid,
+                suggestion,
+            },
+            other => Error::Init(other),
+        }
+    }
+}
+
+/// Shorthand for `Result<T, Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An [`Error::UnknownName`] for `name` among `valid`, with the closest suggestion.
+pub fn unknown(kind: &'static str, name: &str, valid: &[&str]) -> Error {
+    Error::UnknownName {
+        kind,
+        name: name.into(),
+        suggestion: burn_init::error::closest(name, valid.iter().copied()),
+        valid: valid.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+/// Attaches a path to an I/O error.
+pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.into();
+    move |source| Error::Io { path, source }
+}

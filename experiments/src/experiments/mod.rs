@@ -1,0 +1,4 @@
+//! The experiments, one file each; [`crate::registry::REGISTRY`] lists them.
+
+pub mod single;
+pub mod throughput;

@@ -1,0 +1,114 @@
+//! `<activation>-<init>`: one MLP, one activation, one initializer (`relu-he`, `tanh-xavier`,
+//! `sigmoid-small`, `tanh-zeros`, `relu-orthogonal`, …); `--seeds N` makes it a sweep of N
+//! seeds.
+
+use burn_init::init::{ALIASES, NAMES};
+use burn_init::{Activation, Init};
+
+use crate::Context;
+use crate::error::Result;
+use crate::registry::Experiment;
+use crate::strategy::InitStrategy;
+use crate::sweep::run_sweep;
+use crate::train::RunSpec;
+
+/// The registry entry.
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "<activation>-<init>",
+    description: "train one MLP (default: the tutorial's 5 hidden layers x 50 units) with one activation \
+                  and one initializer; --seeds N repeats it with N seeds (a resumable sweep)",
+    matches,
+    run,
+    details,
+};
+
+/// Activations offered on the command line (the library's).
+pub const ACTIVATIONS: [&str; 6] = Activation::NAMES;
+
+fn matches(name: &str) -> bool {
+    name.split_once('-')
+        .is_some_and(|(a, _)| Activation::from_name(a).is_ok())
+}
+
+/// Parses `<activation>-<init>`.
+///
+/// # Errors
+/// An unknown activation or initializer, listing the valid names and the closest one.
+pub fn parse(name: &str) -> Result<(Activation, Init)> {
+    let (a, i) = name.split_once('-').unwrap_or((name, ""));
+    Ok((Activation::from_name(a)?, Init::from_name(i)?))
+}
+
+/// Every `<activation>-<init>` name with an initializer name or alias (for suggestions).
+pub fn example_names() -> Vec<String> {
+    ACTIVATIONS
+        .iter()
+        .flat_map(|a| {
+            NAMES
+                .iter()
+                .copied()
+                .chain(ALIASES.iter().map(|(al, _)| *al))
+                .map(move |i| format!("{a}-{i}"))
+        })
+        .collect()
+}
+
+fn details() -> Vec<String> {
+    vec![
+        format!("activations:  {}", ACTIVATIONS.join(", ")),
+        format!("initializers: {}", NAMES.join(", ")),
+        format!("aliases:      {}", ALIASES.iter().map(|(a, n)| format!("{a}={n}")).collect::<Vec<_>>().join(", ")),
+        "e.g.          relu-he, tanh-xavier, sigmoid-xavier, sigmoid-small, tanh-zeros, relu-orthogonal".into(),
+    ]
+}
+
+/// The runs of `name` with the context's seeds.
+///
+/// # Errors
+/// An unknown activation or initializer.
+pub fn specs(ctx: &Context) -> Result<Vec<RunSpec>> {
+    let (activation, init) = parse(&ctx.name)?;
+    let o = &ctx.options;
+    Ok((0..o.seeds as u64)
+        .map(|k| {
+            let seed = o.seed + k;
+            RunSpec {
+                id: format!("{}-{}-s{seed}", activation.name(), init.stable_name()),
+                activation,
+                strategy: InitStrategy::plain(init.clone()),
+                depth: o.depth,
+                width: o.width,
+                seed,
+            }
+        })
+        .collect())
+}
+
+fn run(ctx: &Context) -> Result<()> {
+    let specs = specs(ctx)?;
+    run_sweep(ctx, &ctx.name, specs).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_with_aliases_and_typos_are_explained() {
+        assert_eq!(
+            parse("relu-he").unwrap(),
+            (Activation::Relu, Init::HeNormal)
+        );
+        assert_eq!(
+            parse("tanh-xavier").unwrap(),
+            (Activation::Tanh, Init::GlorotUniform)
+        );
+        assert!(matches("sigmoid-small") && matches("leaky_relu-he") && !matches("relu_he"));
+        let e = parse("relu-hee").unwrap_err().to_string();
+        assert!(
+            e.contains("unknown initializer `hee`") && e.contains("he_normal"),
+            "{e}"
+        );
+        assert!(example_names().contains(&"tanh-zeros".to_string()));
+    }
+}

@@ -1,0 +1,428 @@
+//! What every run leaves behind: atomic files, the environment record, summaries, metrics.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::Dataset;
+use crate::error::{Error, Result, io};
+use crate::serde_nan;
+use crate::stats::LayerStats;
+use crate::train::{EpochMetrics, RunOutcome, RunSpec, TrainSettings};
+
+/// The Burn version this crate is built against (checked against `Cargo.lock` by a test).
+pub const BURN_VERSION: &str = "0.22.1";
+
+/// The header of every `metrics.csv` (long format).
+pub const CSV_HEADER: &str = "run,epoch,split,metric,layer,value";
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder, then a rename.
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        }
+    })
+}
+
+/// Writes pretty JSON atomically.
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let mut s = serde_json::to_string_pretty(value).expect("serializable record");
+    s.push('\n');
+    write_atomic(path, s.as_bytes())
+}
+
+/// Reads JSON.
+///
+/// # Errors
+/// [`Error::Io`] or [`Error::Record`] naming the file.
+pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+    let s = std::fs::read_to_string(path).map_err(io(path))?;
+    serde_json::from_str(&s).map_err(|e| Error::Record {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+/// `git rev-parse HEAD` in the current folder, or `"unknown"`.
+pub fn git_commit() -> String {
+    std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The dataset, as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetRecord {
+    /// Name (`mnist-small`, …).
+    pub name: String,
+    /// Where it came from.
+    pub source: String,
+    /// SHA-256 of the raw bytes (see [`Dataset::sha256`]).
+    pub sha256: String,
+    /// Training examples.
+    pub train_examples: usize,
+    /// Test (validation) examples.
+    pub test_examples: usize,
+    /// Inputs per example.
+    pub features: usize,
+    /// Classes.
+    pub classes: usize,
+    /// How inputs were normalized.
+    pub normalization: String,
+}
+
+impl From<&Dataset> for DatasetRecord {
+    fn from(d: &Dataset) -> Self {
+        Self {
+            name: d.name.clone(),
+            source: d.source.clone(),
+            sha256: d.sha256.clone(),
+            train_examples: d.train.n,
+            test_examples: d.test.n,
+            features: d.features,
+            classes: d.classes,
+            normalization: d.normalization.clone(),
+        }
+    }
+}
+
+/// `record.json`: where and how the experiment ran.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Record {
+    /// Experiment name.
+    pub experiment: String,
+    /// The command line.
+    pub command: Vec<String>,
+    /// `git rev-parse HEAD` at run time, or `"unknown"`.
+    pub git_commit: String,
+    /// Version of this crate.
+    pub crate_version: String,
+    /// Version of Burn.
+    pub burn_version: String,
+    /// `flex`, `ndarray` or `wgpu`.
+    pub device: String,
+    /// The adapter's name.
+    pub adapter: String,
+    /// The dataset.
+    pub dataset: DatasetRecord,
+    /// Seeds of the runs.
+    pub seeds: Vec<u64>,
+    /// Unix time the command started.
+    pub started_unix: u64,
+    /// Wall time of this command.
+    pub wall_seconds: f64,
+    /// Runs trained by this command.
+    pub runs_trained: usize,
+    /// Runs skipped because they had finished before.
+    pub runs_skipped: usize,
+    /// Training throughput: examples trained on per second of training steps, over the runs
+    /// this command trained (if it trained none: the mean over the stored runs).
+    pub samples_per_second: Option<f64>,
+}
+
+/// One run's result: `summary.json` (and one entry of the experiment's `summary.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// Run id.
+    pub run: String,
+    /// Hidden activation.
+    pub activation: String,
+    /// Initialization (initializer name).
+    pub init: String,
+    /// Hidden layers.
+    pub depth: usize,
+    /// Units per hidden layer.
+    pub width: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Epochs asked for.
+    pub epochs: usize,
+    /// Epochs completed (fewer if the run diverged).
+    pub epochs_completed: usize,
+    /// Mean minibatch loss of the last epoch (null if none or not finite).
+    pub final_train_loss: Option<f64>,
+    /// Validation loss after the last epoch.
+    pub final_valid_loss: Option<f64>,
+    /// Validation accuracy after the last epoch.
+    pub final_valid_accuracy: Option<f64>,
+    /// Best validation accuracy over the epochs (epoch 0 included).
+    pub best_valid_accuracy: Option<f64>,
+    /// The accuracy that counts as reached.
+    pub target_accuracy: f64,
+    /// First epoch whose validation accuracy reached the target (null: never).
+    pub epochs_to_target: Option<usize>,
+    /// Whether a loss became NaN or infinite.
+    pub diverged: bool,
+    /// Per-layer statistics at initialization (epoch 0).
+    pub init_stats: Vec<LayerStats>,
+    /// Wall time of the run.
+    #[serde(with = "serde_nan")]
+    pub wall_seconds: f64,
+    /// Training throughput of the run.
+    #[serde(with = "serde_nan")]
+    pub samples_per_second: f64,
+    /// Device it ran on.
+    pub device: String,
+}
+
+impl RunSummary {
+    /// Summarizes an outcome.
+    pub fn new(
+        spec: &RunSpec,
+        settings: &TrainSettings,
+        outcome: &RunOutcome,
+        device: &str,
+    ) -> Self {
+        let last = outcome.epochs.last();
+        let trained: Vec<&EpochMetrics> = outcome.epochs.iter().filter(|e| e.epoch > 0).collect();
+        let last_trained = trained.last();
+        let best = outcome
+            .epochs
+            .iter()
+            .filter_map(|e| e.valid_accuracy)
+            .fold(None, |b: Option<f64>, a| Some(b.map_or(a, |b| b.max(a))));
+        Self {
+            run: spec.id.clone(),
+            activation: spec.activation.name().into(),
+            init: spec.strategy.name(),
+            depth: spec.depth,
+            width: spec.width,
+            seed: spec.seed,
+            epochs: settings.epochs,
+            epochs_completed: if outcome.diverged {
+                trained.len().saturating_sub(1)
+            } else {
+                trained.len()
+            },
+            final_train_loss: last_trained.and_then(|e| e.train_loss),
+            final_valid_loss: last.and_then(|e| e.valid_loss),
+            final_valid_accuracy: last.and_then(|e| e.valid_accuracy),
+            best_valid_accuracy: best,
+            target_accuracy: settings.target_accuracy,
+            epochs_to_target: outcome
+                .epochs
+                .iter()
+                .find(|e| {
+                    e.valid_accuracy
+                        .is_some_and(|a| a >= settings.target_accuracy)
+                })
+                .map(|e| e.epoch),
+            diverged: outcome.diverged,
+            init_stats: outcome
+                .epochs
+                .first()
+                .map(|e| e.layers.clone())
+                .unwrap_or_default(),
+            wall_seconds: outcome.wall_seconds,
+            samples_per_second: outcome.samples_per_second(),
+            device: device.into(),
+        }
+    }
+}
+
+/// The experiment's `summary.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    /// Experiment name.
+    pub experiment: String,
+    /// Validation accuracy that counts as reached.
+    pub target_accuracy: f64,
+    /// One entry per run.
+    pub runs: Vec<RunSummary>,
+}
+
+/// The `metrics.csv` rows (no header) of one run: train and valid loss and accuracy per epoch,
+/// and per layer the statistics on the diagnostic batch (split `train`).
+pub fn metrics_rows(run: &str, epochs: &[EpochMetrics]) -> String {
+    let mut s = String::new();
+    let mut row = |epoch: usize, split: &str, metric: &str, layer: Option<usize>, value: f64| {
+        let layer = layer.map(|l| l.to_string()).unwrap_or_default();
+        let _ = writeln!(s, "{run},{epoch},{split},{metric},{layer},{value}");
+    };
+    for e in epochs {
+        for (split, loss, acc) in [
+            ("train", e.train_loss, e.train_accuracy),
+            ("valid", e.valid_loss, e.valid_accuracy),
+        ] {
+            if e.epoch == 0 && split == "train" {
+                continue;
+            }
+            row(e.epoch, split, "loss", None, loss.unwrap_or(f64::NAN));
+            row(e.epoch, split, "accuracy", None, acc.unwrap_or(f64::NAN));
+        }
+        for l in &e.layers {
+            for (metric, v) in [
+                ("act_mean", l.act_mean),
+                ("act_std", l.act_std),
+                ("saturated_fraction", l.saturated_fraction),
+                ("dead_fraction", l.dead_fraction),
+                ("grad_norm", l.grad_norm),
+            ] {
+                row(e.epoch, "train", metric, Some(l.layer), v);
+            }
+        }
+    }
+    s
+}
+
+/// Files of one experiment's output folder.
+#[derive(Debug, Clone)]
+pub struct OutDir {
+    /// The folder (`runs/<experiment>/` by default).
+    pub root: PathBuf,
+}
+
+impl OutDir {
+    /// `root/config.json`.
+    pub fn config(&self) -> PathBuf {
+        self.root.join("config.json")
+    }
+    /// `root/record.json`.
+    pub fn record(&self) -> PathBuf {
+        self.root.join("record.json")
+    }
+    /// `root/metrics.csv`.
+    pub fn metrics(&self) -> PathBuf {
+        self.root.join("metrics.csv")
+    }
+    /// `root/summary.json`.
+    pub fn summary(&self) -> PathBuf {
+        self.root.join("summary.json")
+    }
+    /// `root/runs/<id>/`: one finished run (its `summary.json` is written last).
+    pub fn run_dir(&self, id: &str) -> PathBuf {
+        self.root.join("runs").join(id)
+    }
+}
+
+/// A table of run summaries for the terminal.
+pub fn summary_table(runs: &[RunSummary]) -> String {
+    let pct = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.1}%", 100.0 * v));
+    let num = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.4}"));
+    let id_w = runs.iter().map(|r| r.run.len()).max().unwrap_or(3).max(3);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<id_w$}  {:>10}  {:>10}  {:>9}  {:>9}  {:>9}  {:>8}  {:>8}  {:>8}",
+        "run",
+        "train loss",
+        "valid loss",
+        "valid acc",
+        "best acc",
+        "to target",
+        "std L0",
+        "std Llast",
+        "time"
+    );
+    for r in runs {
+        let first = r
+            .init_stats
+            .first()
+            .map_or("-".into(), |l| format!("{:.3}", l.act_std));
+        let last = r
+            .init_stats
+            .last()
+            .map_or("-".into(), |l| format!("{:.3}", l.act_std));
+        let target = match (r.diverged, r.epochs_to_target) {
+            (true, _) => "diverged".to_string(),
+            (false, Some(e)) => format!("epoch {e}"),
+            (false, None) => "never".to_string(),
+        };
+        let _ = writeln!(
+            s,
+            "{:<id_w$}  {:>10}  {:>10}  {:>9}  {:>9}  {:>9}  {:>8}  {:>8}  {:>7.1}s",
+            r.run,
+            num(r.final_train_loss),
+            num(r.final_valid_loss),
+            pct(r.final_valid_accuracy),
+            pct(r.best_valid_accuracy),
+            target,
+            first,
+            last,
+            r.wall_seconds
+        );
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp() {
+        let dir = std::env::temp_dir().join(format!("experiments-atomic-{}", std::process::id()));
+        let p = dir.join("a.json");
+        write_json(&p, &serde_json::json!({"x": 1})).unwrap();
+        write_json(&p, &serde_json::json!({"x": 2})).unwrap();
+        let v: serde_json::Value = read_json(&p).unwrap();
+        assert_eq!(v["x"], 2);
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn burn_version_matches_the_lock_file() {
+        let lock =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock")).unwrap();
+        assert!(
+            lock.contains(&format!("name = \"burn\"\nversion = \"{BURN_VERSION}\"")),
+            "update BURN_VERSION"
+        );
+    }
+
+    #[test]
+    fn nan_stats_survive_a_round_trip() {
+        let l = LayerStats {
+            layer: 0,
+            act_mean: f64::NAN,
+            act_std: 1.0,
+            saturated_fraction: 0.0,
+            dead_fraction: 0.0,
+            grad_norm: f64::INFINITY,
+        };
+        let s = serde_json::to_string(&l).unwrap();
+        assert!(s.contains("\"act_mean\":null"), "{s}");
+        let back: LayerStats = serde_json::from_str(&s).unwrap();
+        assert!(back.act_mean.is_nan() && back.grad_norm.is_nan());
+    }
+}

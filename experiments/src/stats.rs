@@ -1,0 +1,129 @@
+//! Per-layer statistics: activation mean/std, saturated and dead fractions, gradient norms.
+//!
+//! [`layer_diagnostics`] is the one entry point; when `burn_init::diagnostics` lands, only its
+//! body changes.
+
+use burn::tensor::{Int, Tensor};
+use burn_init::{Activation, Layered, Mlp};
+use serde::{Deserialize, Serialize};
+
+use crate::serde_nan;
+
+/// Statistics of one hidden layer on one batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerStats {
+    /// Index of the hidden layer (0 = the first).
+    pub layer: usize,
+    /// Mean of the layer's activations `φ(x·W + b)` over the batch and the units.
+    #[serde(with = "serde_nan")]
+    pub act_mean: f64,
+    /// Standard deviation of the activations over the batch and the units.
+    #[serde(with = "serde_nan")]
+    pub act_std: f64,
+    /// Fraction of activations saturated: `|tanh| > 0.99`; sigmoid `< 0.01` or `> 0.99`;
+    /// 0 for activations that do not saturate (ReLU, …).
+    #[serde(with = "serde_nan")]
+    pub saturated_fraction: f64,
+    /// Fraction of units whose activation is exactly 0 for every example of the batch (dead
+    /// ReLUs; also units a zero initialization leaves at 0).
+    #[serde(with = "serde_nan")]
+    pub dead_fraction: f64,
+    /// Frobenius norm of the gradient of the cross-entropy loss with respect to the layer's
+    /// weight matrix.
+    #[serde(with = "serde_nan")]
+    pub grad_norm: f64,
+}
+
+/// Per-layer statistics of `model` on the batch `(x, y)`: one forward pass keeping every hidden
+/// layer's activations, one backward pass of the cross-entropy loss for the gradient norms.
+/// Nothing is updated. `model`, `x` and `y` must be on an autodiff device.
+pub fn layer_diagnostics(model: &Mlp, x: Tensor<2>, y: Tensor<1, Int>) -> Vec<LayerStats> {
+    let (traces, logits) = model.forward_trace(x);
+    let loss = crate::train::cross_entropy(logits, y);
+    let grads = loss.backward();
+    let activation = model.activation;
+    traces
+        .into_iter()
+        .enumerate()
+        .map(|(layer, trace)| {
+            let [batch, units] = trace.post.dims();
+            let post = trace
+                .post
+                .inner()
+                .into_data()
+                .try_into_vec::<f32>()
+                .expect("f32 activations");
+            let grad_norm = model
+                .layer_weight(layer)
+                .grad(&grads)
+                .map(|g| f64::from(g.square().sum().sqrt().into_scalar::<f32>()))
+                .unwrap_or(f64::NAN);
+            let mut s = activation_stats(&post, batch, units, activation);
+            s.layer = layer;
+            s.grad_norm = grad_norm;
+            s
+        })
+        .collect()
+}
+
+/// Activation statistics of a `[batch, units]` row-major matrix of activations (the gradient
+/// norm is left NaN).
+pub fn activation_stats(
+    post: &[f32],
+    batch: usize,
+    units: usize,
+    activation: Activation,
+) -> LayerStats {
+    let n = post.len().max(1) as f64;
+    let mean = post.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+    let var = post
+        .iter()
+        .map(|&v| (f64::from(v) - mean).powi(2))
+        .sum::<f64>()
+        / n;
+    let saturated = match activation {
+        Activation::Tanh => post.iter().filter(|v| v.abs() > 0.99).count(),
+        Activation::Sigmoid => post
+            .iter()
+            .filter(|&&v| !(0.01..=0.99).contains(&v))
+            .count(),
+        _ => 0,
+    };
+    let dead = (0..units)
+        .filter(|&j| (0..batch).all(|i| post[i * units + j] == 0.0))
+        .count();
+    LayerStats {
+        layer: 0,
+        act_mean: mean,
+        act_std: var.sqrt(),
+        saturated_fraction: saturated as f64 / n,
+        dead_fraction: if units == 0 {
+            0.0
+        } else {
+            dead as f64 / units as f64
+        },
+        grad_norm: f64::NAN,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saturation_and_dead_units() {
+        // 2 examples x 3 units.
+        let post = [0.0, 0.995, -0.5, 0.0, -0.999, 0.2];
+        let s = activation_stats(&post, 2, 3, Activation::Tanh);
+        assert_eq!(s.saturated_fraction, 2.0 / 6.0);
+        assert_eq!(s.dead_fraction, 1.0 / 3.0);
+        let s = activation_stats(&[0.005, 0.5, 0.995, 0.5], 2, 2, Activation::Sigmoid);
+        assert_eq!(s.saturated_fraction, 0.5);
+        let s = activation_stats(&[0.0, 1.0, 0.0, 3.0], 2, 2, Activation::Relu);
+        assert_eq!(
+            (s.saturated_fraction, s.dead_fraction, s.act_mean),
+            (0.0, 0.5, 1.0)
+        );
+        assert!((s.act_std - (1.5f64).sqrt()).abs() < 1e-12);
+    }
+}

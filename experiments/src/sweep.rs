@@ -1,0 +1,232 @@
+//! Running a list of runs: resume (skip finished runs unless `--force`), overall progress with
+//! an ETA, per-run records, and the experiment's aggregated files and table.
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{self, Dataset};
+use crate::device::{self, OpenDevice};
+use crate::error::{Error, Result, io};
+use crate::progress::Progress;
+use crate::record::{self, CSV_HEADER, DatasetRecord, OutDir, Record, RunSummary, Summary};
+use crate::train::{RunSpec, TrainSettings, train_run};
+use crate::{Context, Options};
+
+/// What a finished run was made with (`runs/<id>/run.json`); a run is skipped on resume only if
+/// this matches exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    /// The run.
+    pub spec: RunSpec,
+    /// The training settings.
+    pub settings: TrainSettings,
+    /// Dataset name.
+    pub dataset: String,
+    /// Dataset checksum.
+    pub dataset_sha256: String,
+}
+
+/// `config.json` of an experiment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExperimentConfig {
+    /// Experiment name.
+    pub experiment: String,
+    /// The options as resolved (defaults filled in).
+    pub options: Options,
+    /// The training settings every run shares.
+    pub settings: TrainSettings,
+    /// The runs.
+    pub runs: Vec<RunSpec>,
+}
+
+/// The device and data of an experiment, opened once.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The device.
+    pub device: OpenDevice,
+    /// The dataset.
+    pub data: Dataset,
+}
+
+/// Opens the device (wgpu: errors if no adapter) and loads the dataset of `options`.
+///
+/// # Errors
+/// No device, missing or corrupt data.
+pub fn prepare(options: &Options, progress: &mut Progress) -> Result<Prepared> {
+    let device = device::open(options.device)?;
+    let data = data::load(options.dataset(), options.data_dir.as_deref())?;
+    progress.println(&format!(
+        "device {} ({}); dataset {}: {} train / {} test examples, {} features, {} classes (sha256 {}…)",
+        device.choice.name(),
+        device.adapter,
+        data.name,
+        data.train.n,
+        data.test.n,
+        data.features,
+        data.classes,
+        &data.sha256[..12]
+    ));
+    Ok(Prepared { device, data })
+}
+
+/// Runs `specs` as experiment `experiment` and writes its folder; returns every run's summary.
+///
+/// # Errors
+/// Invalid options, no device, missing data, unwritable output, or a finished run made with
+/// another configuration (without `--force`).
+pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result<Vec<RunSummary>> {
+    let start = Instant::now();
+    let started_unix = record::unix_now();
+    let options = &ctx.options;
+    options.validate()?;
+    let settings = options.settings();
+    let mut progress = Progress::new();
+    let Prepared { device, data } = prepare(options, &mut progress)?;
+    let out = OutDir {
+        root: options.out_dir(experiment),
+    };
+    std::fs::create_dir_all(&out.root).map_err(io(&out.root))?;
+    record::write_json(
+        &out.config(),
+        &ExperimentConfig {
+            experiment: experiment.into(),
+            options: Options {
+                dataset: Some(options.dataset()),
+                lr: Some(options.lr()),
+                ..options.clone()
+            },
+            settings: settings.clone(),
+            runs: specs.clone(),
+        },
+    )?;
+
+    let total = specs.len();
+    let mut summaries = Vec::with_capacity(total);
+    let (mut trained, mut skipped) = (0usize, 0usize);
+    let (mut train_samples, mut train_seconds) = (0usize, 0.0f64);
+    let mut trained_wall = 0.0f64;
+    for (i, spec) in specs.iter().enumerate() {
+        let dir = out.run_dir(&spec.id);
+        let summary_path = dir.join("summary.json");
+        let config_path = dir.join("run.json");
+        let run_config = RunConfig {
+            spec: spec.clone(),
+            settings: settings.clone(),
+            dataset: data.name.clone(),
+            dataset_sha256: data.sha256.clone(),
+        };
+        if !options.force && summary_path.is_file() {
+            let stored: RunConfig = record::read_json(&config_path)?;
+            if stored != run_config {
+                return Err(Error::Record {
+                    path: config_path,
+                    reason: format!(
+                        "run {} finished before with another configuration; pass --force to rerun and overwrite it, \
+                         or --out DIR to write elsewhere",
+                        spec.id
+                    ),
+                });
+            }
+            let summary: RunSummary = record::read_json(&summary_path)?;
+            progress.println(&format!(
+                "[{}/{total} {}] skipped: finished before ({}); --force reruns it",
+                i + 1,
+                spec.id,
+                summary_path.display()
+            ));
+            skipped += 1;
+            summaries.push(summary);
+            continue;
+        }
+        let eta = (trained > 0)
+            .then(|| Duration::from_secs_f64(trained_wall / trained as f64 * (total - i) as f64));
+        progress.start_run(&spec.id, i, total, eta);
+        let outcome = train_run(spec, &settings, &data, &device, &mut progress)?;
+        trained += 1;
+        trained_wall += outcome.wall_seconds;
+        train_samples += outcome.train_samples;
+        train_seconds += outcome.train_seconds;
+        let summary = RunSummary::new(spec, &settings, &outcome, device.choice.name());
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        record::write_json(&config_path, &run_config)?;
+        let csv = format!(
+            "{CSV_HEADER}\n{}",
+            record::metrics_rows(&spec.id, &outcome.epochs)
+        );
+        record::write_atomic(&dir.join("metrics.csv"), csv.as_bytes())?;
+        record::write_json(&summary_path, &summary)?;
+        summaries.push(summary);
+    }
+
+    // The experiment's files, rebuilt from every run's folder (so resumed runs are included).
+    let mut csv = format!("{CSV_HEADER}\n");
+    for spec in &specs {
+        let path = out.run_dir(&spec.id).join("metrics.csv");
+        let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+        for line in text.lines().skip(1) {
+            csv.push_str(line);
+            csv.push('\n');
+        }
+    }
+    record::write_atomic(&out.metrics(), csv.as_bytes())?;
+    record::write_json(
+        &out.summary(),
+        &Summary {
+            experiment: experiment.into(),
+            target_accuracy: settings.target_accuracy,
+            runs: summaries.clone(),
+        },
+    )?;
+    record::write_json(
+        &out.record(),
+        &Record {
+            experiment: experiment.into(),
+            command: ctx.command.clone(),
+            git_commit: record::git_commit(),
+            crate_version: env!("CARGO_PKG_VERSION").into(),
+            burn_version: record::BURN_VERSION.into(),
+            device: device.choice.name().into(),
+            adapter: device.adapter.clone(),
+            dataset: DatasetRecord::from(&data),
+            seeds: specs.iter().map(|s| s.seed).collect(),
+            started_unix,
+            wall_seconds: start.elapsed().as_secs_f64(),
+            runs_trained: trained,
+            runs_skipped: skipped,
+            samples_per_second: if train_seconds > 0.0 {
+                Some(train_samples as f64 / train_seconds)
+            } else {
+                // Nothing trained now: the mean over the stored runs.
+                let stored: Vec<f64> = summaries
+                    .iter()
+                    .map(|s| s.samples_per_second)
+                    .filter(|v| v.is_finite() && *v > 0.0)
+                    .collect();
+                (!stored.is_empty()).then(|| stored.iter().sum::<f64>() / stored.len() as f64)
+            },
+        },
+    )?;
+    println!("\n{}", record::summary_table(&summaries));
+    println!(
+        "{} run(s): {trained} trained, {skipped} skipped; {:.1}s{}",
+        total,
+        start.elapsed().as_secs_f64(),
+        if train_seconds > 0.0 {
+            format!(
+                ", {:.0} training samples/s",
+                train_samples as f64 / train_seconds
+            )
+        } else {
+            String::new()
+        }
+    );
+    println!(
+        "files: {}, {}, {}, {}",
+        out.config().display(),
+        out.record().display(),
+        out.metrics().display(),
+        out.summary().display()
+    );
+    Ok(summaries)
+}

@@ -1,0 +1,658 @@
+//! End to end through the binary, on `mnist-tiny` (1,000 / 200 MNIST images from the project's
+//! shared data folder; tests that need it are skipped, with a note, where it is absent).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_experiments"))
+}
+
+fn tiny_dir() -> Option<PathBuf> {
+    let candidates = [
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/mnist-tiny"),
+        PathBuf::from("/work/shared/data/mnist-tiny"),
+    ];
+    let found = candidates.into_iter().find(|p| p.is_dir());
+    if found.is_none() {
+        eprintln!("note: shared/data/mnist-tiny not found; skipping this test");
+    }
+    found
+}
+
+/// A fresh folder under Cargo's temporary folder for integration tests.
+fn tmp(name: &str) -> PathBuf {
+    let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}"));
+    let _ = std::fs::remove_dir_all(&p);
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}
+
+fn run(args: &[&str]) -> Output {
+    let out = bin().args(args).output().expect("the binary runs");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    assert!(
+        !text(&out.stderr).contains("panicked"),
+        "panic:\n{}",
+        text(&out.stderr)
+    );
+    out
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn tiny_args<'a>(tiny: &'a Path, out: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec![
+        "--dataset",
+        "mnist-tiny",
+        "--data-dir",
+        tiny.to_str().unwrap(),
+        "--epochs",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    a.extend_from_slice(extra);
+    a
+}
+
+fn json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn is_num_or_null(v: &Value) -> bool {
+    v.is_number() || v.is_null()
+}
+
+/// Checks `summary.json` against its schema: every required key, with its type.
+fn check_summary(v: &Value, runs: usize) {
+    assert!(v["experiment"].is_string(), "experiment: {v}");
+    assert!(v["target_accuracy"].is_number());
+    let list = v["runs"].as_array().expect("runs is an array");
+    assert_eq!(list.len(), runs);
+    for r in list {
+        for key in ["run", "activation", "init", "device"] {
+            assert!(r[key].is_string(), "{key} must be a string: {r}");
+        }
+        for key in ["depth", "width", "seed", "epochs", "epochs_completed"] {
+            assert!(r[key].is_u64(), "{key} must be an integer: {r}");
+        }
+        for key in [
+            "final_train_loss",
+            "final_valid_loss",
+            "final_valid_accuracy",
+            "best_valid_accuracy",
+        ] {
+            assert!(
+                r.get(key).is_some_and(is_num_or_null),
+                "{key} must be a number or null: {r}"
+            );
+        }
+        assert!(
+            r.get("epochs_to_target")
+                .is_some_and(|v| v.is_u64() || v.is_null()),
+            "epochs_to_target: {r}"
+        );
+        assert!(r["diverged"].is_boolean(), "diverged: {r}");
+        assert!(r["wall_seconds"].is_number(), "wall_seconds: {r}");
+        assert!(
+            r["samples_per_second"].is_number(),
+            "samples_per_second: {r}"
+        );
+        let stats = r["init_stats"].as_array().expect("init_stats is an array");
+        assert_eq!(
+            stats.len() as u64,
+            r["depth"].as_u64().unwrap(),
+            "one entry per hidden layer"
+        );
+        for (i, s) in stats.iter().enumerate() {
+            assert_eq!(s["layer"].as_u64(), Some(i as u64));
+            for key in [
+                "act_mean",
+                "act_std",
+                "saturated_fraction",
+                "dead_fraction",
+                "grad_norm",
+            ] {
+                assert!(
+                    s.get(key).is_some_and(is_num_or_null),
+                    "init_stats.{key}: {s}"
+                );
+            }
+        }
+    }
+}
+
+/// Runs `relu-he` for one epoch on mnist-tiny and checks every file.
+fn end_to_end(device: &str, out: &Path, tiny: &Path) {
+    let o = run(&run_name(&tiny_args(tiny, out, &["--device", device])));
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstderr:\n{}",
+        o.status,
+        stderr(&o)
+    );
+    for f in [
+        "config.json",
+        "record.json",
+        "metrics.csv",
+        "summary.json",
+        "runs/relu-he_normal-s0/summary.json",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let summary = json(&out.join("summary.json"));
+    check_summary(&summary, 1);
+    let r = &summary["runs"][0];
+    assert_eq!(
+        (r["activation"].as_str(), r["init"].as_str()),
+        (Some("relu"), Some("he_normal"))
+    );
+    assert_eq!(
+        (
+            r["depth"].as_u64(),
+            r["width"].as_u64(),
+            r["epochs"].as_u64()
+        ),
+        (Some(5), Some(50), Some(1))
+    );
+    assert_eq!(r["diverged"], false);
+    assert!(
+        r["final_valid_accuracy"].as_f64().unwrap() > 0.3,
+        "one epoch on 1,000 images learns something: {r}"
+    );
+
+    let record = json(&out.join("record.json"));
+    for key in [
+        "git_commit",
+        "crate_version",
+        "burn_version",
+        "device",
+        "adapter",
+    ] {
+        assert!(record[key].is_string(), "record.{key}: {record}");
+    }
+    assert_eq!(record["device"], device);
+    assert_eq!(record["dataset"]["name"], "mnist-tiny");
+    assert_eq!(record["dataset"]["sha256"].as_str().map(str::len), Some(64));
+    assert_eq!(record["dataset"]["train_examples"], 1000);
+    assert_eq!(record["seeds"], serde_json::json!([0]));
+    assert!(record["wall_seconds"].as_f64().unwrap() > 0.0);
+    assert!(record["samples_per_second"].as_f64().unwrap() > 0.0);
+
+    let config = json(&out.join("config.json"));
+    assert_eq!(config["settings"]["epochs"], 1);
+
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("run,epoch,split,metric,layer,value"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert!(rows.iter().all(|r| r.len() == 6), "six columns");
+    let has = |epoch: &str, split: &str, metric: &str, layer: &str| {
+        rows.iter().any(|r| {
+            r[0] == "relu-he_normal-s0"
+                && r[1] == epoch
+                && r[2] == split
+                && r[3] == metric
+                && r[4] == layer
+        })
+    };
+    assert!(has("1", "train", "loss", "") && has("1", "train", "accuracy", ""));
+    assert!(has("0", "valid", "loss", "") && has("1", "valid", "accuracy", ""));
+    for m in [
+        "act_mean",
+        "act_std",
+        "saturated_fraction",
+        "dead_fraction",
+        "grad_norm",
+    ] {
+        assert!(
+            has("0", "train", m, "0") && has("1", "train", m, "4"),
+            "{m}"
+        );
+    }
+    assert!(
+        rows.iter().all(|r| r[5].parse::<f64>().is_ok()),
+        "values are numbers"
+    );
+}
+
+#[test]
+fn flex_end_to_end() {
+    let Some(tiny) = tiny_dir() else { return };
+    end_to_end("flex", &tmp("flex"), &tiny);
+}
+
+#[test]
+fn wgpu_end_to_end() {
+    let Some(tiny) = tiny_dir() else { return };
+    let out = tmp("wgpu");
+    // Is there an adapter? `--device wgpu` says so without panicking.
+    let probe = run(&[
+        "relu-he",
+        "--device",
+        "wgpu",
+        "--dataset",
+        "mnist-tiny",
+        "--data-dir",
+        "/nonexistent-dir",
+    ]);
+    if stderr(&probe).contains("no wgpu adapter") {
+        assert!(!probe.status.success());
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!(
+                "CI=true but no wgpu adapter (install mesa-vulkan-drivers for lavapipe):\n{}",
+                stderr(&probe)
+            );
+        }
+        eprintln!("note: no wgpu adapter on this machine; skipping the wgpu end-to-end test");
+        return;
+    }
+    end_to_end("wgpu", &out, &tiny);
+    let record = json(&out.join("record.json"));
+    eprintln!("wgpu adapter: {}", record["adapter"]);
+}
+
+fn run_name<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec!["relu-he"];
+    a.extend_from_slice(args);
+    a
+}
+
+#[test]
+fn resume_skips_finished_runs() {
+    let Some(tiny) = tiny_dir() else { return };
+    let out = tmp("resume");
+    let first = run(&run_name(&tiny_args(&tiny, &out, &["--seeds", "1"])));
+    assert!(first.status.success(), "{}", stderr(&first));
+    let run0 = out.join("runs/relu-he_normal-s0/summary.json");
+    let mtime = std::fs::metadata(&run0).unwrap().modified().unwrap();
+    let before = std::fs::read_to_string(&run0).unwrap();
+
+    // The "interrupted" sweep of two seeds: the first run is done, only the second is trained.
+    let second = run(&run_name(&tiny_args(&tiny, &out, &["--seeds", "2"])));
+    assert!(second.status.success(), "{}", stderr(&second));
+    let err = stderr(&second);
+    assert!(err.contains("relu-he_normal-s0] skipped"), "{err}");
+    assert!(!err.contains("relu-he_normal-s1] skipped"), "{err}");
+    assert_eq!(
+        std::fs::metadata(&run0).unwrap().modified().unwrap(),
+        mtime,
+        "run 1 was rerun"
+    );
+    assert_eq!(std::fs::read_to_string(&run0).unwrap(), before);
+    assert!(out.join("runs/relu-he_normal-s1/summary.json").is_file());
+    check_summary(&json(&out.join("summary.json")), 2);
+    let record = json(&out.join("record.json"));
+    assert_eq!(
+        (
+            record["runs_trained"].as_u64(),
+            record["runs_skipped"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    assert!(
+        csv.contains("relu-he_normal-s0,1,valid,accuracy")
+            && csv.contains("relu-he_normal-s1,1,valid,accuracy")
+    );
+
+    // Another configuration in the same folder is refused, not mixed in.
+    let other = run(&run_name(&tiny_args(
+        &tiny,
+        &out,
+        &["--seeds", "2", "--lr", "0.01"],
+    )));
+    assert!(!other.status.success());
+    assert!(stderr(&other).contains("--force"), "{}", stderr(&other));
+}
+
+#[test]
+fn divergence_is_recorded_not_a_crash() {
+    let Some(tiny) = tiny_dir() else { return };
+    let out = tmp("diverge");
+    let o = run(&run_name(&tiny_args(
+        &tiny,
+        &out,
+        &["--lr", "1e6", "--seeds", "2"],
+    )));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary = json(&out.join("summary.json"));
+    check_summary(&summary, 2);
+    for r in summary["runs"].as_array().unwrap() {
+        assert_eq!(r["diverged"], true, "{r}");
+        assert!(r["epochs_to_target"].is_null());
+    }
+    assert!(stderr(&o).contains("DIVERGED"));
+}
+
+#[test]
+fn unknown_names_list_the_valid_ones() {
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &["relu-hee"],
+            &["unknown initializer `hee`", "he_normal", "did you mean"],
+        ),
+        (
+            &["tanhh-xavier"],
+            &[
+                "unknown experiment `tanhh-xavier`",
+                "throughput",
+                "did you mean `tanh-xavier`",
+            ],
+        ),
+        (
+            &["nonsense"],
+            &[
+                "unknown experiment `nonsense`",
+                "<activation>-<init>",
+                "list",
+            ],
+        ),
+        (
+            &["relu-he", "--device", "gpu"],
+            &[
+                "unknown device `gpu`",
+                "flex, ndarray, wgpu",
+                "did you mean `wgpu`",
+            ],
+        ),
+        (
+            &["relu-he", "--dataset", "mnist_tiny"],
+            &[
+                "unknown dataset `mnist_tiny`",
+                "digits",
+                "did you mean `mnist-tiny`",
+            ],
+        ),
+        (
+            &["relu-he", "--optimizer", "adamw"],
+            &[
+                "unknown optimizer `adamw`",
+                "sgd, adam",
+                "did you mean `adam`",
+            ],
+        ),
+    ];
+    for (args, needles) in cases {
+        let o = run(args);
+        assert!(!o.status.success(), "{args:?} should fail");
+        let err = stderr(&o);
+        for n in *needles {
+            assert!(err.contains(n), "{args:?}: `{n}` not in:\n{err}");
+        }
+    }
+    let o = run(&["relu-he", "--dataset", "mnist-tiny"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("--data-dir"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn list_and_help() {
+    let o = run(&["list"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    for n in [
+        "<activation>-<init>",
+        "throughput",
+        "he_normal",
+        "tanh, sigmoid, relu",
+        "list",
+    ] {
+        assert!(text.contains(n), "`{n}` not in:\n{text}");
+    }
+    let o = run(&["--help"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    for n in [
+        "--device",
+        "--dataset",
+        "--data-dir",
+        "--epochs",
+        "--batch-size",
+        "--lr",
+        "--optimizer",
+        "--depth",
+        "--width",
+        "--seeds",
+        "--seed",
+        "--out",
+        "--force",
+    ] {
+        assert!(text.contains(n), "`{n}` not in --help");
+    }
+}
+
+/// Writes the four tiny files into `dir`, then lets `damage` break one.
+fn damaged_copy(tiny: &Path, name: &str, damage: impl FnOnce(&Path)) -> PathBuf {
+    let dir = tmp(name);
+    for f in [
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ] {
+        std::fs::write(dir.join(f), std::fs::read(tiny.join(f)).unwrap()).unwrap();
+    }
+    damage(&dir);
+    dir
+}
+
+#[test]
+fn corrupt_data_files_are_named() {
+    let Some(tiny) = tiny_dir() else { return };
+    use experiments::idx;
+    let gunzip = |p: &Path| idx::read_maybe_gz(p).unwrap();
+    let cases: Vec<(PathBuf, &str, &str)> = vec![
+        (
+            damaged_copy(&tiny, "truncated-gz", |d| {
+                let p = d.join("train-images-idx3-ubyte.gz");
+                let b = std::fs::read(&p).unwrap();
+                std::fs::write(&p, &b[..b.len() / 2]).unwrap();
+            }),
+            "train-images-idx3-ubyte.gz",
+            "corrupt or truncated gzip",
+        ),
+        (
+            damaged_copy(&tiny, "truncated-raw", |d| {
+                let raw = gunzip(&d.join("t10k-images-idx3-ubyte.gz"));
+                std::fs::remove_file(d.join("t10k-images-idx3-ubyte.gz")).unwrap();
+                std::fs::write(d.join("t10k-images-idx3-ubyte"), &raw[..raw.len() - 100]).unwrap();
+            }),
+            "t10k-images-idx3-ubyte",
+            "truncated",
+        ),
+        (
+            damaged_copy(&tiny, "wrong-magic", |d| {
+                let labels = gunzip(&d.join("train-labels-idx1-ubyte.gz"));
+                std::fs::write(d.join("train-images-idx3-ubyte.gz"), idx::gzip(&labels)).unwrap();
+            }),
+            "train-images-idx3-ubyte.gz",
+            "bad magic number 0x00000801",
+        ),
+        (
+            damaged_copy(&tiny, "count-mismatch", |d| {
+                let labels = gunzip(&d.join("train-labels-idx1-ubyte.gz"));
+                let fewer = idx::encode_labels(&labels[8..labels.len() - 1]);
+                std::fs::write(d.join("train-labels-idx1-ubyte.gz"), idx::gzip(&fewer)).unwrap();
+            }),
+            "train-labels-idx1-ubyte.gz",
+            "1000 images but 999 labels",
+        ),
+        (
+            damaged_copy(&tiny, "label-range", |d| {
+                let mut labels = gunzip(&d.join("t10k-labels-idx1-ubyte.gz"));
+                labels[8 + 7] = 42;
+                std::fs::write(d.join("t10k-labels-idx1-ubyte.gz"), idx::gzip(&labels)).unwrap();
+            }),
+            "t10k-labels-idx1-ubyte.gz",
+            "label #7 is 42",
+        ),
+        (
+            damaged_copy(&tiny, "missing", |d| {
+                std::fs::remove_file(d.join("t10k-labels-idx1-ubyte.gz")).unwrap()
+            }),
+            "t10k-labels-idx1-ubyte",
+            "not found",
+        ),
+    ];
+    for (dir, file, problem) in cases {
+        let o = run(&[
+            "relu-he",
+            "--dataset",
+            "mnist-tiny",
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--out",
+            dir.join("out").to_str().unwrap(),
+        ]);
+        assert!(!o.status.success(), "{}: should fail", dir.display());
+        let err = stderr(&o);
+        assert!(
+            err.contains(file) && err.contains(problem),
+            "expected `{file}` and `{problem}` in:\n{err}"
+        );
+    }
+}
+
+#[test]
+fn idx_reader_on_good_truncated_and_wrong_magic_files() {
+    use experiments::idx::{self, Problem};
+    let dir = tmp("idx");
+    let images = idx::Images {
+        count: 3,
+        rows: 28,
+        cols: 28,
+        pixels: (0..3 * 784).map(|i| (i % 251) as u8).collect(),
+    };
+    let raw = idx::encode_images(&images);
+    let good = dir.join("good-images.gz");
+    std::fs::write(&good, idx::gzip(&raw)).unwrap();
+    let plain = dir.join("good-images");
+    std::fs::write(&plain, &raw).unwrap();
+    for p in [&good, &plain] {
+        let bytes = idx::read_maybe_gz(p).unwrap();
+        assert_eq!(idx::parse_images(&bytes, p).unwrap(), images);
+    }
+    let truncated = dir.join("truncated-images");
+    std::fs::write(&truncated, &raw[..raw.len() - 1]).unwrap();
+    let e = idx::parse_images(&idx::read_maybe_gz(&truncated).unwrap(), &truncated).unwrap_err();
+    assert!(
+        matches!(e.problem, Problem::Truncated { .. })
+            && e.to_string().contains("truncated-images"),
+        "{e}"
+    );
+    let wrong = dir.join("wrong-magic");
+    std::fs::write(&wrong, idx::encode_labels(&[1, 2, 3])).unwrap();
+    let e = idx::parse_images(&idx::read_maybe_gz(&wrong).unwrap(), &wrong).unwrap_err();
+    assert!(
+        matches!(
+            e.problem,
+            Problem::BadMagic {
+                found: 0x801,
+                expected: 0x803,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("wrong-magic"), "{e}");
+}
+
+#[test]
+fn full_mnist_from_the_burn_dataset_cache_layout() {
+    let Some(tiny) = tiny_dir() else { return };
+    // burn-dataset's cache: $XDG_CACHE_HOME/burn-dataset/mnist/{train,test}/, uncompressed.
+    let cache = tmp("xdg-cache");
+    let mnist = cache.join("burn-dataset/mnist");
+    for (split, files) in [
+        (
+            "train",
+            ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"],
+        ),
+        ("test", ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]),
+    ] {
+        std::fs::create_dir_all(mnist.join(split)).unwrap();
+        for f in files {
+            let raw = experiments::idx::read_maybe_gz(&tiny.join(format!("{f}.gz"))).unwrap();
+            std::fs::write(mnist.join(split).join(f), raw).unwrap();
+        }
+    }
+    let out = cache.join("out");
+    let o = bin()
+        .args([
+            "tanh-xavier",
+            "--dataset",
+            "mnist",
+            "--epochs",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .env("XDG_CACHE_HOME", &cache)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let record = json(&out.join("record.json"));
+    assert_eq!(record["dataset"]["name"], "mnist");
+    assert_eq!(record["dataset"]["train_examples"], 1000);
+    // Same bytes as the gzip files: same checksum as mnist-tiny.
+    let o = bin()
+        .args([
+            "tanh-xavier",
+            "--dataset",
+            "mnist",
+            "--epochs",
+            "1",
+            "--out",
+            cache.join("none").to_str().unwrap(),
+        ])
+        .env("XDG_CACHE_HOME", cache.join("empty"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("does not download") && stderr(&o).contains("--data-dir"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn embedded_and_generated_datasets_train() {
+    for (dataset, features) in [("digits", 64), ("synthetic", 100)] {
+        let out = tmp(dataset);
+        let o = run(&[
+            "tanh-xavier",
+            "--dataset",
+            dataset,
+            "--epochs",
+            "1",
+            "--depth",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{dataset}: {}", stderr(&o));
+        let record = json(&out.join("record.json"));
+        assert_eq!(record["dataset"]["features"], features);
+        let summary = json(&out.join("summary.json"));
+        check_summary(&summary, 1);
+        assert!(
+            summary["runs"][0]["final_valid_accuracy"].as_f64().unwrap() > 0.2,
+            "{dataset}: {summary}"
+        );
+    }
+}

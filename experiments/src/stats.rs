@@ -1,10 +1,10 @@
 //! Per-layer statistics: activation mean/std, saturated and dead fractions, gradient norms.
 //!
-//! [`layer_diagnostics`] is the one entry point; when `burn_init::diagnostics` lands, only its
-//! body changes.
+//! [`layer_diagnostics`] is the one entry point; the statistics themselves are
+//! those of `burn_init::diagnostics`.
 
 use burn::tensor::{Int, Tensor};
-use burn_init::{Activation, Layered, Mlp};
+use burn_init::{Activation, Layered, Mlp, diagnostics};
 use serde::{Deserialize, Serialize};
 
 use crate::serde_nan;
@@ -46,7 +46,7 @@ pub fn layer_diagnostics(model: &Mlp, x: Tensor<2>, y: Tensor<1, Int>) -> Vec<La
         .into_iter()
         .enumerate()
         .map(|(layer, trace)| {
-            let [batch, units] = trace.post.dims();
+            let [_, units] = trace.post.dims();
             let post = trace
                 .post
                 .inner()
@@ -58,7 +58,7 @@ pub fn layer_diagnostics(model: &Mlp, x: Tensor<2>, y: Tensor<1, Int>) -> Vec<La
                 .grad(&grads)
                 .map(|g| f64::from(g.square().sum().sqrt().into_scalar::<f32>()))
                 .unwrap_or(f64::NAN);
-            let mut s = activation_stats(&post, batch, units, activation);
+            let mut s = activation_stats(&post, units, activation);
             s.layer = layer;
             s.grad_norm = grad_norm;
             s
@@ -68,40 +68,14 @@ pub fn layer_diagnostics(model: &Mlp, x: Tensor<2>, y: Tensor<1, Int>) -> Vec<La
 
 /// Activation statistics of a `[batch, units]` row-major matrix of activations (the gradient
 /// norm is left NaN).
-pub fn activation_stats(
-    post: &[f32],
-    batch: usize,
-    units: usize,
-    activation: Activation,
-) -> LayerStats {
-    let n = post.len().max(1) as f64;
-    let mean = post.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
-    let var = post
-        .iter()
-        .map(|&v| (f64::from(v) - mean).powi(2))
-        .sum::<f64>()
-        / n;
-    let saturated = match activation {
-        Activation::Tanh => post.iter().filter(|v| v.abs() > 0.99).count(),
-        Activation::Sigmoid => post
-            .iter()
-            .filter(|&&v| !(0.01..=0.99).contains(&v))
-            .count(),
-        _ => 0,
-    };
-    let dead = (0..units)
-        .filter(|&j| (0..batch).all(|i| post[i * units + j] == 0.0))
-        .count();
+pub fn activation_stats(post: &[f32], units: usize, activation: Activation) -> LayerStats {
+    let (mean, std, _, _) = diagnostics::summary(post);
     LayerStats {
         layer: 0,
         act_mean: mean,
-        act_std: var.sqrt(),
-        saturated_fraction: saturated as f64 / n,
-        dead_fraction: if units == 0 {
-            0.0
-        } else {
-            dead as f64 / units as f64
-        },
+        act_std: std,
+        saturated_fraction: diagnostics::saturated_fraction(activation, post),
+        dead_fraction: diagnostics::dead_fraction(post, units),
         grad_norm: f64::NAN,
     }
 }
@@ -114,12 +88,12 @@ mod tests {
     fn saturation_and_dead_units() {
         // 2 examples x 3 units.
         let post = [0.0, 0.995, -0.5, 0.0, -0.999, 0.2];
-        let s = activation_stats(&post, 2, 3, Activation::Tanh);
+        let s = activation_stats(&post, 3, Activation::Tanh);
         assert_eq!(s.saturated_fraction, 2.0 / 6.0);
         assert_eq!(s.dead_fraction, 1.0 / 3.0);
-        let s = activation_stats(&[0.005, 0.5, 0.995, 0.5], 2, 2, Activation::Sigmoid);
+        let s = activation_stats(&[0.005, 0.5, 0.995, 0.5], 2, Activation::Sigmoid);
         assert_eq!(s.saturated_fraction, 0.5);
-        let s = activation_stats(&[0.0, 1.0, 0.0, 3.0], 2, 2, Activation::Relu);
+        let s = activation_stats(&[0.0, 1.0, 0.0, 3.0], 2, Activation::Relu);
         assert_eq!(
             (s.saturated_fraction, s.dead_fraction, s.act_mean),
             (0.0, 0.5, 1.0)

@@ -1,25 +1,34 @@
 //! How a model's weights are set before training: the extension point for data-dependent
 //! initialization.
 
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor, TensorData};
+use burn_init::lsuv::{self, LsuvConfig};
+use burn_init::pretrain::{self, PretrainConfig};
 use burn_init::{HostRng, Init, Mlp, MlpConfig, Source};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 
 /// An initialization strategy.
-///
-/// Today only [`InitStrategy::Plain`]`(Init)`. LSUV (`burn_init::lsuv`) and greedy layer-wise
-/// pretraining (`burn_init::pretrain`) will be added as variants here, e.g.
-/// `Lsuv { base: Init, .. }` and `Pretrain { base: Init, .. }`; they will need a batch of
-/// training data, which [`InitStrategy::build`] already receives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum InitStrategy {
     /// One initializer for the weights of every layer (hidden and output), zero biases.
     Plain(Init),
+    /// LSUV (Mishkin & Matas 2015): orthogonal pre-initialization, then every hidden layer
+    /// rescaled to unit output variance on a batch of training inputs (`burn_init::lsuv`).
+    Lsuv,
+    /// Greedy layer-wise autoencoder pretraining (Hinton & Salakhutdinov 2006) of every hidden
+    /// layer on the training inputs, from a Glorot-uniform start (`burn_init::pretrain`).
+    Pretrain,
 }
+
+/// Training inputs LSUV measures its variances on.
+pub const LSUV_BATCH: usize = 1000;
+
+/// Epochs of autoencoder training per hidden layer.
+pub const PRETRAIN_EPOCHS: usize = 2;
 
 impl InitStrategy {
     /// A plain initializer.
@@ -27,34 +36,79 @@ impl InitStrategy {
         Self::Plain(init)
     }
 
-    /// The name written to summaries (`he_normal`, …).
+    /// Parses an initializer name or alias of the library, or `lsuv`, or `pretrain` (alias
+    /// `greedy`).
+    ///
+    /// # Errors
+    /// An unknown name, listing the library's names.
+    pub fn from_name(name: &str) -> Result<Self> {
+        Ok(match name {
+            "lsuv" => Self::Lsuv,
+            "pretrain" | "greedy" => Self::Pretrain,
+            _ => Self::Plain(Init::from_name(name)?),
+        })
+    }
+
+    /// The name written to summaries (`he_normal`, `lsuv`, `pretrain`, …).
     pub fn name(&self) -> String {
         match self {
             Self::Plain(init) => init.stable_name(),
+            Self::Lsuv => "lsuv".into(),
+            Self::Pretrain => "pretrain".into(),
+        }
+    }
+
+    /// The initializer the model is built with before any data-dependent step.
+    pub fn base_init(&self) -> Init {
+        match self {
+            Self::Plain(init) => init.clone(),
+            Self::Lsuv => Init::Orthogonal { gain: 1.0 },
+            Self::Pretrain => Init::GlorotUniform,
         }
     }
 
     /// Builds the model on `device`, seeded: `Source::Host(HostRng::new(seed))`, so the weights
-    /// are bit-identical on every device. `_data` (a batch of training inputs, `[n, d_input]`
-    /// row-major) is for data-dependent strategies.
+    /// are bit-identical on every device. `data` holds training inputs (`[n, d_input]`
+    /// row-major) for the data-dependent strategies.
     ///
     /// # Errors
-    /// Those of [`MlpConfig::init`].
+    /// Those of [`MlpConfig::init`], LSUV and pretraining.
     pub fn build(
         &self,
         config: &MlpConfig,
         seed: u64,
         device: &Device,
-        _data: &[f32],
+        data: &[f32],
     ) -> Result<Mlp> {
-        match self {
-            Self::Plain(init) => {
-                let config = MlpConfig {
-                    weight_init: init.clone(),
-                    ..config.clone()
+        let config = MlpConfig {
+            weight_init: self.base_init(),
+            ..config.clone()
+        };
+        let rng = HostRng::new(seed);
+        let model = config.init(Source::Host(rng), device)?;
+        let d = config.d_input;
+        let rows = data.len() / d.max(1);
+        let inputs = |n: usize| {
+            Tensor::<2>::from_data(TensorData::new(data[..n * d].to_vec(), [n, d]), device)
+        };
+        Ok(match self {
+            Self::Plain(_) => model,
+            Self::Lsuv => {
+                let lsuv = LsuvConfig {
+                    pre_init: None,
+                    source: Source::Host(rng.derive(1)),
+                    ..LsuvConfig::default()
                 };
-                Ok(config.init(Source::Host(HostRng::new(seed)), device)?)
+                lsuv::lsuv(model, inputs(rows.min(LSUV_BATCH)), &lsuv, device)?.0
             }
-        }
+            Self::Pretrain => {
+                let pretrain = PretrainConfig {
+                    epochs: PRETRAIN_EPOCHS,
+                    seed,
+                    ..PretrainConfig::default()
+                };
+                pretrain::pretrain_greedy(model, inputs(rows), &pretrain, device)?.0
+            }
+        })
     }
 }

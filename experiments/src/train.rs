@@ -105,9 +105,7 @@ pub struct RunSpec {
 impl RunSpec {
     /// The MLP of this run for `features` inputs and `classes` outputs.
     pub fn mlp_config(&self, features: usize, classes: usize) -> MlpConfig {
-        let init = match &self.strategy {
-            InitStrategy::Plain(init) => init.clone(),
-        };
+        let init = self.strategy.base_init();
         MlpConfig::new(
             features,
             vec![self.width; self.depth],
@@ -365,12 +363,9 @@ pub fn train_run(
     let features = data.features;
     let diag_rows: Vec<usize> = (0..settings.diag_examples.min(data.train.n)).collect();
     let config = spec.mlp_config(features, data.classes);
-    let mut model = spec.strategy.build(
-        &config,
-        spec.seed,
-        &ad,
-        &data.train.x[..diag_rows.len() * features],
-    )?;
+    let mut model = spec
+        .strategy
+        .build(&config, spec.seed, &ad, &data.train.x)?;
     let mut optim = settings.optimizer.init(settings.momentum);
     let (diag_x, diag_y) = batch(&data.train, features, &diag_rows, &ad);
     let valid = EvalSet::new(&data.test, features, 1000, &device.device);

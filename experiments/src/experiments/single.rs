@@ -39,6 +39,15 @@ pub fn parse(name: &str) -> Result<(Activation, Init)> {
     Ok((Activation::from_name(a)?, Init::from_name(i)?))
 }
 
+/// Parses `<activation>-<strategy>`: any initializer name, or `lsuv`, or `pretrain`.
+///
+/// # Errors
+/// As [`parse`].
+pub fn parse_strategy(name: &str) -> Result<(Activation, InitStrategy)> {
+    let (a, i) = name.split_once('-').unwrap_or((name, ""));
+    Ok((Activation::from_name(a)?, InitStrategy::from_name(i)?))
+}
+
 /// Every `<activation>-<init>` name with an initializer name or alias (for suggestions).
 pub fn example_names() -> Vec<String> {
     ACTIVATIONS
@@ -56,9 +65,9 @@ pub fn example_names() -> Vec<String> {
 fn details() -> Vec<String> {
     vec![
         format!("activations:  {}", ACTIVATIONS.join(", ")),
-        format!("initializers: {}", NAMES.join(", ")),
+        format!("initializers: {}, lsuv, pretrain (alias greedy)", NAMES.join(", ")),
         format!("aliases:      {}", ALIASES.iter().map(|(a, n)| format!("{a}={n}")).collect::<Vec<_>>().join(", ")),
-        "e.g.          relu-he, tanh-xavier, sigmoid-xavier, sigmoid-small, tanh-zeros, relu-orthogonal".into(),
+        "e.g.          relu-he, tanh-xavier, sigmoid-xavier, sigmoid-small, tanh-zeros, relu-orthogonal, tanh-lsuv, sigmoid-pretrain".into(),
     ]
 }
 
@@ -67,15 +76,15 @@ fn details() -> Vec<String> {
 /// # Errors
 /// An unknown activation or initializer.
 pub fn specs(ctx: &Context) -> Result<Vec<RunSpec>> {
-    let (activation, init) = parse(&ctx.name)?;
+    let (activation, strategy) = parse_strategy(&ctx.name)?;
     let o = &ctx.options;
     Ok((0..o.seeds as u64)
         .map(|k| {
             let seed = o.seed + k;
             RunSpec {
-                id: format!("{}-{}-s{seed}", activation.name(), init.stable_name()),
+                id: format!("{}-{}-s{seed}", activation.name(), strategy.name()),
                 activation,
-                strategy: InitStrategy::plain(init.clone()),
+                strategy: strategy.clone(),
                 depth: o.depth,
                 width: o.width,
                 seed,
@@ -110,5 +119,17 @@ mod tests {
             "{e}"
         );
         assert!(example_names().contains(&"tanh-zeros".to_string()));
+        assert_eq!(
+            parse_strategy("tanh-lsuv").unwrap(),
+            (Activation::Tanh, InitStrategy::Lsuv)
+        );
+        assert_eq!(
+            parse_strategy("sigmoid-greedy").unwrap().1,
+            InitStrategy::Pretrain
+        );
+        assert_eq!(
+            parse_strategy("relu-he").unwrap().1,
+            InitStrategy::Plain(Init::HeNormal)
+        );
     }
 }

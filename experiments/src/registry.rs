@@ -26,6 +26,7 @@ pub struct Experiment {
 /// Every experiment, in the order `experiments list` shows them.
 pub const REGISTRY: &[Experiment] = &[
     experiments::single::EXPERIMENT,
+    experiments::activations::EXPERIMENT,
     experiments::throughput::EXPERIMENT,
 ];
 

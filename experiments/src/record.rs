@@ -292,6 +292,7 @@ pub fn metrics_rows(run: &str, epochs: &[EpochMetrics]) -> String {
                 ("saturated_fraction", l.saturated_fraction),
                 ("dead_fraction", l.dead_fraction),
                 ("grad_norm", l.grad_norm),
+                ("distinct_neurons", l.distinct_neurons as f64),
             ] {
                 row(e.epoch, "train", metric, Some(l.layer), v);
             }
@@ -419,6 +420,7 @@ mod tests {
             saturated_fraction: 0.0,
             dead_fraction: 0.0,
             grad_norm: f64::INFINITY,
+            distinct_neurons: 3,
         };
         let s = serde_json::to_string(&l).unwrap();
         assert!(s.contains("\"act_mean\":null"), "{s}");

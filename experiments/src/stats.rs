@@ -32,6 +32,10 @@ pub struct LayerStats {
     /// weight matrix.
     #[serde(with = "serde_nan")]
     pub grad_norm: f64,
+    /// Number of distinct neurons (incoming weights and bias equal within 1e-6): 1 when a
+    /// constant initialization has kept every unit the same (`burn_init::diagnostics::symmetry`).
+    #[serde(default)]
+    pub distinct_neurons: usize,
 }
 
 /// Per-layer statistics of `model` on the batch `(x, y)`: one forward pass keeping every hidden
@@ -42,6 +46,7 @@ pub fn layer_diagnostics(model: &Mlp, x: Tensor<2>, y: Tensor<1, Int>) -> Vec<La
     let loss = crate::train::cross_entropy(logits, y);
     let grads = loss.backward();
     let activation = model.activation;
+    let symmetry = diagnostics::symmetry(model, 1e-6);
     traces
         .into_iter()
         .enumerate()
@@ -61,6 +66,7 @@ pub fn layer_diagnostics(model: &Mlp, x: Tensor<2>, y: Tensor<1, Int>) -> Vec<La
             let mut s = activation_stats(&post, units, activation);
             s.layer = layer;
             s.grad_norm = grad_norm;
+            s.distinct_neurons = symmetry[layer].distinct_neurons;
             s
         })
         .collect()
@@ -77,6 +83,7 @@ pub fn activation_stats(post: &[f32], units: usize, activation: Activation) -> L
         saturated_fraction: diagnostics::saturated_fraction(activation, post),
         dead_fraction: diagnostics::dead_fraction(post, units),
         grad_norm: f64::NAN,
+        distinct_neurons: 0,
     }
 }
 

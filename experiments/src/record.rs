@@ -190,6 +190,9 @@ pub struct RunSummary {
     pub diverged: bool,
     /// Per-layer statistics at initialization (epoch 0).
     pub init_stats: Vec<LayerStats>,
+    /// Per-layer statistics after the last epoch.
+    #[serde(default)]
+    pub final_stats: Vec<LayerStats>,
     /// Wall time of the run.
     #[serde(with = "serde_nan")]
     pub wall_seconds: f64,
@@ -248,6 +251,7 @@ impl RunSummary {
                 .first()
                 .map(|e| e.layers.clone())
                 .unwrap_or_default(),
+            final_stats: last.map(|e| e.layers.clone()).unwrap_or_default(),
             wall_seconds: outcome.wall_seconds,
             samples_per_second: outcome.samples_per_second(),
             device: device.into(),

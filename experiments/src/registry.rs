@@ -27,6 +27,7 @@ pub struct Experiment {
 pub const REGISTRY: &[Experiment] = &[
     experiments::single::EXPERIMENT,
     experiments::activations::EXPERIMENT,
+    experiments::symmetry::EXPERIMENT,
     experiments::throughput::EXPERIMENT,
 ];
 

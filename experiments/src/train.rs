@@ -100,6 +100,9 @@ pub struct RunSpec {
     pub width: usize,
     /// Seeds the weights (host generator), the shuffling and the device.
     pub seed: u64,
+    /// Dropout probability after each hidden activation (0: none).
+    #[serde(default)]
+    pub dropout: f64,
 }
 
 impl RunSpec {
@@ -113,6 +116,7 @@ impl RunSpec {
             self.activation,
             init,
         )
+        .with_dropout(self.dropout)
     }
 }
 

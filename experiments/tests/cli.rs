@@ -656,3 +656,70 @@ fn embedded_and_generated_datasets_train() {
         );
     }
 }
+
+/// The suite's first experiments end to end on a tiny configuration: `activations` (small init
+/// vanishes: layer-5 std below 1 % of layer 1's) and `symmetry` (claims decided, files written).
+#[test]
+fn suite_activations_and_symmetry() {
+    let out = tmp("activations");
+    let o = run(&["activations", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in [
+        "activations.json",
+        "claims.json",
+        "std_vs_layer.svg",
+        "report.md",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let svg = std::fs::read_to_string(out.join("std_vs_layer.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    let cases = json(&out.join("activations.json"));
+    let small = cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["activation"] == "tanh" && c["init"] == "small")
+        .unwrap();
+    let std = |l: usize| small["measured"][l]["act_std"].as_f64().unwrap();
+    assert!(
+        std(4) < 0.01 * std(0),
+        "layer-5 std {} vs layer-1 {}",
+        std(4),
+        std(0)
+    );
+    let claims = json(&out.join("claims.json"));
+    let ids: Vec<&str> = claims
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "small-vanishes",
+        "large-saturates-tanh",
+        "large-saturates-sigmoid",
+        "xavier-keeps-tanh",
+        "he-keeps-relu",
+    ] {
+        assert!(ids.contains(&id), "{id} missing from claims.json");
+    }
+
+    let Some(tiny) = tiny_dir() else { return };
+    let out = tmp("symmetry");
+    let o = run(&tiny_args(
+        &tiny,
+        &out,
+        &["symmetry", "--depth", "2", "--width", "8"],
+    ));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let claims = json(&out.join("claims.json"));
+    let constant = claims
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "symmetry-constant")
+        .unwrap();
+    assert_eq!(constant["holds"], true, "{constant}");
+    assert!(out.join("report.md").is_file());
+}

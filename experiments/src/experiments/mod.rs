@@ -2,4 +2,5 @@
 
 pub mod activations;
 pub mod single;
+pub mod symmetry;
 pub mod throughput;

@@ -88,6 +88,7 @@ pub fn specs(ctx: &Context) -> Result<Vec<RunSpec>> {
                 depth: o.depth,
                 width: o.width,
                 seed,
+                dropout: 0.0,
             }
         })
         .collect())

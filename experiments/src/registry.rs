@@ -28,6 +28,7 @@ pub const REGISTRY: &[Experiment] = &[
     experiments::single::EXPERIMENT,
     experiments::activations::EXPERIMENT,
     experiments::symmetry::EXPERIMENT,
+    experiments::matrix::EXPERIMENT,
     experiments::throughput::EXPERIMENT,
 ];
 

@@ -723,3 +723,34 @@ fn suite_activations_and_symmetry() {
     assert_eq!(constant["holds"], true, "{constant}");
     assert!(out.join("report.md").is_file());
 }
+
+/// `matrix` on a tiny configuration: every activation × initialization cell, the verdict report
+/// and the heatmap.
+#[test]
+fn suite_matrix() {
+    let Some(tiny) = tiny_dir() else { return };
+    let out = tmp("matrix");
+    let o = run(&tiny_args(
+        &tiny,
+        &out,
+        &["matrix", "--depth", "2", "--width", "8"],
+    ));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cells = json(&out.join("cells.json"));
+    assert_eq!(
+        cells.as_array().unwrap().len(),
+        3 * 12,
+        "3 activations × 12 initializations"
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    for a in ["tanh", "sigmoid", "relu"] {
+        assert!(
+            report.contains(&format!("## {a} — best: `")),
+            "verdict for {a}"
+        );
+    }
+    let svg = std::fs::read_to_string(out.join("heatmap.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("lsuv") && svg.contains("pretrain"));
+    let claims = json(&out.join("claims.json"));
+    assert_eq!(claims[0]["id"], "xavier-beats-small-tanh");
+}

@@ -29,6 +29,9 @@ pub const REGISTRY: &[Experiment] = &[
     experiments::activations::EXPERIMENT,
     experiments::symmetry::EXPERIMENT,
     experiments::matrix::EXPERIMENT,
+    experiments::depth::EXPERIMENT,
+    experiments::pretrain::EXPERIMENT,
+    experiments::all::EXPERIMENT,
     experiments::throughput::EXPERIMENT,
 ];
 

@@ -754,3 +754,53 @@ fn suite_matrix() {
     let claims = json(&out.join("claims.json"));
     assert_eq!(claims[0]["id"], "xavier-beats-small-tanh");
 }
+
+/// `all` on a tiny configuration: every experiment's folder and report, and one claims.json with
+/// every stable claim id of the tutorial.
+#[test]
+fn suite_all_claims() {
+    let Some(tiny) = tiny_dir() else { return };
+    let out = tmp("all");
+    let o = run(&tiny_args(
+        &tiny,
+        &out,
+        &["all", "--depth", "2", "--width", "8"],
+    ));
+    assert!(o.status.success(), "{}", stderr(&o));
+    for e in ["activations", "symmetry", "matrix", "depth", "pretrain"] {
+        assert!(out.join(e).join("report.md").is_file(), "{e}/report.md");
+        assert!(out.join(e).join("claims.json").is_file(), "{e}/claims.json");
+    }
+    let claims = json(&out.join("claims.json"));
+    let claims = claims.as_array().unwrap();
+    for id in [
+        "symmetry-constant",
+        "small-vanishes",
+        "large-saturates-tanh",
+        "large-saturates-sigmoid",
+        "xavier-keeps-tanh",
+        "he-keeps-relu",
+        "xavier-beats-small-tanh",
+        "he-beats-xavier-deep-relu",
+        "pretrain-helps-deep-sigmoid",
+    ] {
+        let c = claims
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("{id} missing"));
+        for key in ["claim", "metric", "value", "threshold", "holds"] {
+            assert!(!c[key].is_null(), "{id}.{key}");
+        }
+    }
+    for svg in [
+        "depth/accuracy_relu_d30.svg",
+        "pretrain/accuracy_sigmoid.svg",
+        "matrix/heatmap.svg",
+    ] {
+        let text = std::fs::read_to_string(out.join(svg)).unwrap();
+        assert!(
+            text.starts_with("<svg") && text.trim_end().ends_with("</svg>"),
+            "{svg}"
+        );
+    }
+}

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Context;
 use crate::error::Result;
+use crate::experiments::curves::Claim;
 use crate::record::{git_commit, write_atomic, write_json};
 use crate::registry::Experiment;
 
@@ -55,23 +56,6 @@ pub struct Case {
     pub measured: Vec<LayerStats>,
     /// Mean-field predictions per hidden layer.
     pub predicted: Vec<MeanFieldLayer>,
-}
-
-/// A claim of the tutorial, decided by a number.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Claim {
-    /// Stable id.
-    pub id: String,
-    /// The claim.
-    pub claim: String,
-    /// What is measured.
-    pub metric: String,
-    /// The measured value.
-    pub value: f64,
-    /// The threshold it is compared with.
-    pub threshold: f64,
-    /// Whether the run confirms the claim.
-    pub holds: bool,
 }
 
 /// Runs every case on `device` with `seed`.

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Context;
 use crate::error::Result;
+use crate::experiments::curves::Claim;
 use crate::record::{RunSummary, write_atomic, write_json};
 use crate::registry::Experiment;
 use crate::strategy::InitStrategy;
@@ -173,23 +174,6 @@ pub fn cells(summaries: &[RunSummary]) -> Vec<Cell> {
             }
         })
         .collect()
-}
-
-/// A claim decided by the matrix.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Claim {
-    /// Stable id.
-    pub id: String,
-    /// The claim.
-    pub claim: String,
-    /// What is measured.
-    pub metric: String,
-    /// The measured value.
-    pub value: f64,
-    /// Threshold.
-    pub threshold: f64,
-    /// Whether the run confirms it.
-    pub holds: bool,
 }
 
 /// `xavier-beats-small-tanh`, from the cells.

@@ -1,7 +1,11 @@
 //! The experiments, one file each; [`crate::registry::REGISTRY`] lists them.
 
 pub mod activations;
+pub mod all;
+pub mod curves;
+pub mod depth;
 pub mod matrix;
+pub mod pretrain;
 pub mod single;
 pub mod symmetry;
 pub mod throughput;

@@ -7,10 +7,10 @@
 use std::fmt::Write as _;
 
 use burn_init::{Activation, Init};
-use serde::{Deserialize, Serialize};
 
 use crate::Context;
 use crate::error::Result;
+use crate::experiments::curves::Claim;
 use crate::record::{RunSummary, write_atomic, write_json};
 use crate::registry::Experiment;
 use crate::strategy::InitStrategy;
@@ -59,23 +59,6 @@ pub fn specs(ctx: &Context) -> Vec<RunSpec> {
         }
     }
     specs
-}
-
-/// A claim decided by the runs (same shape as `activations`' claims).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Claim {
-    /// Stable id.
-    pub id: String,
-    /// The claim.
-    pub claim: String,
-    /// What is measured.
-    pub metric: String,
-    /// The measured value.
-    pub value: f64,
-    /// Threshold.
-    pub threshold: f64,
-    /// Whether the run confirms the claim.
-    pub holds: bool,
 }
 
 fn max_distinct(s: &RunSummary) -> f64 {

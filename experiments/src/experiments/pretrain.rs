@@ -1,0 +1,161 @@
+//! `pretrain`: greedy layer-wise autoencoder pretraining versus random initializations for deep
+//! (10 hidden layers) tanh and sigmoid networks: accuracy, convergence (epochs to the target) and
+//! accuracy curves; the claim `pretrain-helps-deep-sigmoid`.
+
+use std::fmt::Write as _;
+
+use burn_init::{Activation, Init};
+
+use crate::Context;
+use crate::error::Result;
+use crate::experiments::curves::{Claim, claims_table, line_plot_svg, read_curves};
+use crate::record::{RunSummary, write_atomic, write_json};
+use crate::registry::Experiment;
+use crate::strategy::InitStrategy;
+use crate::sweep::run_sweep;
+use crate::train::RunSpec;
+
+/// The registry entry.
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "pretrain",
+    description: "greedy layer-wise autoencoder pretraining versus Glorot, LeCun and LSUV for 10-layer tanh \
+                  and sigmoid nets: accuracy, epochs to target, curves",
+    matches: |n| n == "pretrain",
+    run,
+    details: Vec::new,
+};
+
+/// Hidden layers of the deep nets.
+pub const DEPTH: usize = 10;
+
+/// Random initializations pretraining is compared with.
+pub fn random_inits() -> Vec<InitStrategy> {
+    vec![
+        InitStrategy::plain(Init::GlorotUniform),
+        InitStrategy::plain(Init::LecunNormal),
+        InitStrategy::Lsuv,
+    ]
+}
+
+/// The runs.
+pub fn specs(ctx: &Context) -> Vec<RunSpec> {
+    let o = &ctx.options;
+    let mut specs = Vec::new();
+    for activation in [Activation::Sigmoid, Activation::Tanh] {
+        for strategy in random_inits().into_iter().chain([InitStrategy::Pretrain]) {
+            specs.push(RunSpec {
+                id: format!("{}-{}-s{}", activation.name(), strategy.name(), o.seed),
+                activation,
+                strategy,
+                depth: DEPTH,
+                width: o.width,
+                seed: o.seed,
+                dropout: 0.0,
+            });
+        }
+    }
+    specs
+}
+
+fn acc(summaries: &[RunSummary], activation: &str, init: &str) -> Option<f64> {
+    summaries
+        .iter()
+        .find(|s| s.activation == activation && s.init == init)
+        .map(|s| s.final_valid_accuracy.unwrap_or(0.0))
+}
+
+/// `pretrain-helps-deep-sigmoid`: pretraining versus the best random initialization.
+pub fn claims(summaries: &[RunSummary]) -> Vec<Claim> {
+    let best_random = random_inits()
+        .iter()
+        .filter_map(|s| acc(summaries, "sigmoid", &s.name()).map(|a| (s.name(), a)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    match (acc(summaries, "sigmoid", "pretrain"), best_random) {
+        (Some(p), Some((name, b))) => vec![Claim {
+            id: "pretrain-helps-deep-sigmoid".into(),
+            claim: format!("greedy layer-wise pretraining helps a {DEPTH}-layer sigmoid net"),
+            metric: format!(
+                "sigmoid, {DEPTH} hidden layers: final test accuracy, pretrain minus the best random init ({name})"
+            ),
+            value: p - b,
+            threshold: 0.0,
+            holds: p - b > 0.0,
+        }],
+        _ => Vec::new(),
+    }
+}
+
+fn run(ctx: &Context) -> Result<()> {
+    let start = std::time::Instant::now();
+    let summaries = run_sweep(ctx, "pretrain", specs(ctx))?;
+    let claims = claims(&summaries);
+    let o = &ctx.options;
+    let out = o.out_dir("pretrain");
+    let curves = read_curves(&out.join("metrics.csv"), "valid", "accuracy")?;
+    let mut r = String::new();
+    let _ = writeln!(
+        r,
+        "# pretrain: greedy layer-wise pretraining of deep nets\n\n{DEPTH} hidden layers × {} units, {} epochs after initialization, seed {}, device {}; pretraining: {} epochs per layer, Adam; {} runs in {:.1} s; git {}. Command: `{}`.\n\n## Claims\n\n{}",
+        o.width,
+        o.epochs,
+        o.seed,
+        o.device.name(),
+        crate::strategy::PRETRAIN_EPOCHS,
+        summaries.len(),
+        start.elapsed().as_secs_f64(),
+        crate::record::git_commit(),
+        ctx.command.join(" "),
+        claims_table(&claims)
+    );
+    let _ = writeln!(
+        r,
+        "\n## Runs\n\n| run | final accuracy | best accuracy | epochs to target |\n|---|---|---|---|"
+    );
+    for s in &summaries {
+        let pct = |a: Option<f64>| a.map_or("—".into(), |a| format!("{:.1} %", 100.0 * a));
+        let ett = s.epochs_to_target.map_or("never".into(), |e| e.to_string());
+        let _ = writeln!(
+            r,
+            "| `{}` | {} | {} | {ett} |",
+            s.run,
+            pct(s.final_valid_accuracy),
+            pct(s.best_valid_accuracy)
+        );
+    }
+    for activation in ["sigmoid", "tanh"] {
+        let plot: Vec<(String, Vec<(usize, f64)>)> = curves
+            .iter()
+            .filter(|(run, _)| run.starts_with(&format!("{activation}-")))
+            .map(|(run, p)| (run.split('-').nth(1).unwrap_or(run).to_string(), p.clone()))
+            .collect();
+        let name = format!("accuracy_{activation}.svg");
+        write_atomic(
+            &out.join(&name),
+            line_plot_svg(
+                &format!("{activation}, {DEPTH} hidden layers"),
+                "epoch",
+                "test accuracy",
+                &plot,
+            )
+            .as_bytes(),
+        )?;
+        let _ = writeln!(r, "\n![{activation}]({name})");
+    }
+    write_json(&out.join("claims.json"), &claims)?;
+    write_atomic(&out.join("report.md"), r.as_bytes())?;
+    for c in &claims {
+        println!(
+            "{:<28} {:<5} {:.4} (threshold {})  {}",
+            c.id,
+            if c.holds { "holds" } else { "fails" },
+            c.value,
+            c.threshold,
+            c.metric
+        );
+    }
+    println!(
+        "files: {}/{{summary.json, metrics.csv, claims.json, accuracy_*.svg, report.md}}",
+        out.display()
+    );
+    Ok(())
+}

@@ -32,6 +32,7 @@ pub const REGISTRY: &[Experiment] = &[
     experiments::depth::EXPERIMENT,
     experiments::pretrain::EXPERIMENT,
     experiments::all::EXPERIMENT,
+    experiments::readme::EXPERIMENT,
     experiments::throughput::EXPERIMENT,
 ];
 

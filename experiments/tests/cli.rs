@@ -804,3 +804,51 @@ fn suite_all_claims() {
         );
     }
 }
+
+/// The README section is generated from a run (claims, verdicts, figures), between its markers.
+#[test]
+fn readme_section_from_a_run() {
+    let Some(tiny) = tiny_dir() else { return };
+    let out = tmp("all-for-readme");
+    let o = run(&tiny_args(
+        &tiny,
+        &out,
+        &["all", "--depth", "2", "--width", "8"],
+    ));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let site = tmp("readme-site");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(
+        site.join("README.md"),
+        "# x\n<!-- suite:begin -->\nSTALE-SECTION\n<!-- suite:end -->\ntail\n",
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(&site)
+        .args(["readme-section", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let readme = std::fs::read_to_string(site.join("README.md")).unwrap();
+    assert!(
+        !readme.contains("STALE-SECTION") && readme.contains("`he-keeps-relu`"),
+        "{readme}"
+    );
+    assert!(readme.ends_with("<!-- suite:end -->\ntail\n"), "{readme}");
+    assert!(
+        site.join("docs/figures/heatmap.svg").is_file()
+            && site.join("docs/figures/std_vs_layer.svg").is_file()
+    );
+    // Without markers: a clear error, nothing written.
+    std::fs::write(site.join("README.md"), "# no markers\n").unwrap();
+    let o = bin()
+        .current_dir(&site)
+        .args(["readme-section", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        !o.status.success() && stderr(&o).contains("markers"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -6,6 +6,7 @@ pub mod curves;
 pub mod depth;
 pub mod matrix;
 pub mod pretrain;
+pub mod readme;
 pub mod single;
 pub mod symmetry;
 pub mod throughput;

@@ -2,7 +2,8 @@
 //! 5 hidden layers × 50 units (`--depth`/`--width`), tanh, sigmoid and ReLU, each initialized
 //! small (0.01·N(0,1)), large (N(0,1)), LeCun (1/fan_in), Glorot and He: per layer the activation
 //! mean, std, saturation, dead fraction and a histogram, beside the mean-field prediction.
-//! Writes `activations.json`, `claims.json`, `std_vs_layer.svg` and `report.md`. No training.
+//! Writes `activations.json`, `claims.json`, `std_vs_layer.svg`, one `hist_<activation>_<init>.svg`
+//! per case and `report.md`. No training.
 
 use std::fmt::Write as _;
 
@@ -191,8 +192,8 @@ pub fn std_plot_svg(cases: &[Case]) -> String {
         let panel: Vec<&Case> = cases.iter().filter(|c| c.activation == *act).collect();
         let depth = panel[0].measured.len();
         // log10 std axis, clamped to [1e-8, 10].
-        let ly = |v: f64| v.max(1e-8).log10().clamp(-8.0, 1.0);
-        let (y0, y1) = (-8.0, 1.0);
+        let ly = |v: f64| v.max(1e-8).log10().clamp(-8.0, 3.0);
+        let (y0, y1) = (-8.0, 3.0);
         let px = |l: usize| ox + m + (l as f64) / ((depth.max(2) - 1) as f64) * (pw - 2.0 * m);
         let py = |v: f64| m / 2.0 + (y1 - ly(v)) / (y1 - y0) * (ph - 1.5 * m);
         let _ = writeln!(
@@ -205,11 +206,11 @@ pub fn std_plot_svg(cases: &[Case]) -> String {
             s,
             r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="black"/>"#,
             ox + m,
-            py(10.0),
+            py(1000.0),
             ox + m,
             py(1e-8)
         );
-        for e in [-8, -6, -4, -2, 0] {
+        for e in [-8, -6, -4, -2, 0, 2] {
             let v = 10f64.powi(e);
             let _ = writeln!(
                 s,
@@ -248,8 +249,8 @@ pub fn std_plot_svg(cases: &[Case]) -> String {
                 let _ = writeln!(
                     s,
                     r#"<text x="{}" y="{}" fill="{}">{}</text>"#,
-                    ox + pw - m - 40.0,
-                    m + 12.0 * k as f64,
+                    ox + m + 8.0,
+                    ph - 1.5 * m - 12.0 * (4 - k) as f64,
                     colors[k % colors.len()],
                     c.init
                 );
@@ -261,6 +262,65 @@ pub fn std_plot_svg(cases: &[Case]) -> String {
         r#"<text x="{}" y="{}" text-anchor="middle">hidden layer (activation std, log scale)</text>"#,
         total_w / 2.0,
         ph + 22.0
+    );
+    s.push_str("</svg>\n");
+    s
+}
+
+/// Histograms of one case's activations, one panel per hidden layer (as in the tutorial's
+/// figures), as SVG.
+pub fn histograms_svg(c: &Case) -> String {
+    let (pw, ph, m) = (180.0, 150.0, 20.0);
+    let n = c.measured.len();
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" font-family="sans-serif" font-size="10">"#,
+        pw * n as f64,
+        ph + 20.0
+    );
+    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    for (l, st) in c.measured.iter().enumerate() {
+        let ox = pw * l as f64;
+        let h = &st.histogram;
+        let max = h.counts.iter().copied().max().unwrap_or(1).max(1) as f64;
+        let bw = (pw - 2.0 * m) / h.counts.len().max(1) as f64;
+        let _ = writeln!(
+            s,
+            r#"<text x="{}" y="12" text-anchor="middle">layer {} (std {:.2e})</text>"#,
+            ox + pw / 2.0,
+            l + 1,
+            st.act_std
+        );
+        for (k, &count) in h.counts.iter().enumerate() {
+            let bh = count as f64 / max * (ph - 2.0 * m);
+            let _ = writeln!(
+                s,
+                r##"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="#1f77b4"/>"##,
+                ox + m + bw * k as f64,
+                ph - m - bh,
+                bw.max(0.5),
+                bh
+            );
+        }
+        let _ = writeln!(
+            s,
+            r#"<text x="{}" y="{}" text-anchor="start">{:.2}</text><text x="{}" y="{}" text-anchor="end">{:.2}</text>"#,
+            ox + m,
+            ph - 5.0,
+            h.low,
+            ox + pw - m,
+            ph - 5.0,
+            h.high
+        );
+    }
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="{}" text-anchor="middle">{}, {} init: activation histograms per layer</text>"#,
+        pw * n as f64 / 2.0,
+        ph + 15.0,
+        c.activation.name(),
+        c.init
     );
     s.push_str("</svg>\n");
     s
@@ -298,6 +358,16 @@ pub fn report(cases: &[Case], claims: &[Claim], header: &str) -> String {
         );
         let panel: Vec<&Case> = cases.iter().filter(|c| c.activation == act).collect();
         let depth = panel[0].measured.len();
+        for c in &panel {
+            let _ = writeln!(
+                r,
+                "![{} {}](hist_{}_{}.svg)\n",
+                act.name(),
+                c.init,
+                act.name(),
+                c.init
+            );
+        }
         let _ = write!(r, "| init |");
         for l in 0..depth {
             let _ = write!(r, " layer {} |", l + 1);
@@ -347,6 +417,10 @@ fn run(ctx: &Context) -> Result<()> {
         &out.join("std_vs_layer.svg"),
         std_plot_svg(&cases).as_bytes(),
     )?;
+    for c in &cases {
+        let name = format!("hist_{}_{}.svg", c.activation.name(), c.init);
+        write_atomic(&out.join(name), histograms_svg(c).as_bytes())?;
+    }
     write_atomic(
         &out.join("report.md"),
         report(&cases, &claims, &header).as_bytes(),

@@ -336,20 +336,9 @@ pub fn report(cases: &[Case], claims: &[Claim], header: &str) -> String {
     let _ = writeln!(r, "![activation std versus layer](std_vs_layer.svg)\n");
     let _ = writeln!(
         r,
-        "## Claims\n\n| id | claim | metric | value | threshold | confirmed |\n|---|---|---|---|---|---|"
+        "## Claims\n\n{}",
+        crate::experiments::curves::claims_table(claims)
     );
-    for c in claims {
-        let _ = writeln!(
-            r,
-            "| `{}` | {} | {} | {:.3e} | {} | {} |",
-            c.id,
-            c.claim,
-            c.metric,
-            c.value,
-            c.threshold,
-            if c.holds { "yes" } else { "no" }
-        );
-    }
     for act in [Activation::Tanh, Activation::Sigmoid, Activation::Relu] {
         let _ = writeln!(
             r,
@@ -425,16 +414,7 @@ fn run(ctx: &Context) -> Result<()> {
         &out.join("report.md"),
         report(&cases, &claims, &header).as_bytes(),
     )?;
-    for c in &claims {
-        println!(
-            "{:<26} {:<5} {:.3e} (threshold {})  {}",
-            c.id,
-            if c.holds { "holds" } else { "fails" },
-            c.value,
-            c.threshold,
-            c.metric
-        );
-    }
+    crate::experiments::curves::print_claims(&claims);
     println!(
         "files: {}/{{activations.json, claims.json, std_vs_layer.svg, report.md}}",
         out.display()

@@ -140,6 +140,20 @@ pub fn line_plot_svg(
     s
 }
 
+/// Prints one line per claim (the terminal summary of a suite experiment).
+pub fn print_claims(claims: &[Claim]) {
+    for c in claims {
+        println!(
+            "{:<28} {:<5} {:.4e} (threshold {})  {}",
+            c.id,
+            if c.holds { "holds" } else { "fails" },
+            c.value,
+            c.threshold,
+            c.metric
+        );
+    }
+}
+
 /// The claims table of a report.
 pub fn claims_table(claims: &[Claim]) -> String {
     let mut r = String::from(

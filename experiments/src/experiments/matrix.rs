@@ -265,20 +265,9 @@ pub fn report(cells: &[Cell], claims: &[Claim], header: &str) -> String {
     );
     let _ = writeln!(
         r,
-        "## Claims\n\n| id | claim | metric | value | threshold | confirmed |\n|---|---|---|---|---|---|"
+        "## Claims\n\n{}",
+        crate::experiments::curves::claims_table(claims)
     );
-    for c in claims {
-        let _ = writeln!(
-            r,
-            "| `{}` | {} | {} | {:.3} | {} | {} |",
-            c.id,
-            c.claim,
-            c.metric,
-            c.value,
-            c.threshold,
-            if c.holds { "yes" } else { "no" }
-        );
-    }
     for a in ACTIVATIONS {
         let mut rows: Vec<&Cell> = cells.iter().filter(|c| c.activation == a.name()).collect();
         rows.sort_by(|x, y| y.final_accuracy_mean.total_cmp(&x.final_accuracy_mean));

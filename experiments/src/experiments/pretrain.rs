@@ -143,16 +143,7 @@ fn run(ctx: &Context) -> Result<()> {
     }
     write_json(&out.join("claims.json"), &claims)?;
     write_atomic(&out.join("report.md"), r.as_bytes())?;
-    for c in &claims {
-        println!(
-            "{:<28} {:<5} {:.4} (threshold {})  {}",
-            c.id,
-            if c.holds { "holds" } else { "fails" },
-            c.value,
-            c.threshold,
-            c.metric
-        );
-    }
+    crate::experiments::curves::print_claims(&claims);
     println!(
         "files: {}/{{summary.json, metrics.csv, claims.json, accuracy_*.svg, report.md}}",
         out.display()

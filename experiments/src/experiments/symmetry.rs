@@ -107,20 +107,9 @@ pub fn report(summaries: &[RunSummary], claims: &[Claim], header: &str) -> Strin
     );
     let _ = writeln!(
         r,
-        "## Claims\n\n| id | claim | metric | value | threshold | confirmed |\n|---|---|---|---|---|---|"
+        "## Claims\n\n{}",
+        crate::experiments::curves::claims_table(claims)
     );
-    for c in claims {
-        let _ = writeln!(
-            r,
-            "| `{}` | {} | {} | {} | {} | {} |",
-            c.id,
-            c.claim,
-            c.metric,
-            c.value,
-            c.threshold,
-            if c.holds { "yes" } else { "no" }
-        );
-    }
     let _ = writeln!(
         r,
         "\n## Runs\n\n| run | final accuracy | distinct neurons per layer at init | after training |\n|---|---|---|---|"
@@ -170,16 +159,7 @@ fn run(ctx: &Context) -> Result<()> {
         &out.join("report.md"),
         report(&summaries, &claims, &header).as_bytes(),
     )?;
-    for c in &claims {
-        println!(
-            "{:<26} {:<5} {} (threshold {})  {}",
-            c.id,
-            if c.holds { "holds" } else { "fails" },
-            c.value,
-            c.threshold,
-            c.metric
-        );
-    }
+    crate::experiments::curves::print_claims(&claims);
     println!(
         "files: {}/{{summary.json, metrics.csv, claims.json, report.md}}",
         out.display()

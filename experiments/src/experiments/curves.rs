@@ -154,6 +154,15 @@ pub fn print_claims(claims: &[Claim]) {
     }
 }
 
+/// A measured value with its significant digits, small or large.
+pub fn fmt_value(v: f64) -> String {
+    if v != 0.0 && (v.abs() < 1e-2 || v.abs() >= 1e4) {
+        format!("{v:.3e}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
 /// The claims table of a report.
 pub fn claims_table(claims: &[Claim]) -> String {
     let mut r = String::from(
@@ -162,11 +171,11 @@ pub fn claims_table(claims: &[Claim]) -> String {
     for c in claims {
         let _ = writeln!(
             r,
-            "| `{}` | {} | {} | {:.4} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} | {} |",
             c.id,
             c.claim,
             c.metric,
-            c.value,
+            fmt_value(c.value),
             c.threshold,
             if c.holds { "yes" } else { "no" }
         );

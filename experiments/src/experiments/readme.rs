@@ -54,11 +54,11 @@ pub fn section(dir: &Path, figures: &str) -> Result<String> {
     for c in &claims {
         let _ = writeln!(
             s,
-            "| `{}`: {} | {} = {:.4} (threshold {}) | {} |",
+            "| `{}`: {} | {} = {} (threshold {}) | {} |",
             c.id,
             c.claim,
             c.metric,
-            c.value,
+            crate::experiments::curves::fmt_value(c.value),
             c.threshold,
             if c.holds { "yes" } else { "no" }
         );

@@ -50,6 +50,34 @@ pub fn read_curves(
     Ok(curves)
 }
 
+/// Writes the test-accuracy curves of the runs whose id starts with `prefix` to `path`, each
+/// labelled by the `label_segment`-th `-`-separated part of its id (the initializer).
+///
+/// # Errors
+/// The file cannot be written.
+pub fn write_run_curves(
+    path: &Path,
+    title: &str,
+    curves: &BTreeMap<String, Vec<(usize, f64)>>,
+    prefix: &str,
+    label_segment: usize,
+) -> Result<()> {
+    let plot: Vec<(String, Vec<(usize, f64)>)> = curves
+        .iter()
+        .filter(|(run, _)| run.starts_with(prefix))
+        .map(|(run, p)| {
+            (
+                run.split('-').nth(label_segment).unwrap_or(run).to_string(),
+                p.clone(),
+            )
+        })
+        .collect();
+    crate::record::write_atomic(
+        path,
+        line_plot_svg(title, "epoch", "test accuracy", &plot).as_bytes(),
+    )
+}
+
 /// A line plot (SVG) of `curves` (label → points), linear axes from the data.
 pub fn line_plot_svg(
     title: &str,

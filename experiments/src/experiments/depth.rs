@@ -9,7 +9,7 @@ use burn_init::{Activation, Init};
 
 use crate::Context;
 use crate::error::Result;
-use crate::experiments::curves::{Claim, claims_table, line_plot_svg, read_curves};
+use crate::experiments::curves::{Claim, claims_table, read_curves, write_run_curves};
 use crate::record::{RunSummary, write_atomic, write_json};
 use crate::registry::Experiment;
 use crate::strategy::InitStrategy;
@@ -135,21 +135,12 @@ fn run(ctx: &Context) -> Result<()> {
                 })
                 .collect();
             let _ = writeln!(r, "| {depth} | {} |", cells.join(" | "));
-            let plot: Vec<(String, Vec<(usize, f64)>)> = curves
-                .iter()
-                .filter(|(run, _)| run.starts_with(&format!("{activation}-d{depth}-")))
-                .map(|(run, p)| (run.split('-').nth(2).unwrap_or(run).to_string(), p.clone()))
-                .collect();
-            let name = format!("accuracy_{activation}_d{depth}.svg");
-            write_atomic(
-                &out.join(&name),
-                line_plot_svg(
-                    &format!("{activation}, {depth} hidden layers"),
-                    "epoch",
-                    "test accuracy",
-                    &plot,
-                )
-                .as_bytes(),
+            write_run_curves(
+                &out.join(format!("accuracy_{activation}_d{depth}.svg")),
+                &format!("{activation}, {depth} hidden layers"),
+                &curves,
+                &format!("{activation}-d{depth}-"),
+                2,
             )?;
         }
         for depth in DEPTHS {

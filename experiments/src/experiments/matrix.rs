@@ -57,18 +57,7 @@ pub fn specs(ctx: &Context) -> Vec<RunSpec> {
     let mut specs = Vec::new();
     for activation in ACTIVATIONS {
         for strategy in strategies() {
-            for k in 0..o.seeds as u64 {
-                let seed = o.seed + k;
-                specs.push(RunSpec {
-                    id: format!("{}-{}-s{seed}", activation.name(), strategy.name()),
-                    activation,
-                    strategy: strategy.clone(),
-                    depth: o.depth,
-                    width: o.width,
-                    seed,
-                    dropout: 0.0,
-                });
-            }
+            specs.extend(RunSpec::per_seed(activation, &strategy, o));
         }
     }
     specs

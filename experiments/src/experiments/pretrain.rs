@@ -8,7 +8,7 @@ use burn_init::{Activation, Init};
 
 use crate::Context;
 use crate::error::Result;
-use crate::experiments::curves::{Claim, claims_table, line_plot_svg, read_curves};
+use crate::experiments::curves::{Claim, claims_table, read_curves, write_run_curves};
 use crate::record::{RunSummary, write_atomic, write_json};
 use crate::registry::Experiment;
 use crate::strategy::InitStrategy;
@@ -123,21 +123,13 @@ fn run(ctx: &Context) -> Result<()> {
         );
     }
     for activation in ["sigmoid", "tanh"] {
-        let plot: Vec<(String, Vec<(usize, f64)>)> = curves
-            .iter()
-            .filter(|(run, _)| run.starts_with(&format!("{activation}-")))
-            .map(|(run, p)| (run.split('-').nth(1).unwrap_or(run).to_string(), p.clone()))
-            .collect();
         let name = format!("accuracy_{activation}.svg");
-        write_atomic(
+        write_run_curves(
             &out.join(&name),
-            line_plot_svg(
-                &format!("{activation}, {DEPTH} hidden layers"),
-                "epoch",
-                "test accuracy",
-                &plot,
-            )
-            .as_bytes(),
+            &format!("{activation}, {DEPTH} hidden layers"),
+            &curves,
+            &format!("{activation}-"),
+            1,
         )?;
         let _ = writeln!(r, "\n![{activation}]({name})");
     }

@@ -77,21 +77,7 @@ fn details() -> Vec<String> {
 /// An unknown activation or initializer.
 pub fn specs(ctx: &Context) -> Result<Vec<RunSpec>> {
     let (activation, strategy) = parse_strategy(&ctx.name)?;
-    let o = &ctx.options;
-    Ok((0..o.seeds as u64)
-        .map(|k| {
-            let seed = o.seed + k;
-            RunSpec {
-                id: format!("{}-{}-s{seed}", activation.name(), strategy.name()),
-                activation,
-                strategy: strategy.clone(),
-                depth: o.depth,
-                width: o.width,
-                seed,
-                dropout: 0.0,
-            }
-        })
-        .collect())
+    Ok(RunSpec::per_seed(activation, &strategy, &ctx.options))
 }
 
 fn run(ctx: &Context) -> Result<()> {

@@ -44,6 +44,9 @@ pub enum Error {
         /// Why it is rejected.
         reason: String,
     },
+    /// A figure that cannot be rendered.
+    #[error("figure: {0}")]
+    Figure(String),
     /// Reading or writing a file failed.
     #[error("{}: {source}", path.display())]
     Io {

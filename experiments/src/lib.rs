@@ -17,6 +17,7 @@ pub mod data;
 pub mod device;
 pub mod error;
 pub mod experiments;
+pub mod figure;
 pub mod idx;
 pub mod progress;
 pub mod record;
@@ -73,8 +74,8 @@ pub struct Options {
     pub dataset: Option<DatasetChoice>,
     /// Folder of IDX files for `mnist` and `mnist-tiny`.
     pub data_dir: Option<PathBuf>,
-    /// Epochs.
-    pub epochs: usize,
+    /// Epochs (`None`: the experiment's default, else [`defaults::EPOCHS`]).
+    pub epochs: Option<usize>,
     /// Minibatch size.
     pub batch_size: usize,
     /// Learning rate (`None`: the optimizer's default).
@@ -87,8 +88,11 @@ pub struct Options {
     pub depth: usize,
     /// Units per hidden layer.
     pub width: usize,
-    /// Number of seeds (> 1: a sweep).
-    pub seeds: usize,
+    /// Number of seeds (> 1: a sweep; `None`: the experiment's default, else 1).
+    pub seeds: Option<usize>,
+    /// Runs of a sweep trained at once (`None`: one per CPU core). Results do not depend on it.
+    #[serde(default)]
+    pub jobs: Option<usize>,
     /// First seed.
     pub seed: u64,
     /// Output folder (`None`: `runs/<experiment>`).
@@ -105,14 +109,15 @@ impl Default for Options {
             device: DeviceChoice::default(),
             dataset: None,
             data_dir: None,
-            epochs: defaults::EPOCHS,
+            epochs: None,
             batch_size: defaults::BATCH_SIZE,
             lr: None,
             optimizer: OptimizerChoice::default(),
             momentum: defaults::MOMENTUM,
             depth: defaults::DEPTH,
             width: defaults::WIDTH,
-            seeds: 1,
+            seeds: None,
+            jobs: None,
             seed: defaults::SEED,
             out: None,
             force: false,
@@ -125,6 +130,35 @@ impl Options {
     /// The dataset of training runs.
     pub fn dataset(&self) -> DatasetChoice {
         self.dataset.unwrap_or_default()
+    }
+
+    /// Epochs.
+    pub fn epochs(&self) -> usize {
+        self.epochs.unwrap_or(defaults::EPOCHS)
+    }
+
+    /// Number of seeds.
+    pub fn seeds(&self) -> usize {
+        self.seeds.unwrap_or(1)
+    }
+
+    /// Runs trained at once on `device`: `--jobs`, else one per CPU core on the CPU backends
+    /// (small MLPs are bound by per-operation overhead, which runs side by side hide) and one on
+    /// wgpu (the GPU queue serializes them anyway).
+    pub fn jobs_for(&self, device: DeviceChoice) -> usize {
+        self.jobs.unwrap_or_else(|| match device {
+            DeviceChoice::Wgpu => 1,
+            _ => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        })
+    }
+
+    /// These options with `experiment`'s own defaults for what the command line left open.
+    pub fn with_defaults_of(&self, experiment: &registry::Experiment) -> Options {
+        Options {
+            epochs: self.epochs.or(experiment.epochs),
+            seeds: self.seeds.or(experiment.seeds),
+            ..self.clone()
+        }
     }
 
     /// The learning rate.
@@ -145,7 +179,7 @@ impl Options {
     /// The training settings.
     pub fn settings(&self) -> TrainSettings {
         TrainSettings {
-            epochs: self.epochs,
+            epochs: self.epochs(),
             batch_size: self.batch_size,
             lr: self.lr(),
             optimizer: self.optimizer,
@@ -167,7 +201,7 @@ impl Options {
                 reason: reason.into(),
             })
         };
-        if self.epochs == 0 {
+        if self.epochs() == 0 {
             return bad("epochs", "0".into(), "must be at least 1");
         }
         if self.batch_size == 0 {
@@ -185,8 +219,11 @@ impl Options {
         if self.width == 0 {
             return bad("width", "0".into(), "must be at least 1");
         }
-        if self.seeds == 0 {
+        if self.seeds() == 0 {
             return bad("seeds", "0".into(), "must be at least 1");
+        }
+        if self.jobs == Some(0) {
+            return bad("jobs", "0".into(), "must be at least 1");
         }
         if !(self.target_accuracy > 0.0 && self.target_accuracy <= 1.0) {
             return bad(
@@ -222,7 +259,7 @@ pub fn run(name: &str, options: Options, command: Vec<String>) -> Result<()> {
     let experiment = registry::find(name)?;
     let ctx = Context {
         name: name.into(),
-        options,
+        options: options.with_defaults_of(experiment),
         command,
     };
     (experiment.run)(&ctx)

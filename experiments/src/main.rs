@@ -38,9 +38,9 @@ struct Cli {
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
 
-    /// Epochs.
-    #[arg(long, default_value_t = defaults::EPOCHS, value_name = "N")]
-    epochs: usize,
+    /// Epochs [default: 50; symmetry: 20].
+    #[arg(long, value_name = "N")]
+    epochs: Option<usize>,
 
     /// Minibatch size.
     #[arg(long, default_value_t = defaults::BATCH_SIZE, value_name = "N")]
@@ -67,8 +67,14 @@ struct Cli {
     width: usize,
 
     /// Number of seeds: more than 1 makes a sweep of runs with seeds S, S+1, ...
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    seeds: usize,
+    /// [default: 1; matrix: 3].
+    #[arg(long, value_name = "N")]
+    seeds: Option<usize>,
+
+    /// Runs of a sweep trained at the same time, one thread each [default: the CPU cores].
+    /// Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
 
     /// First seed (weights, shuffling, device).
     #[arg(long, default_value_t = defaults::SEED, value_name = "S")]
@@ -104,6 +110,7 @@ fn options(cli: &Cli) -> experiments::Result<Options> {
         depth: cli.depth,
         width: cli.width,
         seeds: cli.seeds,
+        jobs: cli.jobs,
         seed: cli.seed,
         out: cli.out.clone(),
         force: cli.force,

@@ -44,6 +44,14 @@ impl Progress {
         }
     }
 
+    /// One line per epoch, never in place (for runs trained side by side).
+    pub fn lines_only() -> Self {
+        Self {
+            tty: false,
+            ..Self::new()
+        }
+    }
+
     /// Whether lines are updated in place.
     pub fn is_tty(&self) -> bool {
         self.tty

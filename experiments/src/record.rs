@@ -42,6 +42,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
+/// "`device` (`adapter`)" of the sweep whose `record.json` is in `dir` (what ran, for reports).
+pub fn device_label(dir: &Path) -> String {
+    read_json::<Record>(&dir.join("record.json")).map_or_else(
+        |_| "unknown".into(),
+        |r| format!("{} ({})", r.device, r.adapter),
+    )
+}
+
 /// Writes pretty JSON atomically.
 ///
 /// # Errors
@@ -201,6 +209,9 @@ pub struct RunSummary {
     pub samples_per_second: f64,
     /// Device it ran on.
     pub device: String,
+    /// Greedy pretraining only: reconstruction loss (MSE) per hidden layer per pretraining epoch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pretrain_losses: Vec<Vec<f64>>,
 }
 
 impl RunSummary {
@@ -255,6 +266,7 @@ impl RunSummary {
             wall_seconds: outcome.wall_seconds,
             samples_per_second: outcome.samples_per_second(),
             device: device.into(),
+            pretrain_losses: outcome.pretrain_losses.clone(),
         }
     }
 }

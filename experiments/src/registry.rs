@@ -21,6 +21,10 @@ pub struct Experiment {
     pub run: fn(&Context) -> Result<()>,
     /// Extra lines for `experiments list` (examples, valid parts of a pattern).
     pub details: fn() -> Vec<String>,
+    /// Its default number of epochs, when not the runner's ([`defaults::EPOCHS`](crate::defaults::EPOCHS)).
+    pub epochs: Option<usize>,
+    /// Its default number of seeds, when not 1.
+    pub seeds: Option<usize>,
 }
 
 /// Every experiment, in the order `experiments list` shows them.

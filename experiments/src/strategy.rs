@@ -3,7 +3,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 use burn_init::lsuv::{self, LsuvConfig};
-use burn_init::pretrain::{self, PretrainConfig};
+use burn_init::pretrain::{self, PretrainConfig, PretrainReport};
 use burn_init::{HostRng, Init, Mlp, MlpConfig, Source};
 use serde::{Deserialize, Serialize};
 
@@ -79,7 +79,7 @@ impl InitStrategy {
         seed: u64,
         device: &Device,
         data: &[f32],
-    ) -> Result<Mlp> {
+    ) -> Result<(Mlp, Option<PretrainReport>)> {
         let config = MlpConfig {
             weight_init: self.base_init(),
             ..config.clone()
@@ -92,14 +92,17 @@ impl InitStrategy {
             Tensor::<2>::from_data(TensorData::new(data[..n * d].to_vec(), [n, d]), device)
         };
         Ok(match self {
-            Self::Plain(_) => model,
+            Self::Plain(_) => (model, None),
             Self::Lsuv => {
                 let lsuv = LsuvConfig {
                     pre_init: None,
                     source: Source::Host(rng.derive(1)),
                     ..LsuvConfig::default()
                 };
-                lsuv::lsuv(model, inputs(rows.min(LSUV_BATCH)), &lsuv, device)?.0
+                (
+                    lsuv::lsuv(model, inputs(rows.min(LSUV_BATCH)), &lsuv, device)?.0,
+                    None,
+                )
             }
             Self::Pretrain => {
                 let pretrain = PretrainConfig {
@@ -107,7 +110,9 @@ impl InitStrategy {
                     seed,
                     ..PretrainConfig::default()
                 };
-                pretrain::pretrain_greedy(model, inputs(rows), &pretrain, device)?.0
+                let (model, report) =
+                    pretrain::pretrain_greedy(model, inputs(rows), &pretrain, device)?;
+                (model, Some(report))
             }
         })
     }

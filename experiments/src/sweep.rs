@@ -1,6 +1,8 @@
 //! Running a list of runs: resume (skip finished runs unless `--force`), overall progress with
 //! an ETA, per-run records, and the experiment's aggregated files and table.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError, mpsc};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -10,7 +12,7 @@ use crate::device::{self, OpenDevice};
 use crate::error::{Error, Result, io};
 use crate::progress::Progress;
 use crate::record::{self, CSV_HEADER, DatasetRecord, OutDir, Record, RunSummary, Summary};
-use crate::train::{RunSpec, TrainSettings, train_run};
+use crate::train::{RunOutcome, RunSpec, TrainSettings, train_run};
 use crate::{Context, Options};
 
 /// What a finished run was made with (`runs/<id>/run.json`); a run is skipped on resume only if
@@ -38,6 +40,15 @@ pub struct ExperimentConfig {
     pub settings: TrainSettings,
     /// The runs.
     pub runs: Vec<RunSpec>,
+}
+
+/// What the runs trained now (not resumed) add up to.
+#[derive(Debug, Default)]
+struct TrainedStats {
+    trained: usize,
+    wall: f64,
+    samples: usize,
+    seconds: f64,
 }
 
 /// The device and data of an experiment, opened once.
@@ -102,62 +113,153 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
     )?;
 
     let total = specs.len();
-    let mut summaries = Vec::with_capacity(total);
-    let (mut trained, mut skipped) = (0usize, 0usize);
-    let (mut train_samples, mut train_seconds) = (0usize, 0.0f64);
-    let mut trained_wall = 0.0f64;
-    for (i, spec) in specs.iter().enumerate() {
-        let dir = out.run_dir(&spec.id);
-        let summary_path = dir.join("summary.json");
-        let config_path = dir.join("run.json");
-        let run_config = RunConfig {
+    let mut results: Vec<Option<RunSummary>> = vec![None; total];
+    let mut pending = Vec::new();
+    let mut skipped = 0usize;
+    let run_configs: Vec<RunConfig> = specs
+        .iter()
+        .map(|spec| RunConfig {
             spec: spec.clone(),
             settings: settings.clone(),
             dataset: data.name.clone(),
             dataset_sha256: data.sha256.clone(),
-        };
-        if !options.force && summary_path.is_file() {
-            let stored: RunConfig = record::read_json(&config_path)?;
-            if stored != run_config {
-                return Err(Error::Record {
-                    path: config_path,
-                    reason: format!(
-                        "run {} finished before with another configuration; pass --force to rerun and overwrite it, \
-                         or --out DIR to write elsewhere",
-                        spec.id
-                    ),
-                });
-            }
-            let summary: RunSummary = record::read_json(&summary_path)?;
-            progress.println(&format!(
-                "[{}/{total} {}] skipped: finished before ({}); --force reruns it",
-                i + 1,
-                spec.id,
-                summary_path.display()
-            ));
-            skipped += 1;
-            summaries.push(summary);
+        })
+        .collect();
+    for (i, spec) in specs.iter().enumerate() {
+        let dir = out.run_dir(&spec.id);
+        let summary_path = dir.join("summary.json");
+        let config_path = dir.join("run.json");
+        if options.force || !summary_path.is_file() {
+            pending.push(i);
             continue;
         }
-        let eta = (trained > 0)
-            .then(|| Duration::from_secs_f64(trained_wall / trained as f64 * (total - i) as f64));
-        progress.start_run(&spec.id, i, total, eta);
-        let outcome = train_run(spec, &settings, &data, &device, &mut progress)?;
-        trained += 1;
-        trained_wall += outcome.wall_seconds;
-        train_samples += outcome.train_samples;
-        train_seconds += outcome.train_seconds;
+        let stored: RunConfig = record::read_json(&config_path)?;
+        if stored != run_configs[i] {
+            return Err(Error::Record {
+                path: config_path,
+                reason: format!(
+                    "run {} finished before with another configuration; pass --force to rerun and overwrite it, \
+                     or --out DIR to write elsewhere",
+                    spec.id
+                ),
+            });
+        }
+        let summary: RunSummary = record::read_json(&summary_path)?;
+        progress.println(&format!(
+            "[{}/{total} {}] skipped: finished before ({}); --force reruns it",
+            i + 1,
+            spec.id,
+            summary_path.display()
+        ));
+        skipped += 1;
+        results[i] = Some(summary);
+    }
+
+    let mut stats = TrainedStats::default();
+    // Writes a finished run's folder (atomically, file by file; `summary.json` last, so a run
+    // counts as finished only once everything else is on disk).
+    let mut finish = |i: usize, outcome: RunOutcome, stats: &mut TrainedStats| -> Result<()> {
+        let spec = &specs[i];
+        let dir = out.run_dir(&spec.id);
+        stats.trained += 1;
+        stats.wall += outcome.wall_seconds;
+        stats.samples += outcome.train_samples;
+        stats.seconds += outcome.train_seconds;
         let summary = RunSummary::new(spec, &settings, &outcome, device.choice.name());
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-        record::write_json(&config_path, &run_config)?;
+        record::write_json(&dir.join("run.json"), &run_configs[i])?;
         let csv = format!(
             "{CSV_HEADER}\n{}",
             record::metrics_rows(&spec.id, &outcome.epochs)
         );
         record::write_atomic(&dir.join("metrics.csv"), csv.as_bytes())?;
-        record::write_json(&summary_path, &summary)?;
-        summaries.push(summary);
+        record::write_json(&dir.join("summary.json"), &summary)?;
+        results[i] = Some(summary);
+        Ok(())
+    };
+    let jobs = options.jobs_for(device.choice).min(pending.len()).max(1);
+    if jobs == 1 {
+        for (k, &i) in pending.iter().enumerate() {
+            let eta = (stats.trained > 0).then(|| {
+                Duration::from_secs_f64(
+                    stats.wall / stats.trained as f64 * (pending.len() - k) as f64,
+                )
+            });
+            progress.start_run(&specs[i].id, i, total, eta);
+            let outcome = train_run(&specs[i], &settings, &data, &device, &mut progress)?;
+            finish(i, outcome, &mut stats)?;
+        }
+    } else {
+        progress.println(&format!(
+            "training {} runs, {jobs} at a time (--jobs)",
+            pending.len()
+        ));
+        let parallel_start = Instant::now();
+        let next = AtomicUsize::new(0);
+        // Burn's device generator is global: runs that draw from it (dropout masks, masking
+        // noise) hold this lock for their whole run, so every run sees the same stream as when
+        // run alone. Runs that draw only from the host generator run concurrently.
+        let device_rng = Mutex::new(());
+        let (tx, rx) = mpsc::channel::<(usize, Result<RunOutcome>)>();
+        std::thread::scope(|scope| -> Result<()> {
+            for _ in 0..jobs {
+                let tx = tx.clone();
+                let (next, device_rng, pending) = (&next, &device_rng, &pending);
+                let (specs, settings, data, device) = (&specs, &settings, &data, &device);
+                scope.spawn(move || {
+                    loop {
+                        let k = next.fetch_add(1, Ordering::SeqCst);
+                        let Some(&i) = pending.get(k) else { break };
+                        let spec = &specs[i];
+                        let mut p = Progress::lines_only();
+                        p.start_run(&spec.id, i, total, None);
+                        let guard = spec
+                            .uses_device_rng()
+                            .then(|| device_rng.lock().unwrap_or_else(PoisonError::into_inner));
+                        let outcome = train_run(spec, settings, data, device, &mut p);
+                        drop(guard);
+                        if tx.send((i, outcome)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            let mut first_error = None;
+            for (i, outcome) in rx {
+                let done = outcome.and_then(|o| finish(i, o, &mut stats));
+                match done {
+                    Ok(()) => {
+                        let left = pending.len() - stats.trained;
+                        let per_run = parallel_start.elapsed().as_secs_f64() / stats.trained as f64;
+                        progress.println(&format!(
+                            "[{}/{} {} done] {} left, ETA {}",
+                            stats.trained,
+                            pending.len(),
+                            specs[i].id,
+                            left,
+                            crate::progress::fmt_duration(Duration::from_secs_f64(
+                                per_run * left as f64
+                            ))
+                        ));
+                    }
+                    Err(e) => {
+                        // Stop handing out runs; the ones in flight finish and are kept.
+                        next.store(pending.len(), Ordering::SeqCst);
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            first_error.map_or(Ok(()), Err)
+        })?;
     }
+    let summaries: Vec<RunSummary> = results.into_iter().flatten().collect();
+    let TrainedStats {
+        trained,
+        samples: train_samples,
+        seconds: train_seconds,
+        ..
+    } = stats;
 
     // The experiment's files, rebuilt from every run's folder (so resumed runs are included).
     let mut csv = format!("{CSV_HEADER}\n");

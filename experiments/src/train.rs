@@ -106,6 +106,12 @@ pub struct RunSpec {
 }
 
 impl RunSpec {
+    /// Whether the run draws from Burn's (global) device generator: dropout masks and
+    /// pretraining's masking noise. Everything else is seeded on the host.
+    pub fn uses_device_rng(&self) -> bool {
+        self.dropout > 0.0 || matches!(self.strategy, crate::strategy::InitStrategy::Pretrain)
+    }
+
     /// One run per seed `options.seed, options.seed + 1, …` (`options.seeds` of them) of the
     /// options' network, named `<activation>-<strategy>-s<seed>`.
     pub fn per_seed(
@@ -113,7 +119,7 @@ impl RunSpec {
         strategy: &InitStrategy,
         options: &crate::Options,
     ) -> Vec<Self> {
-        (0..options.seeds as u64)
+        (0..options.seeds() as u64)
             .map(|k| {
                 let seed = options.seed + k;
                 Self {
@@ -175,6 +181,9 @@ pub struct RunOutcome {
     pub train_seconds: f64,
     /// Examples trained on.
     pub train_samples: usize,
+    /// Greedy pretraining only: the mean reconstruction loss (MSE) of each hidden layer's
+    /// autoencoder, per pretraining epoch (`[layer][epoch]`); empty otherwise.
+    pub pretrain_losses: Vec<Vec<f64>>,
 }
 
 impl RunOutcome {
@@ -386,13 +395,20 @@ pub fn train_run(
 ) -> Result<RunOutcome> {
     let start = Instant::now();
     let ad = device.autodiff();
-    device.device.seed(spec.seed);
+    if spec.uses_device_rng() {
+        // Only runs that draw from Burn's global device generator seed it (see
+        // `uses_device_rng`), so runs trained side by side never disturb each other's stream.
+        device.device.seed(spec.seed);
+    }
     let features = data.features;
     let diag_rows: Vec<usize> = (0..settings.diag_examples.min(data.train.n)).collect();
     let config = spec.mlp_config(features, data.classes);
-    let mut model = spec
+    let (mut model, pretrain) = spec
         .strategy
         .build(&config, spec.seed, &ad, &data.train.x)?;
+    let pretrain_losses: Vec<Vec<f64>> = pretrain
+        .map(|r| r.layers.into_iter().map(|l| l.epoch_losses).collect())
+        .unwrap_or_default();
     let mut optim = settings.optimizer.init(settings.momentum);
     let (diag_x, diag_y) = batch(&data.train, features, &diag_rows, &ad);
     let valid = EvalSet::new(&data.test, features, 1000, &device.device);
@@ -500,6 +516,7 @@ pub fn train_run(
         wall_seconds: start.elapsed().as_secs_f64(),
         train_seconds,
         train_samples,
+        pretrain_losses,
     })
 }
 

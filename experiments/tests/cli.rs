@@ -237,24 +237,7 @@ fn wgpu_end_to_end() {
     let Some(tiny) = tiny_dir() else { return };
     let out = tmp("wgpu");
     // Is there an adapter? `--device wgpu` says so without panicking.
-    let probe = run(&[
-        "relu-he",
-        "--device",
-        "wgpu",
-        "--dataset",
-        "mnist-tiny",
-        "--data-dir",
-        "/nonexistent-dir",
-    ]);
-    if stderr(&probe).contains("no wgpu adapter") {
-        assert!(!probe.status.success());
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!(
-                "CI=true but no wgpu adapter (install mesa-vulkan-drivers for lavapipe):\n{}",
-                stderr(&probe)
-            );
-        }
-        eprintln!("note: no wgpu adapter on this machine; skipping the wgpu end-to-end test");
+    if !wgpu_available() {
         return;
     }
     end_to_end("wgpu", &out, &tiny);
@@ -657,23 +640,76 @@ fn embedded_and_generated_datasets_train() {
     }
 }
 
-/// The suite's first experiments end to end on a tiny configuration: `activations` (small init
-/// vanishes: layer-5 std below 1 % of layer 1's) and `symmetry` (claims decided, files written).
-#[test]
-fn suite_activations_and_symmetry() {
-    let out = tmp("activations");
-    let o = run(&["activations", "--out", out.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    for f in [
-        "activations.json",
-        "claims.json",
-        "std_vs_layer.svg",
-        "report.md",
-    ] {
-        assert!(out.join(f).is_file(), "{f} missing");
+/// Whether wgpu has an adapter here (`--device wgpu` says so without panicking). Under
+/// `CI=true` a missing adapter fails the test instead of skipping it.
+fn wgpu_available() -> bool {
+    let probe = run(&[
+        "relu-he",
+        "--device",
+        "wgpu",
+        "--dataset",
+        "mnist-tiny",
+        "--data-dir",
+        "/nonexistent-dir",
+    ]);
+    if !stderr(&probe).contains("no wgpu adapter") {
+        return true;
     }
-    let svg = std::fs::read_to_string(out.join("std_vs_layer.svg")).unwrap();
-    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert!(!probe.status.success());
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "CI=true but no wgpu adapter (install mesa-vulkan-drivers for lavapipe):\n{}",
+            stderr(&probe)
+        );
+    }
+    eprintln!("note: no wgpu adapter on this machine; skipping this wgpu test");
+    false
+}
+
+/// Every figure a report shows (`![..](x.png) ([SVG](x.svg))`) exists, the PNG decodes to a
+/// non-blank image and the SVG parses.
+fn check_figures(dir: &Path) -> usize {
+    let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    let mut n = 0;
+    for chunk in report.split("](").skip(1) {
+        let target = &chunk[..chunk.find(')').unwrap()];
+        let path = dir.join(target);
+        if target.ends_with(".png") {
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let img = resvg::tiny_skia::Pixmap::decode_png(&bytes)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(
+                img.width() >= 200 && img.height() >= 100,
+                "{}",
+                path.display()
+            );
+            let dark = img.pixels().iter().filter(|p| p.red() < 100).count();
+            assert!(dark > 500, "{}: blank ({dark} dark pixels)", path.display());
+            n += 1;
+        } else if target.ends_with(".svg") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            resvg::usvg::Tree::from_str(&text, &resvg::usvg::Options::default())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        }
+    }
+    n
+}
+
+/// `activations` at its defaults (the tutorial's network: 1,000 × 100 inputs, 5 × 50): small
+/// init vanishes (layer-5 std below 1 % of layer 1's), every forward-pass claim, figures.
+fn activations_at_defaults(device: &str) {
+    let out = tmp(&format!("activations-{device}"));
+    let o = run(&[
+        "activations",
+        "--device",
+        device,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.join("activations.json").is_file());
+    // std versus layer and one histogram panel per activation × initializer.
+    assert_eq!(check_figures(&out), 1 + 3 * 5);
     let cases = json(&out.join("activations.json"));
     let small = cases
         .as_array()
@@ -704,72 +740,64 @@ fn suite_activations_and_symmetry() {
     ] {
         assert!(ids.contains(&id), "{id} missing from claims.json");
     }
-
-    let Some(tiny) = tiny_dir() else { return };
-    let out = tmp("symmetry");
-    let o = run(&tiny_args(
-        &tiny,
-        &out,
-        &["symmetry", "--depth", "2", "--width", "8"],
-    ));
-    assert!(o.status.success(), "{}", stderr(&o));
-    let claims = json(&out.join("claims.json"));
-    let constant = claims
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "symmetry-constant")
-        .unwrap();
-    assert_eq!(constant["holds"], true, "{constant}");
-    assert!(out.join("report.md").is_file());
-}
-
-/// `matrix` on a tiny configuration: every activation × initialization cell, the verdict report
-/// and the heatmap.
-#[test]
-fn suite_matrix() {
-    let Some(tiny) = tiny_dir() else { return };
-    let out = tmp("matrix");
-    let o = run(&tiny_args(
-        &tiny,
-        &out,
-        &["matrix", "--depth", "2", "--width", "8"],
-    ));
-    assert!(o.status.success(), "{}", stderr(&o));
-    let cells = json(&out.join("cells.json"));
-    assert_eq!(
-        cells.as_array().unwrap().len(),
-        3 * 12,
-        "3 activations × 12 initializations"
-    );
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
-    for a in ["tanh", "sigmoid", "relu"] {
-        assert!(
-            report.contains(&format!("## {a} — best: `")),
-            "verdict for {a}"
-        );
-    }
-    let svg = std::fs::read_to_string(out.join("heatmap.svg")).unwrap();
-    assert!(svg.starts_with("<svg") && svg.contains("lsuv") && svg.contains("pretrain"));
-    let claims = json(&out.join("claims.json"));
-    assert_eq!(claims[0]["id"], "xavier-beats-small-tanh");
+    assert!(
+        report.contains(&format!("device {device}")),
+        "device in report"
+    );
 }
 
-/// `all` on a tiny configuration: every experiment's folder and report, and one claims.json with
-/// every stable claim id of the tutorial.
 #[test]
-fn suite_all_claims() {
-    let Some(tiny) = tiny_dir() else { return };
-    let out = tmp("all");
-    let o = run(&tiny_args(
-        &tiny,
-        &out,
-        &["all", "--depth", "2", "--width", "8"],
-    ));
+fn suite_activations_flex() {
+    activations_at_defaults("flex");
+}
+
+#[test]
+fn suite_activations_wgpu() {
+    if wgpu_available() {
+        activations_at_defaults("wgpu");
+    }
+}
+
+/// `all` on a tiny configuration (mnist-tiny, 1 epoch, 2 × 8 nets) on `device`: every
+/// experiment's folder with its report, figures (PNG decodes, SVG parses), `summary.json`
+/// (training experiments), `record.json` naming the device, and `claims.json`; one claims.json
+/// with every stable id of the tutorial; the matrix's 36 cells and verdicts; the symmetry of a
+/// constant init; pretraining's reconstruction loss per layer.
+fn suite_all(device: &str, tiny: &Path, extra: &[&str]) -> PathBuf {
+    let out = tmp(&format!("all-{device}"));
+    let mut args = vec!["all", "--device", device, "--depth", "2", "--width", "8"];
+    args.extend_from_slice(extra);
+    let o = run(&tiny_args(tiny, &out, &args));
+    let seeds: usize = extra
+        .iter()
+        .position(|a| *a == "--seeds")
+        .map_or(3, |k| extra[k + 1].parse().unwrap());
     assert!(o.status.success(), "{}", stderr(&o));
     for e in ["activations", "symmetry", "matrix", "depth", "pretrain"] {
-        assert!(out.join(e).join("report.md").is_file(), "{e}/report.md");
-        assert!(out.join(e).join("claims.json").is_file(), "{e}/claims.json");
+        let dir = out.join(e);
+        assert!(dir.join("report.md").is_file(), "{e}/report.md");
+        assert!(dir.join("claims.json").is_file(), "{e}/claims.json");
+        let figures = check_figures(&dir);
+        if e != "symmetry" {
+            assert!(figures > 0, "{e}: no figures in its report");
+        }
+        if e != "activations" {
+            check_summary(
+                &json(&dir.join("summary.json")),
+                match e {
+                    "symmetry" => 12,
+                    "matrix" => 36 * seeds,
+                    "depth" => 32,
+                    _ => 8,
+                },
+            );
+            let record = json(&dir.join("record.json"));
+            assert_eq!(record["device"], device, "{e}/record.json");
+            assert!(record["adapter"].is_string());
+        }
+        let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
+        assert!(report.contains(device), "{e}: the report names the device");
     }
     let claims = json(&out.join("claims.json"));
     let claims = claims.as_array().unwrap();
@@ -792,30 +820,86 @@ fn suite_all_claims() {
             assert!(!c[key].is_null(), "{id}.{key}");
         }
     }
-    for svg in [
-        "depth/accuracy_relu_d30.svg",
-        "pretrain/accuracy_sigmoid.svg",
-        "matrix/heatmap.svg",
-    ] {
-        let text = std::fs::read_to_string(out.join(svg)).unwrap();
+    let constant = claims
+        .iter()
+        .find(|c| c["id"] == "symmetry-constant")
+        .unwrap();
+    assert_eq!(constant["holds"], true, "{constant}");
+
+    let cells = json(&out.join("matrix/cells.json"));
+    assert_eq!(
+        cells.as_array().unwrap().len(),
+        3 * 12,
+        "3 activations × 12 initializations"
+    );
+    for c in cells.as_array().unwrap() {
+        assert_eq!(c["runs"].as_u64(), Some(seeds as u64), "matrix seeds: {c}");
+    }
+    let report = std::fs::read_to_string(out.join("matrix/report.md")).unwrap();
+    for a in ["tanh", "sigmoid", "relu"] {
         assert!(
-            text.starts_with("<svg") && text.trim_end().ends_with("</svg>"),
-            "{svg}"
+            report.contains(&format!("## {a} — best: `")),
+            "verdict for {a}"
         );
+    }
+    let heatmap = std::fs::read_to_string(out.join("matrix/heatmap.svg")).unwrap();
+    assert!(heatmap.contains("lsuv") && heatmap.contains("pretrain"));
+
+    let pretrain = json(&out.join("pretrain/summary.json"));
+    for r in pretrain["runs"].as_array().unwrap() {
+        let losses = r["pretrain_losses"].as_array().map_or(0, Vec::len);
+        let expected = if r["init"] == "pretrain" { 10 } else { 0 };
+        assert_eq!(losses, expected, "reconstruction losses per layer: {r}");
+    }
+    let report = std::fs::read_to_string(out.join("pretrain/report.md")).unwrap();
+    assert!(report.contains("## Reconstruction loss per layer"));
+    out
+}
+
+#[test]
+fn suite_all_flex_and_readme_section() {
+    let Some(tiny) = tiny_dir() else { return };
+    // The defaults: matrix with 3 seeds.
+    let out = suite_all("flex", &tiny, &[]);
+    readme_section_from(&out);
+}
+
+#[test]
+fn suite_all_wgpu() {
+    let Some(tiny) = tiny_dir() else { return };
+    if wgpu_available() {
+        suite_all("wgpu", &tiny, &["--seeds", "1"]);
     }
 }
 
-/// The README section is generated from a run (claims, verdicts, figures), between its markers.
+/// Sweeps give the same numbers whether their runs are trained one at a time or side by side
+/// (`--jobs`), dropout runs (Burn's global device generator) included.
 #[test]
-fn readme_section_from_a_run() {
+fn jobs_do_not_change_results() {
     let Some(tiny) = tiny_dir() else { return };
-    let out = tmp("all-for-readme");
-    let o = run(&tiny_args(
-        &tiny,
-        &out,
-        &["all", "--depth", "2", "--width", "8"],
-    ));
-    assert!(o.status.success(), "{}", stderr(&o));
+    let mut results = Vec::new();
+    for jobs in ["1", "2"] {
+        let out = tmp(&format!("symmetry-jobs{jobs}"));
+        let o = run(&tiny_args(
+            &tiny,
+            &out,
+            &["symmetry", "--depth", "2", "--width", "8", "--jobs", jobs],
+        ));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut summary = json(&out.join("summary.json"));
+        for r in summary["runs"].as_array_mut().unwrap() {
+            let r = r.as_object_mut().unwrap();
+            r.remove("wall_seconds");
+            r.remove("samples_per_second");
+        }
+        results.push(summary);
+    }
+    assert_eq!(results[0], results[1]);
+}
+
+/// The README section is generated from a finished `all` run (claims, verdicts, figures),
+/// between its markers.
+fn readme_section_from(out: &Path) {
     let site = tmp("readme-site");
     std::fs::create_dir_all(&site).unwrap();
     std::fs::write(

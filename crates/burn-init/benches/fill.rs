@@ -1,10 +1,14 @@
 //! `cargo bench -p burn-init`: a documented harness (no criterion, to keep the build light).
 //!
-//! Filling 4096×4096 f32 tensors (64 MiB) on flex: burn-init's host path (Philox, parallel),
-//! burn-init's device path (Burn's RNG), Burn's built-in `Initializer` and a plain `Tensor::full`
-//! of the same shape, all in the same run; then orthogonal at 512², 1024², 2048² beside a normal
-//! fill of the same shape. Each figure is the median of `REPS` timed runs after one warm-up; a
-//! run ends when the tensor is materialized (`device.sync()`). GB/s counts output bytes.
+//! In one run, on flex, side by side for n×n f32 tensors (n = 1024, 4096, 8192; `BENCH_QUICK=1`:
+//! 1024 and 4096 only): burn-init's host path (Philox, parallel, into a fresh tensor),
+//! burn-init's device path (Burn's RNG), Burn's built-in `Initializer`, a plain `Tensor::full`
+//! (memset baseline) and the host generator alone into an existing buffer; then orthogonal at
+//! 512², 1024², 2048² (host path, device path, Burn's `Initializer::Orthogonal`). Each figure
+//! is the median of `reps` timed runs after one warm-up (7; 3 at 8192²); a run ends when the
+//! tensor is materialized (`device.sync()`). GB/s counts output bytes. Rows, machine,
+//! versions and the git commit land in `bench-results/fill.json`. Training throughput is
+//! `cargo bench -p experiments` (same workspace run: `cargo bench --workspace`).
 
 use std::time::Instant;
 
@@ -14,9 +18,21 @@ use burn_init::{Fans, HostRng, Init, InitializerExt, Source};
 
 const REPS: usize = 7;
 
+thread_local! {
+    static REPS_NOW: std::cell::Cell<usize> = const { std::cell::Cell::new(REPS) };
+}
+
+/// Median of the configured repetitions after a warm-up; a case whose warm-up alone takes more
+/// than 5 s is timed by that one run (Burn's device QR at 1024² and up).
 fn median_secs(mut f: impl FnMut()) -> f64 {
+    let warm = Instant::now();
     f();
-    let mut t: Vec<f64> = (0..REPS)
+    let warm = warm.elapsed().as_secs_f64();
+    if warm > 5.0 {
+        return warm;
+    }
+    let reps = REPS_NOW.with(std::cell::Cell::get);
+    let mut t: Vec<f64> = (0..reps)
         .map(|_| {
             let s = Instant::now();
             f();
@@ -24,21 +40,22 @@ fn median_secs(mut f: impl FnMut()) -> f64 {
         })
         .collect();
     t.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    t[REPS / 2]
+    t[reps / 2]
 }
 
 thread_local! {
     static ROWS: std::cell::RefCell<Vec<serde_json::Value>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-fn row(name: &str, secs: f64, bytes: usize) {
+fn row(group: &str, name: &str, secs: f64, bytes: usize) -> f64 {
     let gbs = bytes as f64 / secs / 1e9;
-    println!("{name:<44} {:>9.2} ms {gbs:>8.2} GB/s", secs * 1e3);
+    println!("{name:<46} {:>10.2} ms {gbs:>8.2} GB/s", secs * 1e3);
     ROWS.with(|r| {
         r.borrow_mut().push(serde_json::json!({
-            "name": name, "median_ms": secs * 1e3, "bytes": bytes, "gb_per_s": gbs,
+            "group": group, "name": name, "median_ms": secs * 1e3, "bytes": bytes, "gb_per_s": gbs,
         }))
     });
+    gbs
 }
 
 /// Writes every row with provenance to `bench-results/fill.json` at the workspace root
@@ -92,19 +109,68 @@ fn write_record() {
     }
 }
 
-fn main() {
-    let device = Device::flex();
-    let n = 4096;
+/// One initializer, every way of producing it.
+struct Case {
+    name: &'static str,
+    init: Init,
+    burn: Option<BurnInit>,
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "glorot_uniform",
+            init: Init::GlorotUniform,
+            burn: Some(BurnInit::XavierUniform { gain: 1.0 }),
+        },
+        Case {
+            name: "xavier_normal",
+            init: Init::XavierNormal { gain: 1.0 },
+            burn: Some(BurnInit::XavierNormal { gain: 1.0 }),
+        },
+        Case {
+            name: "kaiming_normal (PyTorch)",
+            init: Init::KaimingNormal {
+                mode: burn_init::FanMode::FanIn,
+                nonlinearity: burn_init::Nonlinearity::Relu,
+            },
+            burn: Some(BurnInit::KaimingNormal {
+                gain: 2f64.sqrt(),
+                fan_out_only: false,
+            }),
+        },
+        Case {
+            name: "he_normal (Keras, truncated)",
+            init: Init::HeNormal,
+            burn: None,
+        },
+        Case {
+            name: "truncated_normal(0, 1, ±2)",
+            init: Init::TruncatedNormal {
+                mean: 0.0,
+                std: 1.0,
+                low: -2.0,
+                high: 2.0,
+            },
+            burn: None,
+        },
+    ]
+}
+
+fn fills(device: &Device, n: usize) -> Vec<(String, [Option<f64>; 3])> {
     let bytes = n * n * 4;
+    let group = format!("fill {n}x{n}");
     let fans = Fans::linear(n, n).unwrap();
+    REPS_NOW.with(|r| r.set(if n >= 8192 { 3 } else { REPS }));
     println!(
-        "fill 4096×4096 f32 on flex ({} threads), median of {REPS}",
+        "\n{group} f32 on flex ({} threads)",
         rayon::current_num_threads()
     );
     row(
-        "Tensor::full (memset baseline)",
+        &group,
+        "Tensor::full (memset baseline, new tensor)",
         median_secs(|| {
-            let t = Tensor::<2>::full([n, n], 0.5, &device);
+            let t = Tensor::<2>::full([n, n], 0.5, device);
             device.sync().unwrap();
             drop(t);
         }),
@@ -112,12 +178,19 @@ fn main() {
     );
     // The generator alone, into a buffer that is already mapped (no allocation, no upload).
     let mut buf = vec![0f32; n * n];
+    row(
+        &group,
+        "memset of an existing buffer",
+        median_secs(|| buf.fill(0.5)),
+        bytes,
+    );
     for (name, init) in [
         ("uniform", Init::GlorotUniform),
         ("normal", Init::XavierNormal { gain: 1.0 }),
         ("truncated normal", Init::HeNormal),
     ] {
         row(
+            &group,
             &format!("host generator only: {name}"),
             median_secs(|| {
                 burn_init::Initializer::fill_host(
@@ -131,97 +204,95 @@ fn main() {
             bytes,
         );
     }
-    row(
-        "plain memset of the same buffer",
-        median_secs(|| buf.fill(0.5)),
-        bytes,
-    );
-    row(
-        "allocate + fill a new Vec (page faults)",
-        median_secs(|| {
-            let v = vec![0.5f32; n * n];
-            std::hint::black_box(&v);
-        }),
-        bytes,
-    );
-    let cases: [(&str, Init, Option<BurnInit>); 3] = [
-        (
-            "he_normal (truncated)",
-            Init::HeNormal,
-            Some(BurnInit::KaimingNormal {
-                gain: 2f64.sqrt(),
-                fan_out_only: false,
-            }),
-        ),
-        (
-            "glorot_uniform",
-            Init::GlorotUniform,
-            Some(BurnInit::XavierUniform { gain: 1.0 }),
-        ),
-        (
-            "truncated_normal(0, 1, ±2)",
-            Init::TruncatedNormal {
-                mean: 0.0,
-                std: 1.0,
-                low: -2.0,
-                high: 2.0,
-            },
-            None,
-        ),
-    ];
-    for (name, init, burn) in cases {
-        row(
-            &format!("burn-init {name}, host path"),
+    drop(buf);
+    let mut table = Vec::new();
+    for case in cases() {
+        let host = row(
+            &group,
+            &format!("{}: burn-init host path", case.name),
             median_secs(|| {
-                let t = init
-                    .sample([n, n], fans, Source::Host(HostRng::new(1)), &device)
+                let t = case
+                    .init
+                    .sample([n, n], fans, Source::Host(HostRng::new(1)), device)
                     .unwrap();
                 device.sync().unwrap();
                 drop(t);
             }),
             bytes,
         );
-        row(
-            &format!("burn-init {name}, device path"),
+        let dev = row(
+            &group,
+            &format!("{}: burn-init device path", case.name),
             median_secs(|| {
-                let t = init.sample([n, n], fans, Source::Device, &device).unwrap();
+                let t = case
+                    .init
+                    .sample([n, n], fans, Source::Device, device)
+                    .unwrap();
                 device.sync().unwrap();
                 drop(t);
             }),
             bytes,
         );
-        if let Some(b) = burn {
+        let burn = case.burn.as_ref().map(|b| {
             row(
-                &format!("Burn Initializer::{b:?}")
-                    .chars()
-                    .take(44)
-                    .collect::<String>(),
+                &group,
+                &format!("{}: Burn Initializer", case.name),
                 median_secs(|| {
-                    let t = b.init_with::<2, _>([n, n], Some(n), Some(n), &device).val();
+                    let t = b.init_with::<2, _>([n, n], Some(n), Some(n), device).val();
                     device.sync().unwrap();
                     drop(t);
                 }),
                 bytes,
-            );
-        }
+            )
+        });
+        table.push((case.name.to_string(), [Some(host), Some(dev), burn]));
     }
-    println!();
-    println!("orthogonal on flex, median of {REPS}");
+    table
+}
+
+fn print_table(title: &str, table: &[(String, [Option<f64>; 3])]) {
+    println!("\n{title}: GB/s (higher is better)");
+    println!(
+        "{:<30} {:>14} {:>14} {:>14} {:>10}",
+        "initializer", "burn-init host", "burn-init dev", "Burn built-in", "host/Burn"
+    );
+    for (name, [host, dev, burn]) in table {
+        let f = |v: &Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.2}"));
+        let ratio = match (host, burn) {
+            (Some(h), Some(b)) => format!("{:.1}×", h / b),
+            _ => "—".into(),
+        };
+        println!(
+            "{name:<30} {:>14} {:>14} {:>14} {ratio:>10}",
+            f(host),
+            f(dev),
+            f(burn)
+        );
+    }
+}
+
+fn main() {
+    let device = Device::flex();
+    let quick = std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1");
+    let sizes: &[usize] = if quick {
+        &[1024, 4096]
+    } else {
+        &[1024, 4096, 8192]
+    };
+    let tables: Vec<(usize, Vec<_>)> = sizes.iter().map(|&n| (n, fills(&device, n))).collect();
+
+    REPS_NOW.with(|r| r.set(if quick { 3 } else { 5 }));
+    println!("\northogonal on flex");
+    let mut ortho = Vec::new();
     for m in [512usize, 1024, 2048] {
         let bytes = m * m * 4;
-        row(
-            &format!("normal fill {m}×{m}"),
-            median_secs(|| {
-                let t = Init::LargeRandom
-                    .sample([m, m], None, Source::Host(HostRng::new(1)), &device)
-                    .unwrap();
-                device.sync().unwrap();
-                drop(t);
-            }),
-            bytes,
-        );
-        row(
-            &format!("burn-init orthogonal {m}×{m}, host path"),
+        let group = "orthogonal";
+        // Burn's QR (used by Burn's initializer and by our device path) runs one tensor op per
+        // Householder step and column; beyond 1024² it takes many minutes on flex.
+        let qr_ok = m <= 1024;
+        let host = row(
+            group,
+            &format!("orthogonal {m}x{m}: burn-init host path"),
             median_secs(|| {
                 let t = Init::Orthogonal { gain: 1.0 }
                     .sample([m, m], None, Source::Host(HostRng::new(1)), &device)
@@ -231,6 +302,39 @@ fn main() {
             }),
             bytes,
         );
+        let dev = qr_ok.then(|| {
+            row(
+                group,
+                &format!("orthogonal {m}x{m}: burn-init device path"),
+                median_secs(|| {
+                    let t = Init::Orthogonal { gain: 1.0 }
+                        .sample([m, m], None, Source::Device, &device)
+                        .unwrap();
+                    device.sync().unwrap();
+                    drop(t);
+                }),
+                bytes,
+            )
+        });
+        let burn = qr_ok.then(|| {
+            row(
+                group,
+                &format!("orthogonal {m}x{m}: Burn Initializer"),
+                median_secs(|| {
+                    let t = BurnInit::Orthogonal { gain: 1.0 }
+                        .init_with::<2, _>([m, m], Some(m), Some(m), &device)
+                        .val();
+                    device.sync().unwrap();
+                    drop(t);
+                }),
+                bytes,
+            )
+        });
+        ortho.push((format!("orthogonal {m}x{m}"), [Some(host), dev, burn]));
     }
+    for (n, table) in &tables {
+        print_table(&format!("fill {n}x{n}"), table);
+    }
+    print_table("orthogonal", &ortho);
     write_record();
 }

@@ -72,7 +72,7 @@ pub trait Initializer: fmt::Debug + Send + Sync {
     fn sample_device(&self, shape: &[usize], fans: Option<Fans>, device: &Device) -> Tensor<1> {
         let n: usize = shape.iter().product();
         let seed = device_seed(device);
-        let mut out = vec![0f32; n];
+        let mut out = crate::hostmem::zeroed_f32(n);
         self.fill_host(shape, fans, HostRng::new(seed), &mut out);
         Tensor::from_data(TensorData::new(out, [n]), device)
     }
@@ -145,7 +145,7 @@ pub trait InitializerExt: Initializer {
     /// Those of [`Initializer::check`].
     fn host_vec(&self, shape: &[usize], fans: Option<Fans>, rng: HostRng) -> Result<Vec<f32>> {
         self.check(shape, fans)?;
-        let mut out = vec![0f32; shape.iter().product()];
+        let mut out = crate::hostmem::zeroed_f32(shape.iter().product());
         self.fill_host(shape, fans, rng, &mut out);
         Ok(out)
     }
@@ -195,7 +195,7 @@ pub(crate) fn sample_checked<I: Initializer + ?Sized>(
         Source::Device => init.sample_device(shape, fans, device),
         Source::Host(rng) => {
             let n: usize = shape.iter().product();
-            let mut out = vec![0f32; n];
+            let mut out = crate::hostmem::zeroed_f32(n);
             init.fill_host(shape, fans, rng, &mut out);
             Tensor::from_data(TensorData::new(out, [n]), device)
         }

@@ -27,6 +27,7 @@ pub mod dist;
 pub mod error;
 pub mod fans;
 pub mod gain;
+mod hostmem;
 pub mod init;
 pub mod layers;
 pub mod lsuv;

@@ -1,6 +1,6 @@
 //! Structured initializers: orthogonal, identity, Dirac, delta-orthogonal and sparse.
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Bool, Device, Int, Tensor};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -17,11 +17,6 @@ fn shape_error(name: &str, shape: &[usize], reason: &str) -> InitError {
         shape: shape.to_vec(),
         reason: reason.into(),
     }
-}
-
-fn upload(values: Vec<f32>, device: &Device) -> Tensor<1> {
-    let n = values.len();
-    Tensor::from_data(TensorData::new(values, [n]), device)
 }
 
 /// (Semi-)orthogonal matrix scaled by `gain` (Saxe et al., 2013, "Exact solutions to the nonlinear
@@ -213,7 +208,7 @@ fn reflect(v: &[f64], x: &mut [f64]) {
 
 /// A `rows × cols` orthogonal matrix (row-major) from the host generator.
 pub(crate) fn orthogonal_host(rows: usize, cols: usize, gain: f64, rng: HostRng, out: &mut [f32]) {
-    let mut g = vec![0f32; rows * cols];
+    let mut g = crate::hostmem::zeroed_f32(rows * cols);
     Primitive::Normal(Normal {
         mean: 0.0,
         std: 1.0,
@@ -325,11 +320,45 @@ impl Initializer for Identity {
             out[i * c + i] = self.gain as f32;
         }
     }
-    fn sample_device(&self, shape: &[usize], fans: Option<Fans>, device: &Device) -> Tensor<1> {
-        let mut out = vec![0f32; shape.iter().product()];
-        self.fill_host(shape, fans, HostRng::new(0), &mut out);
-        upload(out, device)
+    fn sample_device(&self, shape: &[usize], _fans: Option<Fans>, device: &Device) -> Tensor<1> {
+        let (r, c) = (shape[0], shape[1]);
+        index_equal(r, c, None, device)
+            .float()
+            .mul_scalar(self.gain)
+            .reshape([r * c])
     }
+}
+
+/// `[rows, cols]` on the device: true where `row mod modulus == col` (built on the device from two
+/// `arange`s, nothing uploaded).
+fn index_equal(
+    rows: usize,
+    cols: usize,
+    modulus: Option<usize>,
+    device: &Device,
+) -> Tensor<2, Bool> {
+    let r = Tensor::<1, Int>::arange(0..rows as i64, device);
+    let r = match modulus {
+        Some(m) => r.remainder_scalar(m as i64),
+        None => r,
+    };
+    let c = Tensor::<1, Int>::arange(0..cols as i64, device);
+    r.reshape([rows, 1])
+        .expand([rows, cols])
+        .equal(c.reshape([1, cols]).expand([rows, cols]))
+}
+
+/// Places `centre` (`[c_out · c_in]`) at the centre tap of a zero `[c_out, c_in, k…]` kernel.
+fn at_centre_tap(shape: &[usize], centre: Tensor<1>, device: &Device) -> Tensor<1> {
+    let (co, ci) = (shape[0], shape[1]);
+    let taps: usize = shape[2..].iter().product();
+    let centre_tap = shape[2..].iter().fold(0, |acc, &k| acc * k + k / 2);
+    Tensor::<2>::zeros([co * ci, taps], device)
+        .slice_assign(
+            [0..co * ci, centre_tap..centre_tap + 1],
+            centre.reshape([co * ci, 1]),
+        )
+        .reshape([co * ci * taps])
 }
 
 /// Dirac delta for convolutions (PyTorch `dirac_`): a Burn conv weight `[c_out, c_in/groups, k…]`
@@ -414,10 +443,13 @@ impl Initializer for Dirac {
             }
         }
     }
-    fn sample_device(&self, shape: &[usize], fans: Option<Fans>, device: &Device) -> Tensor<1> {
-        let mut out = vec![0f32; shape.iter().product()];
-        self.fill_host(shape, fans, HostRng::new(0), &mut out);
-        upload(out, device)
+    fn sample_device(&self, shape: &[usize], _fans: Option<Fans>, device: &Device) -> Tensor<1> {
+        let (co, ci) = (shape[0], shape[1]);
+        // Output channel o (of its group) feeds from input channel o mod (c_out / groups).
+        let centre = index_equal(co, ci, Some(co / self.groups), device)
+            .float()
+            .reshape([co * ci]);
+        at_centre_tap(shape, centre, device)
     }
 }
 
@@ -477,12 +509,8 @@ impl Initializer for DeltaOrthogonal {
     }
     fn sample_device(&self, shape: &[usize], _fans: Option<Fans>, device: &Device) -> Tensor<1> {
         let (co, ci) = (shape[0], shape[1]);
-        let taps: usize = shape[2..].iter().product();
-        let centre_tap = shape[2..].iter().fold(0, |acc, &k| acc * k + k / 2);
-        let centre = orthogonal_device(co, ci, self.gain, device).reshape([co * ci, 1]);
-        let full = Tensor::<2>::zeros([co * ci, taps], device)
-            .slice_assign([0..co * ci, centre_tap..centre_tap + 1], centre);
-        full.reshape([co * ci * taps])
+        let centre = orthogonal_device(co, ci, self.gain, device).reshape([co * ci]);
+        at_centre_tap(shape, centre, device)
     }
 }
 
@@ -492,7 +520,9 @@ impl Initializer for DeltaOrthogonal {
 /// one output unit's incoming weights, so each unit gets the same number of connections, as in
 /// Martens' scheme.
 ///
-/// The device path draws its seed from the device RNG and fills on the host.
+/// The device path stays on the device: normal values and uniform keys from the device RNG; the
+/// zeros of a column are the rows whose key ranks among its `ceil(sparsity · rows)` smallest
+/// (rank = argsort of argsort, so the count is exact even with tied keys).
 ///
 /// ```
 /// use burn_init::{HostRng, InitializerExt, Sparse};
@@ -564,6 +594,22 @@ impl Initializer for Sparse {
                 out[idx[t] * cols + j] = 0.0;
             }
         }
+    }
+    fn sample_device(&self, shape: &[usize], _fans: Option<Fans>, device: &Device) -> Tensor<1> {
+        let (rows, cols) = (shape[0], shape[1]);
+        let values = Tensor::<2>::random(
+            [rows, cols],
+            burn::tensor::Distribution::Normal(0.0, self.std),
+            device,
+        );
+        let keys = Tensor::<2>::random(
+            [rows, cols],
+            burn::tensor::Distribution::Uniform(0.0, 1.0),
+            device,
+        );
+        let rank = keys.argsort(0).argsort(0);
+        let zero = rank.lower_elem(self.zeros_per_column(rows) as i64);
+        values.mask_fill(zero, 0.0).reshape([rows * cols])
     }
 }
 

@@ -2,7 +2,7 @@
 //! 5 hidden layers × 50 units (`--depth`/`--width`), tanh, sigmoid and ReLU, each initialized
 //! small (0.01·N(0,1)), large (N(0,1)), LeCun (1/fan_in), Glorot and He: per layer the activation
 //! mean, std, saturation, dead fraction and a histogram, beside the mean-field prediction.
-//! Writes `activations.json`, `claims.json`, `std_vs_layer.svg`, one `hist_<activation>_<init>.svg`
+//! Writes `activations.json`, `claims.json`, `std_vs_layer.{svg,png}`, one `hist_<activation>_<init>.{svg,png}`
 //! per case and `report.md`. No training.
 
 use std::fmt::Write as _;
@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::Context;
 use crate::error::Result;
 use crate::experiments::curves::Claim;
+use crate::figure::write_figure;
 use crate::record::{git_commit, write_atomic, write_json};
 use crate::registry::Experiment;
 
@@ -26,6 +27,8 @@ pub const EXPERIMENT: Experiment = Experiment {
     matches: |n| n == "activations",
     run,
     details: Vec::new,
+    epochs: None,
+    seeds: None,
 };
 
 /// Input width and batch of the study (the tutorial's).
@@ -333,7 +336,11 @@ pub fn report(cases: &[Case], claims: &[Claim], header: &str) -> String {
         r,
         "# activations: the forward pass under five initializations\n\n{header}\n"
     );
-    let _ = writeln!(r, "![activation std versus layer](std_vs_layer.svg)\n");
+    let _ = writeln!(
+        r,
+        "{}\n",
+        crate::figure::markdown("activation std versus layer", "std_vs_layer")
+    );
     let _ = writeln!(
         r,
         "## Claims\n\n{}",
@@ -350,11 +357,11 @@ pub fn report(cases: &[Case], claims: &[Claim], header: &str) -> String {
         for c in &panel {
             let _ = writeln!(
                 r,
-                "![{} {}](hist_{}_{}.svg)\n",
-                act.name(),
-                c.init,
-                act.name(),
-                c.init
+                "{}\n",
+                crate::figure::markdown(
+                    &format!("{} {}", act.name(), c.init),
+                    &format!("hist_{}_{}", act.name(), c.init)
+                )
             );
         }
         let _ = write!(r, "| init |");
@@ -402,13 +409,10 @@ fn run(ctx: &Context) -> Result<()> {
     );
     write_json(&out.join("activations.json"), &cases)?;
     write_json(&out.join("claims.json"), &claims)?;
-    write_atomic(
-        &out.join("std_vs_layer.svg"),
-        std_plot_svg(&cases).as_bytes(),
-    )?;
+    write_figure(&out, "std_vs_layer", &std_plot_svg(&cases))?;
     for c in &cases {
-        let name = format!("hist_{}_{}.svg", c.activation.name(), c.init);
-        write_atomic(&out.join(name), histograms_svg(c).as_bytes())?;
+        let stem = format!("hist_{}_{}", c.activation.name(), c.init);
+        write_figure(&out, &stem, &histograms_svg(c))?;
     }
     write_atomic(
         &out.join("report.md"),
@@ -416,7 +420,7 @@ fn run(ctx: &Context) -> Result<()> {
     )?;
     crate::experiments::curves::print_claims(&claims);
     println!(
-        "files: {}/{{activations.json, claims.json, std_vs_layer.svg, report.md}}",
+        "files: {}/{{activations.json, claims.json, std_vs_layer.{{svg,png}}, hist_*.{{svg,png}}, report.md}}",
         out.display()
     );
     Ok(())

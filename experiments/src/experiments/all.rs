@@ -16,6 +16,8 @@ pub const EXPERIMENT: Experiment = Experiment {
     matches: |n| n == "all",
     run,
     details: Vec::new,
+    epochs: None,
+    seeds: None,
 };
 
 /// The suite, in order.
@@ -27,10 +29,11 @@ fn run(ctx: &Context) -> Result<()> {
     let mut claims: Vec<serde_json::Value> = Vec::new();
     let mut r = String::from("# The whole suite\n\n");
     for name in SUITE {
+        let experiment = crate::registry::find(name)?;
         let mut sub = ctx.clone();
         sub.name = name.into();
+        sub.options = ctx.options.with_defaults_of(experiment);
         sub.options.out = Some(base.join(name));
-        let experiment = crate::registry::find(name)?;
         (experiment.run)(&sub)?;
         let c: serde_json::Value = read_json(&base.join(name).join("claims.json"))?;
         let _ = writeln!(r, "## [{name}]({name}/report.md)\n");
@@ -54,10 +57,10 @@ fn run(ctx: &Context) -> Result<()> {
     }
     let _ = writeln!(
         r,
-        "Device {}, seed {}, {} epochs; wall time {:.1} s; git {}. Command: `{}`.",
+        "Device {}, seed {}, {} epochs (unless an experiment's default differs; see its report); wall time {:.1} s; git {}. Command: `{}`.",
         ctx.options.device.name(),
         ctx.options.seed,
-        ctx.options.epochs,
+        ctx.options.epochs(),
         start.elapsed().as_secs_f64(),
         crate::record::git_commit(),
         ctx.command.join(" ")

@@ -50,13 +50,15 @@ pub fn read_curves(
     Ok(curves)
 }
 
-/// Writes the test-accuracy curves of the runs whose id starts with `prefix` to `path`, each
+/// Writes the test-accuracy curves of the runs whose id starts with `prefix` to
+/// `dir/<stem>.{svg,png}`, each
 /// labelled by the `label_segment`-th `-`-separated part of its id (the initializer).
 ///
 /// # Errors
 /// The file cannot be written.
 pub fn write_run_curves(
-    path: &Path,
+    dir: &Path,
+    stem: &str,
     title: &str,
     curves: &BTreeMap<String, Vec<(usize, f64)>>,
     prefix: &str,
@@ -72,9 +74,10 @@ pub fn write_run_curves(
             )
         })
         .collect();
-    crate::record::write_atomic(
-        path,
-        line_plot_svg(title, "epoch", "test accuracy", &plot).as_bytes(),
+    crate::figure::write_figure(
+        dir,
+        stem,
+        &line_plot_svg(title, "epoch", "test accuracy", &plot),
     )
 }
 
@@ -126,9 +129,14 @@ pub fn line_plot_svg(
     );
     for k in 0..=4 {
         let y = y0 + (y1 - y0) * k as f64 / 4.0;
+        let label = if (y1 - y0) >= 0.04 || y == 0.0 {
+            format!("{y:.3}")
+        } else {
+            format!("{y:.3e}")
+        };
         let _ = writeln!(
             s,
-            r#"<text x="{}" y="{}" text-anchor="end">{y:.3}</text>"#,
+            r#"<text x="{}" y="{}" text-anchor="end">{label}</text>"#,
             m - 4.0,
             py(y) + 4.0
         );

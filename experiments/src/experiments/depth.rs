@@ -24,6 +24,8 @@ pub const EXPERIMENT: Experiment = Experiment {
     matches: |n| n == "depth",
     run,
     details: Vec::new,
+    epochs: None,
+    seeds: None,
 };
 
 /// Depths compared.
@@ -106,9 +108,9 @@ fn run(ctx: &Context) -> Result<()> {
         r,
         "# depth: which initializations let deep nets train\n\n{} units per layer, {} epochs, seed {}, device {}; {} runs in {:.1} s; git {}. Command: `{}`.\n\n## Claims\n\n{}",
         o.width,
-        o.epochs,
+        o.epochs(),
         o.seed,
-        o.device.name(),
+        crate::record::device_label(&out),
         summaries.len(),
         start.elapsed().as_secs_f64(),
         crate::record::git_commit(),
@@ -136,7 +138,8 @@ fn run(ctx: &Context) -> Result<()> {
                 .collect();
             let _ = writeln!(r, "| {depth} | {} |", cells.join(" | "));
             write_run_curves(
-                &out.join(format!("accuracy_{activation}_d{depth}.svg")),
+                &out,
+                &format!("accuracy_{activation}_d{depth}"),
                 &format!("{activation}, {depth} hidden layers"),
                 &curves,
                 &format!("{activation}-d{depth}-"),
@@ -146,7 +149,11 @@ fn run(ctx: &Context) -> Result<()> {
         for depth in DEPTHS {
             let _ = writeln!(
                 r,
-                "\n![{activation}, depth {depth}](accuracy_{activation}_d{depth}.svg)"
+                "\n{}",
+                crate::figure::markdown(
+                    &format!("{activation}, depth {depth}"),
+                    &format!("accuracy_{activation}_d{depth}")
+                )
             );
         }
     }
@@ -154,7 +161,7 @@ fn run(ctx: &Context) -> Result<()> {
     write_atomic(&out.join("report.md"), r.as_bytes())?;
     crate::experiments::curves::print_claims(&claims);
     println!(
-        "files: {}/{{summary.json, metrics.csv, claims.json, accuracy_*.svg, report.md}}",
+        "files: {}/{{summary.json, metrics.csv, claims.json, accuracy_*.{{svg,png}}, report.md}}",
         out.display()
     );
     Ok(())

@@ -26,6 +26,8 @@ pub const EXPERIMENT: Experiment = Experiment {
     matches: |n| n == "matrix",
     run,
     details: Vec::new,
+    epochs: None,
+    seeds: Some(3),
 };
 
 /// The initializations of the matrix.
@@ -250,7 +252,8 @@ pub fn report(cells: &[Cell], claims: &[Claim], header: &str) -> String {
     let mut r = String::new();
     let _ = writeln!(
         r,
-        "# matrix: which initialization suits which activation\n\n{header}\n\n![mean final accuracy](heatmap.svg)\n"
+        "# matrix: which initialization suits which activation\n\n{header}\n\n{}\n",
+        crate::figure::markdown("mean final accuracy", "heatmap")
     );
     let _ = writeln!(
         r,
@@ -300,10 +303,10 @@ fn run(ctx: &Context) -> Result<()> {
         "{} hidden layers × {} units, {} epochs, {} seed(s) from {}, device {}; {} runs in {:.1} s; git {}. Command: `{}`.",
         o.depth,
         o.width,
-        o.epochs,
-        o.seeds,
+        o.epochs(),
+        o.seeds(),
         o.seed,
-        o.device.name(),
+        crate::record::device_label(&out),
         summaries.len(),
         start.elapsed().as_secs_f64(),
         crate::record::git_commit(),
@@ -311,7 +314,7 @@ fn run(ctx: &Context) -> Result<()> {
     );
     write_json(&out.join("cells.json"), &cells)?;
     write_json(&out.join("claims.json"), &claims)?;
-    write_atomic(&out.join("heatmap.svg"), heatmap_svg(&cells).as_bytes())?;
+    crate::figure::write_figure(&out, "heatmap", &heatmap_svg(&cells))?;
     write_atomic(
         &out.join("report.md"),
         report(&cells, &claims, &header).as_bytes(),
@@ -331,7 +334,7 @@ fn run(ctx: &Context) -> Result<()> {
         }
     }
     println!(
-        "files: {}/{{summary.json, metrics.csv, cells.json, claims.json, heatmap.svg, report.md}}",
+        "files: {}/{{summary.json, metrics.csv, cells.json, claims.json, heatmap.{{svg,png}}, report.md}}",
         out.display()
     );
     Ok(())

@@ -23,6 +23,8 @@ pub const EXPERIMENT: Experiment = Experiment {
     matches: |n| n == "pretrain",
     run,
     details: Vec::new,
+    epochs: None,
+    seeds: None,
 };
 
 /// Hidden layers of the deep nets.
@@ -97,9 +99,9 @@ fn run(ctx: &Context) -> Result<()> {
         r,
         "# pretrain: greedy layer-wise pretraining of deep nets\n\n{DEPTH} hidden layers × {} units, {} epochs after initialization, seed {}, device {}; pretraining: {} epochs per layer, Adam; {} runs in {:.1} s; git {}. Command: `{}`.\n\n## Claims\n\n{}",
         o.width,
-        o.epochs,
+        o.epochs(),
         o.seed,
-        o.device.name(),
+        crate::record::device_label(&out),
         crate::strategy::PRETRAIN_EPOCHS,
         summaries.len(),
         start.elapsed().as_secs_f64(),
@@ -122,22 +124,79 @@ fn run(ctx: &Context) -> Result<()> {
             pct(s.best_valid_accuracy)
         );
     }
+    let _ = writeln!(
+        r,
+        "\n## Reconstruction loss per layer\n\nGreedy pretraining trains one autoencoder per hidden layer on the previous \
+         layer's codes: mean squared reconstruction error in the first and the last of its {} epochs.\n",
+        crate::strategy::PRETRAIN_EPOCHS
+    );
+    for s in summaries.iter().filter(|s| !s.pretrain_losses.is_empty()) {
+        let _ = writeln!(
+            r,
+            "`{}`:\n\n| layer | first epoch | last epoch | change |\n|---|---|---|---|",
+            s.run
+        );
+        for (layer, losses) in s.pretrain_losses.iter().enumerate() {
+            let (first, last) = (
+                losses.first().copied().unwrap_or(f64::NAN),
+                losses.last().copied().unwrap_or(f64::NAN),
+            );
+            let _ = writeln!(
+                r,
+                "| {} | {first:.4e} | {last:.4e} | {:+.1} % |",
+                layer + 1,
+                100.0 * (last - first) / first
+            );
+        }
+        let stem = format!("reconstruction_{}", s.activation);
+        let curves: Vec<(String, Vec<(usize, f64)>)> = s
+            .pretrain_losses
+            .iter()
+            .enumerate()
+            .map(|(layer, losses)| {
+                (
+                    format!("layer {}", layer + 1),
+                    losses
+                        .iter()
+                        .enumerate()
+                        .map(|(e, &l)| (e + 1, l))
+                        .collect(),
+                )
+            })
+            .collect();
+        crate::figure::write_figure(
+            &out,
+            &stem,
+            &crate::experiments::curves::line_plot_svg(
+                &format!("{}: autoencoder reconstruction loss per layer", s.run),
+                "pretraining epoch",
+                "MSE",
+                &curves,
+            ),
+        )?;
+        let _ = writeln!(
+            r,
+            "\n{}\n",
+            crate::figure::markdown(&format!("reconstruction loss, {}", s.run), &stem)
+        );
+    }
     for activation in ["sigmoid", "tanh"] {
-        let name = format!("accuracy_{activation}.svg");
+        let stem = format!("accuracy_{activation}");
         write_run_curves(
-            &out.join(&name),
+            &out,
+            &stem,
             &format!("{activation}, {DEPTH} hidden layers"),
             &curves,
             &format!("{activation}-"),
             1,
         )?;
-        let _ = writeln!(r, "\n![{activation}]({name})");
+        let _ = writeln!(r, "\n{}", crate::figure::markdown(activation, &stem));
     }
     write_json(&out.join("claims.json"), &claims)?;
     write_atomic(&out.join("report.md"), r.as_bytes())?;
     crate::experiments::curves::print_claims(&claims);
     println!(
-        "files: {}/{{summary.json, metrics.csv, claims.json, accuracy_*.svg, report.md}}",
+        "files: {}/{{summary.json, metrics.csv, claims.json, accuracy_*.{{svg,png}}, reconstruction_*.{{svg,png}}, report.md}}",
         out.display()
     );
     Ok(())

@@ -20,6 +20,8 @@ pub const EXPERIMENT: Experiment = Experiment {
     matches: |n| n == "readme-section",
     run,
     details: Vec::new,
+    epochs: None,
+    seeds: None,
 };
 
 const BEGIN: &str = "<!-- suite:begin -->";

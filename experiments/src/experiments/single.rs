@@ -20,6 +20,8 @@ pub const EXPERIMENT: Experiment = Experiment {
     matches,
     run,
     details,
+    epochs: None,
+    seeds: None,
 };
 
 /// Activations offered on the command line (the library's).

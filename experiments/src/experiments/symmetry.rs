@@ -17,6 +17,10 @@ use crate::strategy::InitStrategy;
 use crate::sweep::run_sweep;
 use crate::train::RunSpec;
 
+/// Default epochs: symmetry is decided early (a symmetric net stays symmetric under any number
+/// of steps), and 20 epochs keep the 12 runs within a minute on 2 cores.
+pub const SYMMETRY_EPOCHS: usize = 20;
+
 /// The registry entry.
 pub const EXPERIMENT: Experiment = Experiment {
     name: "symmetry",
@@ -25,6 +29,8 @@ pub const EXPERIMENT: Experiment = Experiment {
     matches: |n| n == "symmetry",
     run,
     details: Vec::new,
+    epochs: Some(SYMMETRY_EPOCHS),
+    seeds: None,
 };
 
 /// Dropout probabilities compared.
@@ -147,9 +153,9 @@ fn run(ctx: &Context) -> Result<()> {
         o.depth,
         o.width,
         o.dataset.map_or("mnist-small".into(), |d| format!("{d:?}")),
-        o.epochs,
+        o.epochs(),
         o.seed,
-        o.device.name(),
+        crate::record::device_label(&out),
         start.elapsed().as_secs_f64(),
         crate::record::git_commit(),
         ctx.command.join(" ")

@@ -29,6 +29,8 @@ pub const EXPERIMENT: Experiment = Experiment {
     details: || {
         vec!["PyTorch reference (2 CPU cores): ~42,000 samples/s, mean epoch loss 0.397, train loss after 0.196, test acc 94.4% (full MNIST)".into()]
     },
+    epochs: None,
+    seeds: None,
 };
 
 /// Batch size of the benchmark.
@@ -65,6 +67,65 @@ pub struct ThroughputResult {
     pub wall_seconds: f64,
 }
 
+/// Trains the benchmark's MLP for one epoch on `data` (seeded) and evaluates it: the numbers
+/// `throughput` prints, for the command and for `cargo bench -p experiments`.
+///
+/// # Errors
+/// An initializer that cannot build the model.
+pub fn measure(
+    dev: &device::OpenDevice,
+    data: &crate::data::Dataset,
+    seed: u64,
+    progress: &mut Progress,
+) -> Result<ThroughputResult> {
+    let start = Instant::now();
+    let ad = dev.autodiff();
+    dev.device.seed(seed);
+    let init = torch_default_init();
+    let config = MlpConfig::new(
+        data.features,
+        vec![256; 3],
+        data.classes,
+        Activation::Tanh,
+        init.clone(),
+    )
+    .with_bias_init(init);
+    let model = config.init(Source::Host(HostRng::new(seed)), &ad)?;
+    let mut optim = OptimizerChoice::Sgd.init(0.0);
+    let plan = EpochPlan {
+        split: &data.train,
+        features: data.features,
+        batch_size: BATCH,
+        lr: LR,
+        order: permutation(data.train.n, HostRng::new(seed).derive(1_000_001)),
+        reads: 10,
+        device: &ad,
+    };
+    progress.start_run("throughput", 0, 1, None);
+    let (model, r) = train_epoch(model, &mut optim, &plan, |done, total, loss| {
+        progress.batch(1, 1, done, total, Some(loss))
+    });
+    progress.println("");
+    let (train_loss, _) =
+        EvalSet::new(&data.train, data.features, 1000, &dev.device).evaluate(&model);
+    let (_, test_acc) = EvalSet::new(&data.test, data.features, 1000, &dev.device).evaluate(&model);
+    let result = ThroughputResult {
+        device: dev.choice.name().into(),
+        adapter: dev.adapter.clone(),
+        dataset: DatasetRecord::from(data),
+        seed,
+        samples_per_second: r.samples as f64 / r.seconds,
+        epoch_seconds: r.seconds,
+        mean_epoch_loss: r.loss,
+        train_loss_after: train_loss,
+        test_accuracy: test_acc,
+        git_commit: record::git_commit(),
+        burn_version: record::BURN_VERSION.into(),
+        wall_seconds: start.elapsed().as_secs_f64(),
+    };
+    Ok(result)
+}
+
 fn run(ctx: &Context) -> Result<()> {
     let start = Instant::now();
     let o = &ctx.options;
@@ -93,49 +154,10 @@ fn run(ctx: &Context) -> Result<()> {
         data.train.n,
         data.test.n
     ));
-    let ad = dev.autodiff();
-    dev.device.seed(o.seed);
-    let init = torch_default_init();
-    let config = MlpConfig::new(
-        data.features,
-        vec![256; 3],
-        data.classes,
-        Activation::Tanh,
-        init.clone(),
-    )
-    .with_bias_init(init);
-    let model = config.init(Source::Host(HostRng::new(o.seed)), &ad)?;
-    let mut optim = OptimizerChoice::Sgd.init(0.0);
-    let plan = EpochPlan {
-        split: &data.train,
-        features: data.features,
-        batch_size: BATCH,
-        lr: LR,
-        order: permutation(data.train.n, HostRng::new(o.seed).derive(1_000_001)),
-        reads: 10,
-        device: &ad,
-    };
-    progress.start_run("throughput", 0, 1, None);
-    let (model, r) = train_epoch(model, &mut optim, &plan, |done, total, loss| {
-        progress.batch(1, 1, done, total, Some(loss))
-    });
-    progress.println("");
-    let (train_loss, _) =
-        EvalSet::new(&data.train, data.features, 1000, &dev.device).evaluate(&model);
-    let (_, test_acc) = EvalSet::new(&data.test, data.features, 1000, &dev.device).evaluate(&model);
+    let result = measure(&dev, &data, o.seed, &mut progress)?;
     let result = ThroughputResult {
-        device: dev.choice.name().into(),
-        adapter: dev.adapter.clone(),
-        dataset: DatasetRecord::from(&data),
-        seed: o.seed,
-        samples_per_second: r.samples as f64 / r.seconds,
-        epoch_seconds: r.seconds,
-        mean_epoch_loss: r.loss,
-        train_loss_after: train_loss,
-        test_accuracy: test_acc,
-        git_commit: record::git_commit(),
-        burn_version: record::BURN_VERSION.into(),
         wall_seconds: start.elapsed().as_secs_f64(),
+        ..result
     };
     println!(
         "dataset                     {} ({} training examples)",

@@ -1,0 +1,140 @@
+//! `cargo bench -p experiments`: training throughput, a documented harness (no criterion).
+//!
+//! 1. The `throughput` job (784-256-256-256-10 tanh MLP, batch 128, SGD lr 0.1, one epoch): on
+//!    full MNIST when `BURN_INIT_MNIST` (or `../shared/data/mnist`) holds the IDX files, else on
+//!    the embedded mnist-small; flex and ndarray, samples/s beside PyTorch's reference figure for
+//!    the same job on this kind of machine (41,900 samples/s on 2 cores; run
+//!    `benches/reference/torch_reference.py` for your own).
+//! 2. A sweep of small MLPs (the suite's 5 × 50 net on mnist-small, 12 runs × 2 epochs): runs one
+//!    at a time versus side by side (`--jobs 2`), aggregate training samples/s and wall time.
+//!
+//! Rows with machine, versions and the git commit land in `bench-results/train.json`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use burn_init::{Activation, Init};
+use experiments::data::{self, DatasetChoice};
+use experiments::device::{self, DeviceChoice};
+use experiments::progress::Progress;
+use experiments::strategy::InitStrategy;
+use experiments::train::{RunSpec, train_run};
+use experiments::{Options, experiments::throughput};
+
+/// PyTorch eager, one epoch of the same job on 2 cores (the measurement).
+const TORCH_SAMPLES_PER_SECOND: f64 = 41_900.0;
+
+fn mnist_dir() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("BURN_INIT_MNIST").map(PathBuf::from),
+        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/mnist")),
+    ];
+    candidates.into_iter().flatten().find(|p| {
+        p.join("train-images-idx3-ubyte.gz").is_file()
+            || p.join("train-images-idx3-ubyte").is_file()
+    })
+}
+
+fn main() {
+    let mut rows = Vec::new();
+    let (choice, dir) = match mnist_dir() {
+        Some(d) => (DatasetChoice::Mnist, Some(d)),
+        None => (DatasetChoice::MnistSmall, None),
+    };
+    let data = data::load(choice, dir.as_deref()).expect("dataset");
+    println!(
+        "throughput job on {} ({} training examples), {} cores",
+        data.name,
+        data.train.n,
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    );
+    for dev in [DeviceChoice::Flex, DeviceChoice::Ndarray] {
+        let open = device::open(dev).expect("CPU device");
+        let mut progress = Progress::lines_only();
+        let r = throughput::measure(&open, &data, 0, &mut progress).expect("trains");
+        println!(
+            "{:<8} {:>8.0} samples/s ({:.2}× PyTorch's {TORCH_SAMPLES_PER_SECOND:.0}); mean epoch loss {:.3}, train loss after {:.3}, test accuracy {:.1} %",
+            dev.name(),
+            r.samples_per_second,
+            r.samples_per_second / TORCH_SAMPLES_PER_SECOND,
+            r.mean_epoch_loss,
+            r.train_loss_after,
+            100.0 * r.test_accuracy
+        );
+        rows.push(serde_json::json!({
+            "group": "throughput job", "device": dev.name(), "dataset": data.name,
+            "samples_per_second": r.samples_per_second, "epoch_seconds": r.epoch_seconds,
+            "mean_epoch_loss": r.mean_epoch_loss, "train_loss_after": r.train_loss_after,
+            "test_accuracy": r.test_accuracy, "torch_reference_samples_per_second": TORCH_SAMPLES_PER_SECOND,
+        }));
+    }
+
+    // A sweep of the suite's small nets: one at a time versus side by side.
+    let small = data::load(DatasetChoice::MnistSmall, None).expect("embedded data");
+    let open = device::open(DeviceChoice::Flex).expect("flex");
+    let settings = Options {
+        epochs: Some(2),
+        ..Options::default()
+    }
+    .settings();
+    let specs: Vec<RunSpec> = (0..12)
+        .map(|k| RunSpec {
+            id: format!("bench-{k}"),
+            activation: [Activation::Tanh, Activation::Sigmoid, Activation::Relu][k % 3],
+            strategy: InitStrategy::plain(Init::GlorotUniform),
+            depth: 5,
+            width: 50,
+            seed: k as u64,
+            dropout: 0.0,
+        })
+        .collect();
+    println!("\nsweep: 12 runs of the 5 × 50 net, 2 epochs each, mnist-small, flex");
+    for jobs in [1usize, 2] {
+        let start = Instant::now();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let samples: usize = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..jobs)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut n = 0;
+                        let mut quiet = Progress::lines_only();
+                        while let Some(spec) =
+                            specs.get(next.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
+                        {
+                            n += train_run(spec, &settings, &small, &open, &mut quiet)
+                                .expect("run")
+                                .train_samples;
+                        }
+                        n
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("worker")).sum()
+        });
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "jobs {jobs}: {secs:>6.1} s wall, {:>8.0} training samples/s (incl. evaluation and diagnostics)",
+            samples as f64 / secs
+        );
+        rows.push(serde_json::json!({
+            "group": "sweep", "jobs": jobs, "runs": specs.len(), "wall_seconds": secs,
+            "samples_per_second": samples as f64 / secs,
+        }));
+    }
+
+    let record = serde_json::json!({
+        "bench": "train",
+        "git_commit": experiments::record::git_commit(),
+        "burn_version": experiments::record::BURN_VERSION,
+        "cpu": std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|c| c.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|s| s.trim().to_string())),
+        "cores": std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        "unix_time": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+        "rows": rows,
+    });
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench-results/train.json");
+    let bytes = serde_json::to_string_pretty(&record).expect("json");
+    match experiments::record::write_atomic(&path, bytes.as_bytes()) {
+        Ok(()) => println!("\nrecorded in {}", path.display()),
+        Err(e) => eprintln!("could not record the results: {e}"),
+    }
+}

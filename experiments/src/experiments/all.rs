@@ -44,7 +44,9 @@ fn run(ctx: &Context) -> Result<()> {
                 claim["id"].as_str().unwrap_or(""),
                 claim["claim"].as_str().unwrap_or(""),
                 claim["metric"].as_str().unwrap_or(""),
-                claim["value"],
+                claim["value"]
+                    .as_f64()
+                    .map_or("—".into(), crate::experiments::curves::fmt_value),
                 if claim["holds"] == true {
                     "confirmed"
                 } else {
@@ -58,7 +60,7 @@ fn run(ctx: &Context) -> Result<()> {
     let _ = writeln!(
         r,
         "Device {}, seed {}, {} epochs (unless an experiment's default differs; see its report); wall time {:.1} s; git {}. Command: `{}`.",
-        ctx.options.device.name(),
+        crate::record::device_label(&base.join("matrix")),
         ctx.options.seed,
         ctx.options.epochs(),
         start.elapsed().as_secs_f64(),

@@ -65,16 +65,22 @@ pub fn section(dir: &Path, figures: &str) -> Result<String> {
             if c.holds { "yes" } else { "no" }
         );
     }
+    let seeds = cells.iter().map(|c| c.runs).max().unwrap_or(0);
     let _ = writeln!(
         s,
-        "\nBest initialization per activation (`matrix`, mean final test accuracy):\n\n| activation | best | 2nd | worst |\n|---|---|---|---|"
+        "\nBest initialization per activation (`matrix`, mean final test accuracy over {seeds} seed(s), ± sd):\n\n| activation | best | 2nd | worst |\n|---|---|---|---|"
     );
     for a in ["tanh", "sigmoid", "relu"] {
         let mut rows: Vec<&Cell> = cells.iter().filter(|c| c.activation == a).collect();
         rows.sort_by(|x, y| y.final_accuracy_mean.total_cmp(&x.final_accuracy_mean));
         let f = |c: Option<&&Cell>| {
             c.map_or("—".to_string(), |c| {
-                format!("`{}` {:.1} %", c.init, 100.0 * c.final_accuracy_mean)
+                format!(
+                    "`{}` {:.1} ± {:.1} %",
+                    c.init,
+                    100.0 * c.final_accuracy_mean,
+                    100.0 * c.final_accuracy_sd
+                )
             })
         };
         let _ = writeln!(

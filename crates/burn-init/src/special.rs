@@ -126,19 +126,22 @@ pub fn ln_f32(x: f32) -> f32 {
         3.333_333e-1,
     ];
     let bits = x.to_bits();
-    let mut e = ((bits >> 23) & 0xff) as i32 - 126;
+    let e = ((bits >> 23) & 0xff) as i32 - 126;
     // Mantissa in [0.5, 1).
-    let mut m = f32::from_bits((bits & 0x007f_ffff) | 0x3f00_0000);
+    let m = f32::from_bits((bits & 0x007f_ffff) | 0x3f00_0000);
     let small = m < std::f32::consts::FRAC_1_SQRT_2;
-    e -= i32::from(small);
-    m = if small { m + m } else { m };
-    let f = m - 1.0;
+    let e = e as f32 - if small { 1.0 } else { 0.0 };
+    let f = if small { m + m } else { m } - 1.0;
     let z = f * f;
-    let mut poly = P[0];
-    for c in &P[1..] {
-        poly = poly * f + c;
-    }
-    let e = e as f32;
+    // Horner, written out (no inner loop, so the loop over lanes vectorizes).
+    let mut poly = P[0] * f + P[1];
+    poly = poly * f + P[2];
+    poly = poly * f + P[3];
+    poly = poly * f + P[4];
+    poly = poly * f + P[5];
+    poly = poly * f + P[6];
+    poly = poly * f + P[7];
+    poly = poly * f + P[8];
     let mut y = f * z * poly;
     y += -2.121_944_4e-4 * e;
     y += -0.5 * z;

@@ -7,7 +7,7 @@ use burn::tensor::{Device, Distribution, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{InitError, Result, finite, positive};
-use crate::rng::{BATCH, BatchKernel, HostRng, open_unit_f64, unit_f32};
+use crate::rng::{BATCH, BatchKernel, HostRng, UniformMap, open_unit_f64};
 use crate::special::{
     QUANTILE_P_LOW, normal_cdf, normal_quantile, normal_quantile_central_f32,
     normal_quantile_tail_f32,
@@ -277,12 +277,12 @@ impl Primitive {
         match *self {
             Self::Constant(c) => out.fill(c.value as f32),
             Self::Uniform(Uniform { low, high }) => {
-                rng.fill_batched(
+                rng.fill_uniform(
                     out,
-                    UniformKernel {
+                    UniformMap {
                         low: low as f32,
-                        high: high as f32,
                         width: (high - low) as f32,
+                        high: high as f32,
                     },
                 );
             }
@@ -362,24 +362,6 @@ impl Primitive {
                     x
                 }
             }
-        }
-    }
-}
-
-/// `low + width·u`, clamped to `[low, high]`.
-struct UniformKernel {
-    low: f32,
-    high: f32,
-    width: f32,
-}
-
-impl BatchKernel for UniformKernel {
-    #[inline(always)]
-    fn apply(&self, w: &[u32; BATCH], o: &mut [f32; BATCH]) {
-        for i in 0..BATCH {
-            o[i] = (self.low + self.width * unit_f32(w[i]))
-                .max(self.low)
-                .min(self.high);
         }
     }
 }

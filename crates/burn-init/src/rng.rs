@@ -79,6 +79,30 @@ where
     }
 }
 
+/// `clamp(low + width·u, low, high)` with `u = (w >> 8)·2⁻²⁴` (every `f32` step of `[0, 1)`).
+#[derive(Debug, Clone, Copy)]
+pub struct UniformMap {
+    /// Lower bound.
+    pub low: f32,
+    /// `high − low`.
+    pub width: f32,
+    /// Upper bound.
+    pub high: f32,
+}
+
+impl BatchKernel for UniformMap {
+    #[inline(always)]
+    fn apply(&self, w: &[u32; BATCH], o: &mut [f32; BATCH]) {
+        for i in 0..BATCH {
+            let x = self.low + self.width * unit_f32(w[i]);
+            // Written as selects, the same as `vmaxps(low, x)`/`vminps(high, x)` (signed zeros
+            // included), so the fused AVX2 path gives the same bits.
+            let x = if self.low > x { self.low } else { x };
+            o[i] = if self.high < x { self.high } else { x };
+        }
+    }
+}
+
 /// Fills one chunk, with the widest vector unit the CPU has.
 fn fill_chunk<K>(rng: &HostRng, first_block: u64, chunk: &mut [f32], kernel: &K)
 where
@@ -143,7 +167,7 @@ where
 pub(crate) mod avx2 {
     use std::arch::x86_64::*;
 
-    use super::{BATCH, HostRng, LANES, M0, M1, W0, W1};
+    use super::{BATCH, HostRng, LANES, M0, M1, UniformMap, W0, W1};
 
     /// `(hi, lo)` halves of the eight products `m · a[j]`.
     #[inline]
@@ -156,10 +180,66 @@ pub(crate) mod avx2 {
         (hi, lo)
     }
 
+    /// The uniform map fused into the Philox rounds, batch by batch (the last partial batch
+    /// through the word buffer).
+    #[target_feature(enable = "avx2")]
+    pub(crate) fn fill_uniform_chunk(
+        rng: &HostRng,
+        first_block: u64,
+        chunk: &mut [f32],
+        map: &UniformMap,
+    ) {
+        let lo = _mm256_set1_ps(map.low);
+        let hi = _mm256_set1_ps(map.high);
+        let width = _mm256_set1_ps(map.width);
+        let scale = _mm256_set1_ps(1.0 / 16_777_216.0);
+        let mut block = first_block;
+        let mut batches = chunk.chunks_exact_mut(BATCH);
+        for batch in &mut batches {
+            let vectors = batch_vectors(rng, block);
+            for (dst, v) in batch.chunks_exact_mut(8).zip(vectors) {
+                let k = _mm256_cvtepi32_ps(_mm256_srli_epi32::<8>(v));
+                let x = _mm256_add_ps(lo, _mm256_mul_ps(width, _mm256_mul_ps(k, scale)));
+                let x = _mm256_min_ps(hi, _mm256_max_ps(lo, x));
+                // SAFETY: `dst` is 8 consecutive f32 (32 bytes); the unaligned store writes
+                // exactly those bytes.
+                #[allow(unsafe_code)]
+                unsafe {
+                    _mm256_storeu_ps(dst.as_mut_ptr(), x);
+                }
+            }
+            block += LANES as u64;
+        }
+        let rest = batches.into_remainder();
+        if !rest.is_empty() {
+            let words = batch_words(rng, block);
+            let mut tmp = [0f32; BATCH];
+            super::BatchKernel::apply(map, &words, &mut tmp);
+            rest.copy_from_slice(&tmp[..rest.len()]);
+        }
+    }
+
     /// The [`BATCH`] words of the blocks `first_block ..` in element order.
     #[inline]
     #[target_feature(enable = "avx2")]
     pub(crate) fn batch_words(rng: &HostRng, first_block: u64) -> [u32; BATCH] {
+        let out = batch_vectors(rng, first_block);
+        let mut words = [0u32; BATCH];
+        for (dst, v) in words.chunks_exact_mut(8).zip(out) {
+            // SAFETY: `dst` is 8 consecutive u32 (32 bytes), the unaligned store writes exactly
+            // those bytes.
+            #[allow(unsafe_code)]
+            unsafe {
+                _mm256_storeu_si256(dst.as_mut_ptr().cast::<__m256i>(), v);
+            }
+        }
+        words
+    }
+
+    /// The words of the blocks `first_block ..` in element order, as 32 vectors of 8.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn batch_vectors(rng: &HostRng, first_block: u64) -> [__m256i; BATCH / 8] {
         let m0 = _mm256_set1_epi64x(M0 as i64);
         let m1 = _mm256_set1_epi64x(M1 as i64);
         let [key0, key1] = rng.key();
@@ -202,16 +282,7 @@ pub(crate) mod avx2 {
             out[4 * g + 2] = _mm256_permute2x128_si256::<0x31>(u0, u1);
             out[4 * g + 3] = _mm256_permute2x128_si256::<0x31>(u2, u3);
         }
-        let mut words = [0u32; BATCH];
-        for (dst, v) in words.chunks_exact_mut(8).zip(out) {
-            // SAFETY: `dst` is 8 consecutive u32 (32 bytes), the unaligned store writes exactly
-            // those bytes.
-            #[allow(unsafe_code)]
-            unsafe {
-                _mm256_storeu_si256(dst.as_mut_ptr().cast::<__m256i>(), v);
-            }
-        }
-        words
+        out
     }
 }
 
@@ -356,6 +427,32 @@ impl HostRng {
         }
     }
 
+    /// Fills `out` with `clamp(low + width·u, low, high)`, `u = k·2⁻²⁴` from each word's top 24
+    /// bits: [`fill_batched`](Self::fill_batched) with [`UniformMap`], except that on AVX2 the
+    /// map is fused into the Philox rounds (values go from registers to the output, no word
+    /// buffer). The same values either way (tested).
+    pub fn fill_uniform(&self, out: &mut [f32], map: UniformMap) {
+        let run = |chunk_index: usize, chunk: &mut [f32]| {
+            let first_block = (chunk_index * CHUNK / 4) as u64;
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2, checked just above.
+                #[allow(unsafe_code)]
+                unsafe {
+                    return avx2::fill_uniform_chunk(self, first_block, chunk, &map);
+                }
+            }
+            fill_chunk_generic(self, first_block, chunk, &map)
+        };
+        if out.len() <= CHUNK {
+            run(0, out);
+        } else {
+            out.par_chunks_mut(CHUNK)
+                .enumerate()
+                .for_each(|(ci, c)| run(ci, c));
+        }
+    }
+
     /// Fills `out` with raw 32-bit words.
     pub fn fill_u32(&self, out: &mut [u32]) {
         self.fill_map(out, |w| w);
@@ -459,6 +556,39 @@ mod tests {
             #[allow(unsafe_code)]
             let fast = unsafe { avx2::batch_words(&rng, block) };
             assert_eq!(fast, rng.batch_words(block), "seed {seed} stream {stream}");
+        }
+    }
+
+    #[test]
+    fn fused_uniform_is_the_generic_map() {
+        let rng = HostRng::new(3).substream(9);
+        let n = 2 * CHUNK + 3 * BATCH + 17;
+        for map in [
+            UniformMap {
+                low: -0.5,
+                width: 1.0,
+                high: 0.5,
+            },
+            UniformMap {
+                low: -0.0,
+                width: 0.25,
+                high: 0.25,
+            },
+            UniformMap {
+                low: 3.0,
+                width: 1e-6,
+                high: 3.000_001,
+            },
+        ] {
+            let mut fused = vec![0f32; n];
+            rng.fill_uniform(&mut fused, map);
+            let mut generic = vec![0f32; n];
+            for (ci, chunk) in generic.chunks_mut(CHUNK).enumerate() {
+                fill_chunk_generic(&rng, (ci * CHUNK / 4) as u64, chunk, &map);
+            }
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&fused), bits(&generic));
+            assert!(fused.iter().all(|&x| x >= map.low && x <= map.high));
         }
     }
 

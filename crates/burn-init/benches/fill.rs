@@ -250,14 +250,23 @@ fn fills(device: &Device, n: usize) -> Vec<(String, [Option<f64>; 3])> {
     table
 }
 
-fn print_table(title: &str, table: &[(String, [Option<f64>; 3])]) {
-    println!("\n{title}: GB/s (higher is better)");
+/// GB/s, or milliseconds for one `m×m` matrix when `ms_for` is `Some(m)` (orthogonal).
+fn print_table(title: &str, table: &[(String, [Option<f64>; 3])], ms_for: Option<&[usize]>) {
+    match ms_for {
+        Some(_) => println!("\n{title}: milliseconds (lower is better)"),
+        None => println!("\n{title}: GB/s (higher is better)"),
+    }
     println!(
         "{:<30} {:>14} {:>14} {:>14} {:>10}",
         "initializer", "burn-init host", "burn-init dev", "Burn built-in", "host/Burn"
     );
-    for (name, [host, dev, burn]) in table {
-        let f = |v: &Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.2}"));
+    for (k, (name, [host, dev, burn])) in table.iter().enumerate() {
+        let f = |v: &Option<f64>| {
+            v.map_or("—".to_string(), |v| match ms_for {
+                Some(sizes) => format!("{:.1}", (sizes[k] * sizes[k] * 4) as f64 / v / 1e6),
+                None => format!("{v:.2}"),
+            })
+        };
         let ratio = match (host, burn) {
             (Some(h), Some(b)) => format!("{:.1}×", h / b),
             _ => "—".into(),
@@ -333,8 +342,8 @@ fn main() {
         ortho.push((format!("orthogonal {m}x{m}"), [Some(host), dev, burn]));
     }
     for (n, table) in &tables {
-        print_table(&format!("fill {n}x{n}"), table);
+        print_table(&format!("fill {n}x{n}"), table, None);
     }
-    print_table("orthogonal", &ortho);
+    print_table("orthogonal", &ortho, Some(&[512, 1024, 2048]));
     write_record();
 }

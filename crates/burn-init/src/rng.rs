@@ -103,6 +103,19 @@ impl BatchKernel for UniformMap {
     }
 }
 
+/// Runs `fill(first_block, chunk)` over the [`CHUNK`]-element chunks of `out`, in parallel
+/// when there is more than one (chunk `c` starts at Philox block `c·CHUNK/4`).
+fn in_chunks(out: &mut [f32], fill: impl Fn(u64, &mut [f32]) + Sync) {
+    let first_block = |chunk_index: usize| (chunk_index * CHUNK / 4) as u64;
+    if out.len() <= CHUNK {
+        fill(0, out);
+    } else {
+        out.par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(ci, c)| fill(first_block(ci), c));
+    }
+}
+
 /// Fills one chunk, with the widest vector unit the CPU has.
 fn fill_chunk<K>(rng: &HostRng, first_block: u64, chunk: &mut [f32], kernel: &K)
 where
@@ -414,17 +427,9 @@ impl HostRng {
     where
         K: BatchKernel,
     {
-        let run = |chunk_index: usize, chunk: &mut [f32]| {
-            let first_block = (chunk_index * CHUNK / 4) as u64;
+        in_chunks(out, |first_block, chunk| {
             fill_chunk(self, first_block, chunk, &kernel)
-        };
-        if out.len() <= CHUNK {
-            run(0, out);
-        } else {
-            out.par_chunks_mut(CHUNK)
-                .enumerate()
-                .for_each(|(ci, c)| run(ci, c));
-        }
+        });
     }
 
     /// Fills `out` with `clamp(low + width·u, low, high)`, `u = k·2⁻²⁴` from each word's top 24
@@ -432,8 +437,7 @@ impl HostRng {
     /// map is fused into the Philox rounds (values go from registers to the output, no word
     /// buffer). The same values either way (tested).
     pub fn fill_uniform(&self, out: &mut [f32], map: UniformMap) {
-        let run = |chunk_index: usize, chunk: &mut [f32]| {
-            let first_block = (chunk_index * CHUNK / 4) as u64;
+        in_chunks(out, |first_block, chunk| {
             #[cfg(target_arch = "x86_64")]
             if std::arch::is_x86_feature_detected!("avx2") {
                 // SAFETY: the CPU supports AVX2, checked just above.
@@ -443,14 +447,7 @@ impl HostRng {
                 }
             }
             fill_chunk_generic(self, first_block, chunk, &map)
-        };
-        if out.len() <= CHUNK {
-            run(0, out);
-        } else {
-            out.par_chunks_mut(CHUNK)
-                .enumerate()
-                .for_each(|(ci, c)| run(ci, c));
-        }
+        });
     }
 
     /// Fills `out` with raw 32-bit words.

@@ -411,6 +411,7 @@ fn list_and_help() {
         "--width",
         "--seeds",
         "--seed",
+        "--jobs",
         "--out",
         "--force",
     ] {

@@ -369,6 +369,24 @@ fn identity_and_dirac_are_identity_maps(device: &Device) {
     }
 }
 
+/// The deterministic structured initializers give the same tensor on the device path (built
+/// from device ops, nothing uploaded) as on the host path.
+fn structured_device_path_equals_host_path(device: &Device) {
+    let cases: [(Init, &[usize]); 6] = [
+        (Init::Identity { gain: 2.0 }, &[3, 5]),
+        (Init::Identity { gain: 1.0 }, &[5, 3]),
+        (Init::Dirac { groups: 1 }, &[6, 3, 3]),
+        (Init::Dirac { groups: 2 }, &[8, 4, 3, 3]),
+        (Init::Dirac { groups: 3 }, &[6, 5, 1, 3, 3]),
+        (Init::Dirac { groups: 1 }, &[2, 5, 4]),
+    ];
+    for (init, shape) in cases {
+        let host = init.host_vec(shape, None, HostRng::new(0)).unwrap();
+        let dev = values(init.sample_device(shape, None, device));
+        assert_eq!(dev, host, "{} {shape:?}", init.stable_name());
+    }
+}
+
 /// Delta-orthogonal: the centre tap is orthogonal, the other taps are zero.
 fn delta_orthogonal_structure(device: &Device) {
     for source in [Source::Device, Source::Host(HostRng::new(8))] {
@@ -457,6 +475,7 @@ device_tests!(
     reinit_touches_exactly_the_named_params,
     orthogonal_is_orthogonal,
     identity_and_dirac_are_identity_maps,
+    structured_device_path_equals_host_path,
     delta_orthogonal_structure,
     sparse_zeros_per_column,
     burn_bugs_we_avoid,

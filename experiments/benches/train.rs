@@ -5,8 +5,9 @@
 //!    the embedded mnist-small; flex and ndarray, samples/s beside PyTorch's reference figure for
 //!    the same job on this kind of machine (41,900 samples/s on 2 cores; run
 //!    `benches/reference/torch_reference.py` for your own).
-//! 2. A sweep of small MLPs (the suite's 5 × 50 net on mnist-small, 12 runs × 2 epochs): runs one
-//!    at a time versus side by side (`--jobs 2`), aggregate training samples/s and wall time.
+//! 2. A sweep of small MLPs (the suite's 5 × 50 net on mnist-small, 12 runs × 2 epochs) through
+//!    the sweep's own runner (`sweep::train_side_by_side`): one at a time versus two side by side
+//!    (`--jobs 2`), aggregate training samples/s and wall time.
 //!
 //! Rows with machine, versions and the git commit land in `bench-results/train.json`.
 
@@ -18,7 +19,8 @@ use experiments::data::{self, DatasetChoice};
 use experiments::device::{self, DeviceChoice};
 use experiments::progress::Progress;
 use experiments::strategy::InitStrategy;
-use experiments::train::{RunSpec, train_run};
+use experiments::sweep::train_side_by_side;
+use experiments::train::RunSpec;
 use experiments::{Options, experiments::throughput};
 
 /// PyTorch eager, one epoch of the same job on 2 cores (the measurement).
@@ -91,26 +93,21 @@ fn main() {
     println!("\nsweep: 12 runs of the 5 × 50 net, 2 epochs each, mnist-small, flex");
     for jobs in [1usize, 2] {
         let start = Instant::now();
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let samples: usize = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..jobs)
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut n = 0;
-                        let mut quiet = Progress::lines_only();
-                        while let Some(spec) =
-                            specs.get(next.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
-                        {
-                            n += train_run(spec, &settings, &small, &open, &mut quiet)
-                                .expect("run")
-                                .train_samples;
-                        }
-                        n
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().expect("worker")).sum()
-        });
+        let mut samples = 0usize;
+        let order: Vec<usize> = (0..specs.len()).collect();
+        train_side_by_side(
+            &specs,
+            &order,
+            jobs,
+            &settings,
+            &small,
+            &open,
+            |_, outcome| {
+                samples += outcome.train_samples;
+                Ok(())
+            },
+        )
+        .expect("runs");
         let secs = start.elapsed().as_secs_f64();
         println!(
             "jobs {jobs}: {secs:>6.1} s wall, {:>8.0} training samples/s (incl. evaluation and diagnostics)",

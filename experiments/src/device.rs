@@ -52,6 +52,11 @@ pub struct OpenDevice {
 }
 
 impl OpenDevice {
+    /// "`name` (`adapter`)", what reports say ran.
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.choice.name(), self.adapter)
+    }
+
     /// The same device with autodiff enabled (for training).
     pub fn autodiff(&self) -> Device {
         self.device.clone().autodiff()

@@ -42,6 +42,16 @@ pub struct ExperimentConfig {
     pub runs: Vec<RunSpec>,
 }
 
+/// What a sweep leaves its experiment: every run's summary (in the order of the specs) and the
+/// device that ran them ([`OpenDevice::label`]).
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    /// One per run.
+    pub summaries: Vec<RunSummary>,
+    /// "`name` (`adapter`)".
+    pub device: String,
+}
+
 /// What the runs trained now (not resumed) add up to.
 #[derive(Debug, Default)]
 struct TrainedStats {
@@ -58,6 +68,63 @@ pub struct Prepared {
     pub device: OpenDevice,
     /// The dataset.
     pub data: Dataset,
+}
+
+/// Trains the runs `specs[i]` for `i` in `order`, `jobs` at a time (one thread each, each with
+/// its own one-line-per-epoch progress), and hands every outcome to `done` on the calling
+/// thread, in the order the runs finish. Burn's device generator is global: runs that draw from
+/// it (dropout masks, masking noise; see [`RunSpec::uses_device_rng`]) hold a lock for their
+/// whole run, so each sees the same stream as when run alone; runs that draw only from the host
+/// generator run concurrently. After the first error (training, or from `done`) no further run
+/// starts; the runs in flight finish and are handed to `done`; that first error is returned.
+///
+/// # Errors
+/// The first error of a run or of `done`.
+pub fn train_side_by_side(
+    specs: &[RunSpec],
+    order: &[usize],
+    jobs: usize,
+    settings: &TrainSettings,
+    data: &Dataset,
+    device: &OpenDevice,
+    mut done: impl FnMut(usize, RunOutcome) -> Result<()>,
+) -> Result<()> {
+    let next = AtomicUsize::new(0);
+    let device_rng = Mutex::new(());
+    let (tx, rx) = mpsc::channel::<(usize, Result<RunOutcome>)>();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            let tx = tx.clone();
+            let (next, device_rng) = (&next, &device_rng);
+            scope.spawn(move || {
+                loop {
+                    let k = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(&i) = order.get(k) else { break };
+                    let spec = &specs[i];
+                    let mut progress = Progress::lines_only();
+                    progress.start_run(&spec.id, i, specs.len(), None);
+                    let guard = spec
+                        .uses_device_rng()
+                        .then(|| device_rng.lock().unwrap_or_else(PoisonError::into_inner));
+                    let outcome = train_run(spec, settings, data, device, &mut progress);
+                    drop(guard);
+                    if tx.send((i, outcome)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut first_error = None;
+        for (i, outcome) in rx {
+            if let Err(e) = outcome.and_then(|o| done(i, o)) {
+                // Stop handing out runs; the ones in flight finish.
+                next.store(order.len(), Ordering::SeqCst);
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    })
 }
 
 /// Opens the device (wgpu: errors if no adapter) and loads the dataset of `options`.
@@ -81,12 +148,13 @@ pub fn prepare(options: &Options, progress: &mut Progress) -> Result<Prepared> {
     Ok(Prepared { device, data })
 }
 
-/// Runs `specs` as experiment `experiment` and writes its folder; returns every run's summary.
+/// Runs `specs` as experiment `experiment` and writes its folder; returns every run's summary
+/// and the device.
 ///
 /// # Errors
 /// Invalid options, no device, missing data, unwritable output, or a finished run made with
 /// another configuration (without `--force`).
-pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result<Vec<RunSummary>> {
+pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result<Sweep> {
     let start = Instant::now();
     let started_unix = record::unix_now();
     let options = &ctx.options;
@@ -195,63 +263,28 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
             pending.len()
         ));
         let parallel_start = Instant::now();
-        let next = AtomicUsize::new(0);
-        // Burn's device generator is global: runs that draw from it (dropout masks, masking
-        // noise) hold this lock for their whole run, so every run sees the same stream as when
-        // run alone. Runs that draw only from the host generator run concurrently.
-        let device_rng = Mutex::new(());
-        let (tx, rx) = mpsc::channel::<(usize, Result<RunOutcome>)>();
-        std::thread::scope(|scope| -> Result<()> {
-            for _ in 0..jobs {
-                let tx = tx.clone();
-                let (next, device_rng, pending) = (&next, &device_rng, &pending);
-                let (specs, settings, data, device) = (&specs, &settings, &data, &device);
-                scope.spawn(move || {
-                    loop {
-                        let k = next.fetch_add(1, Ordering::SeqCst);
-                        let Some(&i) = pending.get(k) else { break };
-                        let spec = &specs[i];
-                        let mut p = Progress::lines_only();
-                        p.start_run(&spec.id, i, total, None);
-                        let guard = spec
-                            .uses_device_rng()
-                            .then(|| device_rng.lock().unwrap_or_else(PoisonError::into_inner));
-                        let outcome = train_run(spec, settings, data, device, &mut p);
-                        drop(guard);
-                        if tx.send((i, outcome)).is_err() {
-                            break;
-                        }
-                    }
-                });
-            }
-            drop(tx);
-            let mut first_error = None;
-            for (i, outcome) in rx {
-                let done = outcome.and_then(|o| finish(i, o, &mut stats));
-                match done {
-                    Ok(()) => {
-                        let left = pending.len() - stats.trained;
-                        let per_run = parallel_start.elapsed().as_secs_f64() / stats.trained as f64;
-                        progress.println(&format!(
-                            "[{}/{} {} done] {} left, ETA {}",
-                            stats.trained,
-                            pending.len(),
-                            specs[i].id,
-                            left,
-                            crate::progress::fmt_duration(Duration::from_secs_f64(
-                                per_run * left as f64
-                            ))
-                        ));
-                    }
-                    Err(e) => {
-                        // Stop handing out runs; the ones in flight finish and are kept.
-                        next.store(pending.len(), Ordering::SeqCst);
-                        first_error.get_or_insert(e);
-                    }
-                }
-            }
-            first_error.map_or(Ok(()), Err)
-        })?;
+        train_side_by_side(
+            &specs,
+            &pending,
+            jobs,
+            &settings,
+            &data,
+            &device,
+            |i, outcome| {
+                finish(i, outcome, &mut stats)?;
+                let left = pending.len() - stats.trained;
+                let per_run = parallel_start.elapsed().as_secs_f64() / stats.trained as f64;
+                progress.println(&format!(
+                    "[{}/{} {} done] {} left, ETA {}",
+                    stats.trained,
+                    pending.len(),
+                    specs[i].id,
+                    left,
+                    crate::progress::fmt_duration(Duration::from_secs_f64(per_run * left as f64))
+                ));
+                Ok(())
+            },
+        )?;
     }
     let summaries: Vec<RunSummary> = results.into_iter().flatten().collect();
     let TrainedStats {
@@ -330,5 +363,8 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
         out.metrics().display(),
         out.summary().display()
     );
-    Ok(summaries)
+    Ok(Sweep {
+        summaries,
+        device: device.label(),
+    })
 }

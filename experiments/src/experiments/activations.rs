@@ -398,12 +398,11 @@ fn run(ctx: &Context) -> Result<()> {
     let wall = start.elapsed().as_secs_f64();
     let header = format!(
         "Inputs: {BATCH} × {INPUT} standard normal; {} hidden layers × {} units; zero biases; seed {}; \
-         device {} ({}); git {}; wall time {wall:.2} s. Command: `{}`.",
+         device {}; git {}; wall time {wall:.2} s. Command: `{}`.",
         o.depth,
         o.width,
         o.seed,
-        o.device.name(),
-        device.adapter,
+        device.label(),
         git_commit(),
         ctx.command.join(" ")
     );

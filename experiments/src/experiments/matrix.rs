@@ -15,7 +15,7 @@ use crate::experiments::curves::Claim;
 use crate::record::{RunSummary, write_atomic, write_json};
 use crate::registry::Experiment;
 use crate::strategy::InitStrategy;
-use crate::sweep::run_sweep;
+use crate::sweep::{Sweep, run_sweep};
 use crate::train::RunSpec;
 
 /// The registry entry.
@@ -294,7 +294,7 @@ pub fn report(cells: &[Cell], claims: &[Claim], header: &str) -> String {
 
 fn run(ctx: &Context) -> Result<()> {
     let start = std::time::Instant::now();
-    let summaries = run_sweep(ctx, "matrix", specs(ctx))?;
+    let Sweep { summaries, device } = run_sweep(ctx, "matrix", specs(ctx))?;
     let cells = cells(&summaries);
     let claims = claims(&cells);
     let o = &ctx.options;
@@ -306,7 +306,7 @@ fn run(ctx: &Context) -> Result<()> {
         o.epochs(),
         o.seeds(),
         o.seed,
-        crate::record::device_label(&out),
+        device,
         summaries.len(),
         start.elapsed().as_secs_f64(),
         crate::record::git_commit(),

@@ -12,7 +12,7 @@ use crate::experiments::curves::{Claim, claims_table, read_curves, write_run_cur
 use crate::record::{RunSummary, write_atomic, write_json};
 use crate::registry::Experiment;
 use crate::strategy::InitStrategy;
-use crate::sweep::run_sweep;
+use crate::sweep::{Sweep, run_sweep};
 use crate::train::RunSpec;
 
 /// The registry entry.
@@ -89,7 +89,7 @@ pub fn claims(summaries: &[RunSummary]) -> Vec<Claim> {
 
 fn run(ctx: &Context) -> Result<()> {
     let start = std::time::Instant::now();
-    let summaries = run_sweep(ctx, "pretrain", specs(ctx))?;
+    let Sweep { summaries, device } = run_sweep(ctx, "pretrain", specs(ctx))?;
     let claims = claims(&summaries);
     let o = &ctx.options;
     let out = o.out_dir("pretrain");
@@ -101,7 +101,7 @@ fn run(ctx: &Context) -> Result<()> {
         o.width,
         o.epochs(),
         o.seed,
-        crate::record::device_label(&out),
+        device,
         crate::strategy::PRETRAIN_EPOCHS,
         summaries.len(),
         start.elapsed().as_secs_f64(),

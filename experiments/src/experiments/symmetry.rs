@@ -14,7 +14,7 @@ use crate::experiments::curves::Claim;
 use crate::record::{RunSummary, write_atomic, write_json};
 use crate::registry::Experiment;
 use crate::strategy::InitStrategy;
-use crate::sweep::run_sweep;
+use crate::sweep::{Sweep, run_sweep};
 use crate::train::RunSpec;
 
 /// Default epochs: symmetry is decided early (a symmetric net stays symmetric under any number
@@ -143,7 +143,7 @@ pub fn report(summaries: &[RunSummary], claims: &[Claim], header: &str) -> Strin
 
 fn run(ctx: &Context) -> Result<()> {
     let start = std::time::Instant::now();
-    let summaries = run_sweep(ctx, "symmetry", specs(ctx))?;
+    let Sweep { summaries, device } = run_sweep(ctx, "symmetry", specs(ctx))?;
     let claims = claims(&summaries);
     let out = ctx.options.out_dir("symmetry");
     let o = &ctx.options;
@@ -155,7 +155,7 @@ fn run(ctx: &Context) -> Result<()> {
         o.dataset.map_or("mnist-small".into(), |d| format!("{d:?}")),
         o.epochs(),
         o.seed,
-        crate::record::device_label(&out),
+        device,
         start.elapsed().as_secs_f64(),
         crate::record::git_commit(),
         ctx.command.join(" ")

@@ -67,6 +67,22 @@ impl InitStrategy {
         }
     }
 
+    /// The pretraining of [`InitStrategy::Pretrain`]: [`PRETRAIN_EPOCHS`] epochs per layer,
+    /// otherwise `PretrainConfig`'s defaults (no masking noise).
+    pub fn pretrain_config(seed: u64) -> PretrainConfig {
+        PretrainConfig {
+            epochs: PRETRAIN_EPOCHS,
+            seed,
+            ..PretrainConfig::default()
+        }
+    }
+
+    /// Whether building the model draws from Burn's (global) device generator: only
+    /// pretraining with masking noise does (LSUV and plain initializers use the host generator).
+    pub fn uses_device_rng(&self) -> bool {
+        matches!(self, Self::Pretrain) && Self::pretrain_config(0).noise > 0.0
+    }
+
     /// Builds the model on `device`, seeded: `Source::Host(HostRng::new(seed))`, so the weights
     /// are bit-identical on every device. `data` holds training inputs (`[n, d_input]`
     /// row-major) for the data-dependent strategies.
@@ -105,13 +121,12 @@ impl InitStrategy {
                 )
             }
             Self::Pretrain => {
-                let pretrain = PretrainConfig {
-                    epochs: PRETRAIN_EPOCHS,
-                    seed,
-                    ..PretrainConfig::default()
-                };
-                let (model, report) =
-                    pretrain::pretrain_greedy(model, inputs(rows), &pretrain, device)?;
+                let (model, report) = pretrain::pretrain_greedy(
+                    model,
+                    inputs(rows),
+                    &Self::pretrain_config(seed),
+                    device,
+                )?;
                 (model, Some(report))
             }
         })

@@ -106,10 +106,11 @@ pub struct RunSpec {
 }
 
 impl RunSpec {
-    /// Whether the run draws from Burn's (global) device generator: dropout masks and
-    /// pretraining's masking noise. Everything else is seeded on the host.
+    /// Whether the run draws from Burn's (global) device generator: dropout masks, and
+    /// whatever its initialization strategy draws ([`InitStrategy::uses_device_rng`]).
+    /// Everything else is seeded on the host.
     pub fn uses_device_rng(&self) -> bool {
-        self.dropout > 0.0 || matches!(self.strategy, crate::strategy::InitStrategy::Pretrain)
+        self.dropout > 0.0 || self.strategy.uses_device_rng()
     }
 
     /// One run per seed `options.seed, options.seed + 1, …` (`options.seeds` of them) of the

@@ -574,38 +574,30 @@ fn full_mnist_from_the_burn_dataset_cache_layout() {
             std::fs::write(mnist.join(split).join(f), raw).unwrap();
         }
     }
+    // One epoch of `tanh-xavier` on `--dataset mnist` with `XDG_CACHE_HOME=cache_home`.
+    let train_from = |cache_home: &Path, out: &Path| {
+        bin()
+            .args([
+                "tanh-xavier",
+                "--dataset",
+                "mnist",
+                "--epochs",
+                "1",
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .env("XDG_CACHE_HOME", cache_home)
+            .output()
+            .unwrap()
+    };
     let out = cache.join("out");
-    let o = bin()
-        .args([
-            "tanh-xavier",
-            "--dataset",
-            "mnist",
-            "--epochs",
-            "1",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .env("XDG_CACHE_HOME", &cache)
-        .output()
-        .unwrap();
+    let o = train_from(&cache, &out);
     assert!(o.status.success(), "{}", stderr(&o));
     let record = json(&out.join("record.json"));
     assert_eq!(record["dataset"]["name"], "mnist");
     assert_eq!(record["dataset"]["train_examples"], 1000);
-    // Same bytes as the gzip files: same checksum as mnist-tiny.
-    let o = bin()
-        .args([
-            "tanh-xavier",
-            "--dataset",
-            "mnist",
-            "--epochs",
-            "1",
-            "--out",
-            cache.join("none").to_str().unwrap(),
-        ])
-        .env("XDG_CACHE_HOME", cache.join("empty"))
-        .output()
-        .unwrap();
+    // An empty cache: a clear error that names --data-dir, and nothing is downloaded.
+    let o = train_from(&cache.join("empty"), &cache.join("none"));
     assert!(!o.status.success());
     assert!(
         stderr(&o).contains("does not download") && stderr(&o).contains("--data-dir"),

@@ -13,6 +13,7 @@
 //! * [`sweep`]: resumable lists of runs; [`record`]: the files they leave; [`progress`]: the
 //!   live display.
 
+pub mod claims;
 pub mod data;
 pub mod device;
 pub mod error;

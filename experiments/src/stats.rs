@@ -20,8 +20,9 @@ pub struct LayerStats {
     /// Standard deviation of the activations over the batch and the units.
     #[serde(with = "serde_nan")]
     pub act_std: f64,
-    /// Fraction of activations saturated: `|tanh| > 0.99`; sigmoid `< 0.01` or `> 0.99`;
-    /// 0 for activations that do not saturate (ReLU, …).
+    /// Fraction of saturated units: pre-activations where the activation's slope is below 10 %
+    /// of its maximum (tanh `|a| > 1.818`, sigmoid `|a| > 3.637`; see
+    /// `burn_init::Activation::saturation_bound`); 0 for activations without flat parts (ReLU, …).
     #[serde(with = "serde_nan")]
     pub saturated_fraction: f64,
     /// Fraction of units whose activation is exactly 0 for every example of the batch (dead
@@ -52,18 +53,19 @@ pub fn layer_diagnostics(model: &Mlp, x: Tensor<2>, y: Tensor<1, Int>) -> Vec<La
         .enumerate()
         .map(|(layer, trace)| {
             let [_, units] = trace.post.dims();
-            let post = trace
-                .post
-                .inner()
-                .into_data()
-                .try_into_vec::<f32>()
-                .expect("f32 activations");
+            let host = |t: Tensor<2>| {
+                t.inner()
+                    .into_data()
+                    .try_into_vec::<f32>()
+                    .expect("f32 activations")
+            };
+            let (pre, post) = (host(trace.pre), host(trace.post));
             let grad_norm = model
                 .layer_weight(layer)
                 .grad(&grads)
                 .map(|g| f64::from(g.square().sum().sqrt().into_scalar::<f32>()))
                 .unwrap_or(f64::NAN);
-            let mut s = activation_stats(&post, units, activation);
+            let mut s = activation_stats(&pre, &post, units, activation);
             s.layer = layer;
             s.grad_norm = grad_norm;
             s.distinct_neurons = symmetry[layer].distinct_neurons;
@@ -72,15 +74,20 @@ pub fn layer_diagnostics(model: &Mlp, x: Tensor<2>, y: Tensor<1, Int>) -> Vec<La
         .collect()
 }
 
-/// Activation statistics of a `[batch, units]` row-major matrix of activations (the gradient
-/// norm is left NaN).
-pub fn activation_stats(post: &[f32], units: usize, activation: Activation) -> LayerStats {
+/// Activation statistics of a `[batch, units]` row-major matrix of pre-activations `pre` and
+/// activations `post` (the gradient norm is left NaN).
+pub fn activation_stats(
+    pre: &[f32],
+    post: &[f32],
+    units: usize,
+    activation: Activation,
+) -> LayerStats {
     let (mean, std, _, _) = diagnostics::summary(post);
     LayerStats {
         layer: 0,
         act_mean: mean,
         act_std: std,
-        saturated_fraction: diagnostics::saturated_fraction(activation, post),
+        saturated_fraction: diagnostics::saturated_fraction(activation, pre),
         dead_fraction: diagnostics::dead_fraction(post, units),
         grad_norm: f64::NAN,
         distinct_neurons: 0,
@@ -93,14 +100,17 @@ mod tests {
 
     #[test]
     fn saturation_and_dead_units() {
-        // 2 examples x 3 units.
-        let post = [0.0, 0.995, -0.5, 0.0, -0.999, 0.2];
-        let s = activation_stats(&post, 3, Activation::Tanh);
+        // 2 examples x 3 units; saturated: |a| > atanh(√0.9) ≈ 1.818 (tanh), 3.637 (sigmoid).
+        let pre = [0.0f32, 3.0, -0.5, 0.0, -1.9, 0.2];
+        let post: Vec<f32> = pre.iter().map(|a| a.tanh()).collect();
+        let s = activation_stats(&pre, &post, 3, Activation::Tanh);
         assert_eq!(s.saturated_fraction, 2.0 / 6.0);
         assert_eq!(s.dead_fraction, 1.0 / 3.0);
-        let s = activation_stats(&[0.005, 0.5, 0.995, 0.5], 2, Activation::Sigmoid);
-        assert_eq!(s.saturated_fraction, 0.5);
-        let s = activation_stats(&[0.0, 1.0, 0.0, 3.0], 2, Activation::Relu);
+        let pre = [-3.7f32, 0.0, 3.6, 0.0];
+        let s = activation_stats(&pre, &[0.0; 4], 2, Activation::Sigmoid);
+        assert_eq!(s.saturated_fraction, 0.25);
+        let relu = [0.0, 1.0, 0.0, 3.0];
+        let s = activation_stats(&relu, &relu, 2, Activation::Relu);
         assert_eq!(
             (s.saturated_fraction, s.dead_fraction, s.act_mean),
             (0.0, 0.5, 1.0)

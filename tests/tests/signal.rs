@@ -54,7 +54,7 @@ fn diagnostics_match_hand_computation(device: &Device) {
     assert!((s.act_min - a).abs() < 1e-6 && (s.act_max - b).abs() < 1e-6);
     assert_eq!(
         s.saturated_fraction, 0.5,
-        "tanh(3.5) = 0.998 > 0.99, tanh(1.5) = 0.905"
+        "pre-activation 3.5 > atanh(√0.9) ≈ 1.818 (tanh' < 10 %), 1.5 is not"
     );
     assert_eq!(s.dead_fraction, 0.0);
     assert_eq!(s.histogram.counts, vec![0, 0, 0, 4]);

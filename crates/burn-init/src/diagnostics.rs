@@ -67,8 +67,9 @@ pub struct LayerStats {
     pub act_max: f64,
     /// Standard deviation of the pre-activations.
     pub pre_std: f64,
-    /// Fraction of activations in the flat parts: `|tanh| > 0.99`, sigmoid `< 0.01` or `> 0.99`
-    /// (0 for other activations).
+    /// Fraction of pre-activations in the activation's flat parts, where its slope is below 10 %
+    /// of its maximum (`|a| >` [`Activation::saturation_bound`]; 0 for activations without
+    /// flat parts).
     pub saturated_fraction: f64,
     /// Fraction of units whose output is exactly 0 for the whole batch ("dead" ReLUs).
     pub dead_fraction: f64,
@@ -86,15 +87,15 @@ pub fn summary(xs: &[f32]) -> (f64, f64, f64, f64) {
     (mean, var.sqrt(), min, max)
 }
 
-/// Fraction of saturated activations for `activation`.
-pub fn saturated_fraction(activation: Activation, xs: &[f32]) -> f64 {
-    let n = xs.len().max(1) as f64;
-    let count = match activation {
-        Activation::Tanh => xs.iter().filter(|x| x.abs() > 0.99).count(),
-        Activation::Sigmoid => xs.iter().filter(|&&x| !(0.01..=0.99).contains(&x)).count(),
-        _ => 0,
+/// Fraction of saturated units: pre-activations `pre` (not activations) whose slope
+/// `φ'(a)` is below 10 % of the activation's maximum slope, `|a| >`
+/// [`Activation::saturation_bound`]. 0 for activations without flat parts.
+pub fn saturated_fraction(activation: Activation, pre: &[f32]) -> f64 {
+    let Some(bound) = activation.saturation_bound() else {
+        return 0.0;
     };
-    count as f64 / n
+    let n = pre.len().max(1) as f64;
+    pre.iter().filter(|x| f64::from(x.abs()) > bound).count() as f64 / n
 }
 
 /// Fraction of columns (units) of a `[batch, width]` row-major matrix that are exactly 0 for
@@ -147,7 +148,7 @@ pub fn activation_stats<M: Layered>(
                 act_min,
                 act_max,
                 pre_std,
-                saturated_fraction: saturated_fraction(act, &post),
+                saturated_fraction: saturated_fraction(act, &pre),
                 dead_fraction: dead_fraction(&post, width),
                 histogram: Histogram::new(&post, config.bins, low, high),
             }

@@ -10,6 +10,13 @@ use crate::fans::Fans;
 use crate::gain::Nonlinearity;
 use crate::init::{Init, InitializerExt, Source};
 
+/// The slope, relative to the maximum slope, below which an activation counts as saturated
+/// ([`Activation::saturation_bound`]).
+pub const SATURATION_SLOPE: f64 = 0.1;
+
+/// `atanh(√0.9)`: where `tanh'(a) = 1 − tanh²(a)` falls to [`SATURATION_SLOPE`].
+const TANH_SATURATION_BOUND: f64 = 1.818_446_459_232_066_6;
+
 /// An element-wise activation function.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -65,6 +72,45 @@ impl Activation {
                 SCALE * if x > 0.0 { x } else { ALPHA * (x.exp() - 1.0) }
             }
             Self::Identity => x,
+        }
+    }
+
+    /// The derivative `φ'(x)` at one number (for mean-field quadrature: χ₁, gradients).
+    pub fn derivative_scalar(&self, x: f64) -> f64 {
+        match self {
+            Self::Tanh => 1.0 - x.tanh().powi(2),
+            Self::Sigmoid => {
+                let s = 1.0 / (1.0 + (-x).exp());
+                s * (1.0 - s)
+            }
+            Self::Relu => f64::from(u8::from(x > 0.0)),
+            Self::LeakyRelu => {
+                if x > 0.0 {
+                    1.0
+                } else {
+                    0.01
+                }
+            }
+            Self::Selu => {
+                const ALPHA: f64 = 1.673_263_242_354_377_3;
+                const SCALE: f64 = 1.050_700_987_355_480_5;
+                SCALE * if x > 0.0 { 1.0 } else { ALPHA * x.exp() }
+            }
+            Self::Identity => 1.0,
+        }
+    }
+
+    /// The pre-activation magnitude beyond which the activation counts as saturated: where its
+    /// slope falls below [`SATURATION_SLOPE`] (10 %) of its maximum, `φ'(a) < 0.1·max φ'`.
+    /// The same rule for both squashing functions: tanh, `1 − tanh²a < 0.1` ⇔
+    /// `|a| > atanh(√0.9) ≈ 1.8184`; sigmoid, `σ'(a) = ¼·sech²(a/2) < 0.025` ⇔
+    /// `|a| > 2·atanh(√0.9) ≈ 3.6369`. `None` for activations without flat regions (ReLU, leaky
+    /// ReLU, SELU, identity).
+    pub fn saturation_bound(&self) -> Option<f64> {
+        match self {
+            Self::Tanh => Some(TANH_SATURATION_BOUND),
+            Self::Sigmoid => Some(2.0 * TANH_SATURATION_BOUND),
+            _ => None,
         }
     }
 

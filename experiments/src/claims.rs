@@ -1,0 +1,540 @@
+//! Claims: a statement from the literature, decided by a protocol fixed before the run.
+//!
+//! Every claim names its metric, a threshold (with the reason it sits where it does), the
+//! direction in which the claim holds, the theory's prediction where there is one, and the
+//! per-seed measurements. The outcome follows one rule for the whole suite:
+//!
+//! * the 95 % interval of the mean over seeds (Student's t) lies entirely on the claim's side of
+//!   the threshold: `confirmed`;
+//! * entirely on the other side: `refuted`;
+//! * otherwise — the interval contains the threshold (a tie within seed noise), fewer than two
+//!   seeds, a diverged run among the compared ones, a degenerate baseline (every compared net
+//!   predicting one class), or a missing measurement — `undecided`, with the reason.
+//!
+//! A claim with several conditions (e.g. "at every layer") is confirmed when every condition is,
+//! refuted when any condition is, undecided otherwise; its headline value is the deciding
+//! condition's (the refuted one, the undecided one, or the one with the least margin).
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// Confidence level of every interval in the suite.
+pub const LEVEL: f64 = 0.95;
+
+/// The outcome of a claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The interval lies on the claim's side of the threshold.
+    Confirmed,
+    /// The interval lies on the other side.
+    Refuted,
+    /// The data cannot decide (the reason says why).
+    Undecided,
+}
+
+impl Status {
+    /// `confirmed`, `refuted`, `undecided`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Confirmed => "confirmed",
+            Self::Refuted => "refuted",
+            Self::Undecided => "undecided",
+        }
+    }
+
+    /// `Some(true)`, `Some(false)`, `None`.
+    pub fn holds(self) -> Option<bool> {
+        match self {
+            Self::Confirmed => Some(true),
+            Self::Refuted => Some(false),
+            Self::Undecided => None,
+        }
+    }
+}
+
+/// On which side of the threshold a claim holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// The claim holds when the value is above the threshold.
+    Above,
+    /// The claim holds when the value is below the threshold.
+    Below,
+}
+
+impl Direction {
+    /// `>` or `<`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Self::Above => ">",
+            Self::Below => "<",
+        }
+    }
+}
+
+/// Mean and 95 % interval of per-seed values (Student's t with `n − 1` degrees of freedom).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    /// Mean over seeds.
+    pub mean: f64,
+    /// Sample standard deviation over seeds (0 for one seed).
+    pub sd: f64,
+    /// Lower end of the interval (`None` for fewer than two seeds).
+    pub lo: Option<f64>,
+    /// Upper end of the interval.
+    pub hi: Option<f64>,
+    /// Number of seeds.
+    pub n: usize,
+}
+
+impl Estimate {
+    /// The estimate of `values` (every value must be finite; `None` if there is none or one is
+    /// not finite).
+    pub fn of(values: &[f64]) -> Option<Self> {
+        let n = values.len();
+        if n == 0 || values.iter().any(|v| !v.is_finite()) {
+            return None;
+        }
+        let mean = values.iter().sum::<f64>() / n as f64;
+        if n < 2 {
+            return Some(Self {
+                mean,
+                sd: 0.0,
+                lo: None,
+                hi: None,
+                n,
+            });
+        }
+        let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        let sd = var.sqrt();
+        let half = t_quantile(n - 1) * sd / (n as f64).sqrt();
+        Some(Self {
+            mean,
+            sd,
+            lo: Some(mean - half),
+            hi: Some(mean + half),
+            n,
+        })
+    }
+
+    /// The interval as `[lo, hi]`, if there is one.
+    pub fn interval(&self) -> Option<[f64; 2]> {
+        Some([self.lo?, self.hi?])
+    }
+
+    /// Whether `x` lies inside the interval (`false` without one).
+    pub fn contains(&self, x: f64) -> bool {
+        matches!((self.lo, self.hi), (Some(lo), Some(hi)) if lo <= x && x <= hi)
+    }
+}
+
+/// The `(1 + LEVEL)/2` quantile of Student's t with `df` degrees of freedom (12.706 for 1, 4.303
+/// for 2, 2.262 for 9, → 1.960).
+pub fn t_quantile(df: usize) -> f64 {
+    StudentsT::new(0.0, 1.0, df.max(1) as f64)
+        .map(|t| t.inverse_cdf(0.5 + LEVEL / 2.0))
+        .unwrap_or(f64::NAN)
+}
+
+/// One measured condition of a claim: a metric over seeds against a threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Condition {
+    /// What is measured (e.g. `layer 3: std(L3)/std(L1)`).
+    pub metric: String,
+    /// Mean over seeds (`None`: not measurable, e.g. every run diverged).
+    pub value: Option<f64>,
+    /// 95 % interval over seeds.
+    pub interval: Option<[f64; 2]>,
+    /// Seeds measured.
+    pub n_seeds: usize,
+    /// Threshold.
+    pub threshold: f64,
+    /// The side on which the condition holds.
+    pub direction: Direction,
+    /// The theory's value of the metric, where theory gives one.
+    pub prediction: Option<f64>,
+    /// The outcome of this condition.
+    pub status: Status,
+    /// Why it is undecided (or what decided it, when worth saying).
+    pub reason: Option<String>,
+}
+
+/// What can make a condition undecided before its numbers are looked at.
+#[derive(Debug, Clone, Default)]
+pub struct Guards {
+    /// Runs that diverged among those the condition compares: `(diverged, total)`.
+    pub diverged: Option<(usize, usize)>,
+    /// Set when the baseline the condition needs is degenerate (the text says how).
+    pub degenerate: Option<String>,
+}
+
+impl Condition {
+    /// Decides `values` (one per seed) against `threshold` in `direction`.
+    pub fn decide(
+        metric: impl Into<String>,
+        values: &[f64],
+        threshold: f64,
+        direction: Direction,
+        prediction: Option<f64>,
+        guards: &Guards,
+    ) -> Self {
+        let metric = metric.into();
+        let estimate = Estimate::of(values);
+        let (status, reason) = Self::outcome(estimate.as_ref(), threshold, direction, guards);
+        Self {
+            metric,
+            value: estimate.map(|e| e.mean),
+            interval: estimate.and_then(|e| e.interval()),
+            n_seeds: values.len(),
+            threshold,
+            direction,
+            prediction,
+            status,
+            reason,
+        }
+    }
+
+    fn outcome(
+        estimate: Option<&Estimate>,
+        threshold: f64,
+        direction: Direction,
+        guards: &Guards,
+    ) -> (Status, Option<String>) {
+        if let Some((k, n)) = guards.diverged.filter(|(k, _)| *k > 0) {
+            return (
+                Status::Undecided,
+                Some(format!("{k} of {n} compared runs diverged")),
+            );
+        }
+        if let Some(why) = &guards.degenerate {
+            return (
+                Status::Undecided,
+                Some(format!("degenerate baseline: {why}")),
+            );
+        }
+        let Some(e) = estimate else {
+            return (Status::Undecided, Some("no finite measurement".to_string()));
+        };
+        let (Some(lo), Some(hi)) = (e.lo, e.hi) else {
+            return (
+                Status::Undecided,
+                Some(format!("{} seed(s): no interval (at least 2 needed)", e.n)),
+            );
+        };
+        let (side, other) = match direction {
+            Direction::Above => (lo > threshold, hi < threshold),
+            Direction::Below => (hi < threshold, lo > threshold),
+        };
+        if side {
+            (Status::Confirmed, None)
+        } else if other {
+            (Status::Refuted, None)
+        } else {
+            (
+                Status::Undecided,
+                Some(format!(
+                    "tie: the 95 % interval [{}, {}] contains the threshold {}",
+                    fmt(lo),
+                    fmt(hi),
+                    fmt(threshold)
+                )),
+            )
+        }
+    }
+
+    /// How far the interval lies on the claim's side of the threshold (negative: the other side).
+    fn margin(&self) -> f64 {
+        match (self.interval, self.direction) {
+            (Some([lo, _]), Direction::Above) => lo - self.threshold,
+            (Some([_, hi]), Direction::Below) => self.threshold - hi,
+            _ => f64::NEG_INFINITY,
+        }
+    }
+
+    /// Whether the prediction lies outside the measurement's interval.
+    pub fn prediction_outside_interval(&self) -> bool {
+        matches!((self.prediction, self.interval), (Some(p), Some([lo, hi])) if p < lo || p > hi)
+    }
+}
+
+/// A claim of the suite (one entry of `claims.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    /// Stable id.
+    pub id: String,
+    /// The claim, in words.
+    pub claim: String,
+    /// Where it comes from (paper, section).
+    pub source: String,
+    /// The deciding condition's metric.
+    pub metric: String,
+    /// The deciding condition's value (mean over seeds); `None` when not measurable.
+    pub value: Option<f64>,
+    /// Its 95 % interval over seeds.
+    pub interval: Option<[f64; 2]>,
+    /// Seeds.
+    pub n_seeds: usize,
+    /// Its threshold.
+    pub threshold: f64,
+    /// The side on which the claim holds.
+    pub direction: Direction,
+    /// Why the threshold sits where it does (fixed before the run).
+    pub threshold_reason: String,
+    /// The theory's value of the deciding metric, where theory gives one.
+    pub prediction: Option<f64>,
+    /// The outcome.
+    pub status: Status,
+    /// Why it is undecided, or what decided it.
+    pub reason: Option<String>,
+    /// `true` confirmed, `false` refuted, `null` undecided.
+    pub holds: Option<bool>,
+    /// Every condition (one for simple claims; one per layer for per-layer claims).
+    pub conditions: Vec<Condition>,
+}
+
+/// The text of a claim before it is decided.
+#[derive(Debug, Clone)]
+pub struct ClaimText {
+    /// Stable id.
+    pub id: &'static str,
+    /// The claim, in words.
+    pub claim: String,
+    /// Where it comes from.
+    pub source: &'static str,
+    /// Why the thresholds sit where they do.
+    pub threshold_reason: String,
+}
+
+impl Claim {
+    /// A claim decided by its `conditions` (at least one).
+    pub fn new(text: ClaimText, conditions: Vec<Condition>) -> Self {
+        let status = if conditions.is_empty() {
+            Status::Undecided
+        } else if conditions.iter().all(|c| c.status == Status::Confirmed) {
+            Status::Confirmed
+        } else if conditions.iter().any(|c| c.status == Status::Refuted) {
+            Status::Refuted
+        } else {
+            Status::Undecided
+        };
+        let deciding = match status {
+            Status::Confirmed => conditions
+                .iter()
+                .min_by(|a, b| a.margin().total_cmp(&b.margin())),
+            Status::Refuted => conditions.iter().find(|c| c.status == Status::Refuted),
+            Status::Undecided => conditions.iter().find(|c| c.status == Status::Undecided),
+        };
+        let reason = match (status, deciding) {
+            (_, None) => Some("nothing was measured".to_string()),
+            (Status::Confirmed, Some(_)) if conditions.len() > 1 => Some(format!(
+                "all {} conditions hold; the closest is shown",
+                conditions.len()
+            )),
+            (_, Some(d)) if conditions.len() > 1 => Some(match &d.reason {
+                Some(r) => format!("{}: {r}", d.metric),
+                None => format!("{}: interval on the wrong side", d.metric),
+            }),
+            (_, Some(d)) => d.reason.clone(),
+        };
+        Self {
+            id: text.id.into(),
+            claim: text.claim,
+            source: text.source.into(),
+            metric: deciding.map_or_else(String::new, |d| d.metric.clone()),
+            value: deciding.and_then(|d| d.value),
+            interval: deciding.and_then(|d| d.interval),
+            n_seeds: deciding.map_or(0, |d| d.n_seeds),
+            threshold: deciding.map_or(f64::NAN, |d| d.threshold),
+            direction: deciding.map_or(Direction::Above, |d| d.direction),
+            threshold_reason: text.threshold_reason,
+            prediction: deciding.and_then(|d| d.prediction),
+            status,
+            reason,
+            holds: status.holds(),
+            conditions,
+        }
+    }
+}
+
+/// A number with four significant digits (scientific outside `[1e-3, 1e4)`).
+pub fn fmt(v: f64) -> String {
+    if !v.is_finite() {
+        return format!("{v}");
+    }
+    let a = v.abs();
+    if a != 0.0 && !(1e-3..1e4).contains(&a) {
+        format!("{v:.3e}")
+    } else {
+        let s = format!("{v:.4}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    }
+}
+
+/// `value [lo, hi]`, or `—`.
+pub fn fmt_estimate(value: Option<f64>, interval: Option<[f64; 2]>) -> String {
+    match (value, interval) {
+        (Some(v), Some([lo, hi])) => format!("{} [{}, {}]", fmt(v), fmt(lo), fmt(hi)),
+        (Some(v), None) => fmt(v),
+        _ => "—".into(),
+    }
+}
+
+/// The Markdown table of claims (status, value with interval, threshold, prediction), then one
+/// line per claim on why its threshold sits where it does.
+pub fn table(claims: &[Claim]) -> String {
+    let mut s = String::from(
+        "| claim | status | measured (95 % interval) | threshold | prediction | seeds | reason |\n|---|---|---|---|---|---|---|\n",
+    );
+    for c in claims {
+        let _ = writeln!(
+            s,
+            "| `{}`: {} | **{}** | {}: {} | {} {} | {} | {} | {} |",
+            c.id,
+            c.claim,
+            c.status.name(),
+            c.metric,
+            fmt_estimate(c.value, c.interval),
+            c.direction.symbol(),
+            fmt(c.threshold),
+            c.prediction.map_or("—".into(), fmt),
+            c.n_seeds,
+            c.reason.as_deref().unwrap_or(""),
+        );
+    }
+    s.push('\n');
+    for c in claims {
+        let _ = writeln!(
+            s,
+            "- `{}` (source: {}): threshold fixed before the run — {}",
+            c.id, c.source, c.threshold_reason
+        );
+    }
+    s
+}
+
+/// Prints one line per claim to the terminal.
+pub fn print(claims: &[Claim]) {
+    println!("\nclaims:");
+    for c in claims {
+        println!(
+            "  {:<30} {:<10} {} = {} (threshold {} {}{}){}",
+            c.id,
+            c.status.name(),
+            c.metric,
+            fmt_estimate(c.value, c.interval),
+            c.direction.symbol(),
+            fmt(c.threshold),
+            c.prediction
+                .map_or(String::new(), |p| format!(", prediction {}", fmt(p))),
+            c.reason
+                .as_ref()
+                .map_or(String::new(), |r| format!(" — {r}"))
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decide(values: &[f64], guards: &Guards) -> Condition {
+        Condition::decide("m", values, 0.0, Direction::Above, None, guards)
+    }
+
+    #[test]
+    fn t_quantiles_match_tables() {
+        // Standard tables of t_{0.975}.
+        for (df, t) in [(1, 12.706), (2, 4.303), (4, 2.776), (9, 2.262), (29, 2.045)] {
+            assert!(
+                (t_quantile(df) - t).abs() < 1e-3,
+                "df {df}: {}",
+                t_quantile(df)
+            );
+        }
+    }
+
+    #[test]
+    fn intervals_decide_and_ties_do_not() {
+        let g = Guards::default();
+        assert_eq!(decide(&[0.5, 0.6, 0.55], &g).status, Status::Confirmed);
+        assert_eq!(decide(&[-0.5, -0.6, -0.55], &g).status, Status::Refuted);
+        let tie = decide(&[0.3, -0.2, 0.1], &g);
+        assert_eq!(tie.status, Status::Undecided);
+        assert!(tie.reason.unwrap().contains("tie"));
+        // Exactly equal nets: a zero-width interval at the threshold is a tie, not a "no".
+        assert_eq!(decide(&[0.0, 0.0, 0.0], &g).status, Status::Undecided);
+        // One seed: no interval, never decided.
+        assert_eq!(decide(&[0.9], &g).status, Status::Undecided);
+        let below = Condition::decide("m", &[0.1, 0.2, 0.15], 0.5, Direction::Below, None, &g);
+        assert_eq!(below.status, Status::Confirmed);
+    }
+
+    #[test]
+    fn divergence_degeneracy_and_missing_values_are_undecided() {
+        let diverged = Guards {
+            diverged: Some((1, 6)),
+            ..Guards::default()
+        };
+        let c = decide(&[0.5, 0.6, 0.55], &diverged);
+        assert_eq!(c.status, Status::Undecided);
+        assert!(c.reason.unwrap().contains("diverged"));
+        let degenerate = Guards {
+            degenerate: Some("every net predicts one class".into()),
+            ..Guards::default()
+        };
+        assert_eq!(
+            decide(&[0.5, 0.6, 0.55], &degenerate).status,
+            Status::Undecided
+        );
+        let nan = decide(&[0.5, f64::NAN], &Guards::default());
+        assert_eq!((nan.status, nan.value), (Status::Undecided, None));
+        assert_eq!(decide(&[], &Guards::default()).status, Status::Undecided);
+    }
+
+    #[test]
+    fn claims_combine_conditions() {
+        let g = Guards::default();
+        let text = || ClaimText {
+            id: "x",
+            claim: "x".into(),
+            source: "s",
+            threshold_reason: "r".into(),
+        };
+        let yes = decide(&[0.5, 0.6, 0.55], &g);
+        let close = decide(&[0.1, 0.12, 0.11], &g);
+        let tie = decide(&[0.3, -0.2, 0.1], &g);
+        let no = decide(&[-0.5, -0.6, -0.55], &g);
+        let c = Claim::new(text(), vec![yes.clone(), close.clone()]);
+        assert_eq!((c.status, c.holds), (Status::Confirmed, Some(true)));
+        assert_eq!(
+            c.value, close.value,
+            "the closest condition is the headline"
+        );
+        let c = Claim::new(text(), vec![yes.clone(), tie.clone()]);
+        assert_eq!((c.status, c.holds), (Status::Undecided, None));
+        let c = Claim::new(text(), vec![yes, tie, no.clone()]);
+        assert_eq!((c.status, c.holds), (Status::Refuted, Some(false)));
+        assert_eq!(c.value, no.value);
+        assert_eq!(Claim::new(text(), vec![]).status, Status::Undecided);
+        let json = serde_json::to_value(&c).unwrap();
+        for field in [
+            "status",
+            "value",
+            "interval",
+            "n_seeds",
+            "threshold",
+            "holds",
+            "prediction",
+        ] {
+            assert!(json.get(field).is_some(), "{field}");
+        }
+        assert_eq!(json["status"], "refuted");
+    }
+}

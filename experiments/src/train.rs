@@ -408,7 +408,7 @@ pub fn train_run(
         .strategy
         .build(&config, spec.seed, &ad, &data.train.x)?;
     let pretrain_losses: Vec<Vec<f64>> = pretrain
-        .map(|r| r.layers.into_iter().map(|l| l.epoch_losses).collect())
+        .map(|r| r.layers.into_iter().map(|l| l.fvu).collect())
         .unwrap_or_default();
     let mut optim = settings.optimizer.init(settings.momentum);
     let (diag_x, diag_y) = batch(&data.train, features, &diag_rows, &ad);

@@ -5,7 +5,7 @@ use burn::tensor::{Device, Distribution, Tensor, TensorData};
 use burn_init::diagnostics::{DiagnosticsConfig, activation_stats, gradient_stats, symmetry};
 use burn_init::lsuv::{LsuvConfig, lsuv};
 use burn_init::meanfield::predict;
-use burn_init::pretrain::{PretrainConfig, pretrain_greedy, weight_sum};
+use burn_init::pretrain::{PretrainConfig, Reconstruction, Stop, pretrain_greedy};
 use burn_init::{Activation, HostRng, Init, InitError, Layered, MlpConfig, Source};
 use burn_init_tests::{device_tests, values};
 
@@ -236,9 +236,19 @@ fn mean_field_matches_wide_network(device: &Device) {
     }
 }
 
-/// Greedy pretraining lowers each layer's reconstruction loss and the model holds the trained
-/// encoder weights.
+/// Greedy pretraining lowers each layer's normalized reconstruction error (FVU, 1 = the mean) on
+/// sigmoid codes (cross-entropy) and centred real inputs (squared error), stops at a plateau,
+/// and the model holds the trained encoders.
 fn pretraining_learns_and_installs(device: &Device) {
+    let weight_sum = |w: Tensor<2>| -> f64 {
+        w.into_data()
+            .convert::<f32>()
+            .try_to_vec::<f32>()
+            .unwrap()
+            .iter()
+            .map(|&x| f64::from(x))
+            .sum()
+    };
     let model = MlpConfig::new(
         20,
         vec![16, 12],
@@ -249,45 +259,92 @@ fn pretraining_learns_and_installs(device: &Device) {
     .init(Source::Host(HostRng::new(1)), device)
     .unwrap();
     let before: Vec<f64> = (0..2).map(|i| weight_sum(model.layer_weight(i))).collect();
-    let x = Init::Uniform {
+    // Inputs in [0, 1] with structure: 4 latent factors mixed into 20 features.
+    let z = Init::Uniform {
         low: 0.0,
         high: 1.0,
     }
-    .tensor_seeded_any([512, 20], HostRng::new(2), device);
+    .tensor_seeded_any([512, 4], HostRng::new(2), device);
+    let mix = Init::Uniform {
+        low: 0.0,
+        high: 0.5,
+    }
+    .tensor_seeded_any([4, 20], HostRng::new(3), device);
+    let x = z.matmul(mix).clamp(0.0, 1.0);
     let config = PretrainConfig {
-        epochs: 4,
+        max_epochs: 8,
+        min_epochs: 8,
         batch_size: 32,
         lr: 3e-3,
         seed: 7,
         ..PretrainConfig::default()
     };
-    let (model, report) = pretrain_greedy(model, x, &config, device).unwrap();
+    let (model, report) = pretrain_greedy(model, x.clone(), &config, device).unwrap();
     assert_eq!(report.layers.len(), 2);
     for (i, l) in report.layers.iter().enumerate() {
-        assert_eq!(l.epoch_losses.len(), 4);
+        assert_eq!(
+            l.reconstruction,
+            Reconstruction::CrossEntropy,
+            "inputs in [0, 1]"
+        );
+        assert_eq!((l.epoch_losses.len(), l.fvu.len()), (8, 9));
+        assert!(l.final_fvu() < 0.8 * l.fvu[0], "layer {i}: FVU {:?}", l.fvu);
         assert!(
-            l.epoch_losses[3] < l.epoch_losses[0],
-            "layer {i}: {:?}",
-            l.epoch_losses
+            l.fvu[0] > 0.5,
+            "starts near the mean's FVU of 1: {:?}",
+            l.fvu
         );
         let held = weight_sum(model.layer_weight(i));
-        assert_eq!(
-            held, l.encoder_weight_sum,
-            "layer {i}: the model holds the encoder"
+        assert_ne!(
+            held, before[i],
+            "layer {i}: the model holds the trained encoder"
         );
-        assert_ne!(held, before[i], "layer {i}: weights changed");
     }
-    let tied = PretrainConfig {
-        tied: true,
+    // The same seed gives the same encoders.
+    let again = MlpConfig::new(
+        20,
+        vec![16, 12],
+        3,
+        Activation::Sigmoid,
+        Init::GlorotUniform,
+    )
+    .init(Source::Host(HostRng::new(1)), device)
+    .unwrap();
+    let (again, report2) = pretrain_greedy(again, x, &config, device).unwrap();
+    assert_eq!(report, report2);
+    assert_eq!(
+        weight_sum(again.layer_weight(1)),
+        weight_sum(model.layer_weight(1))
+    );
+    // Untied, denoising, on centred real inputs (squared error), with the plateau rule.
+    let untied = PretrainConfig {
+        tied: false,
         noise: 0.2,
+        max_epochs: 40,
+        plateau: 0.05,
         ..config
     };
     let model = MlpConfig::new(20, vec![16], 3, Activation::Tanh, Init::GlorotUniform)
         .init(Source::Device, device)
         .unwrap();
     let x = Tensor::<2>::random([256, 20], Distribution::Normal(0.0, 1.0), device);
-    let (_, r) = pretrain_greedy(model, x, &tied, device).unwrap();
-    assert!(r.layers[0].epoch_losses[3] < r.layers[0].epoch_losses[0]);
+    let (_, r) = pretrain_greedy(model, x, &untied, device).unwrap();
+    let l = &r.layers[0];
+    assert_eq!(l.reconstruction, Reconstruction::SquaredError);
+    assert_eq!(l.stop, Stop::Plateau, "{:?}", l.fvu);
+    assert!(l.final_fvu() < l.fvu[0], "{:?}", l.fvu);
+    // Invalid options are typed errors.
+    let bad = PretrainConfig {
+        plateau: 1.5,
+        ..PretrainConfig::default()
+    };
+    let model = MlpConfig::new(4, vec![3], 2, Activation::Tanh, Init::GlorotUniform)
+        .init(Source::Device, device)
+        .unwrap();
+    let e = pretrain_greedy(model, Tensor::<2>::zeros([8, 4], device), &bad, device)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("plateau") && e.contains("1.5"), "{e}");
 }
 
 device_tests!(

@@ -97,12 +97,11 @@ fn run(ctx: &Context) -> Result<()> {
     let mut r = String::new();
     let _ = writeln!(
         r,
-        "# pretrain: greedy layer-wise pretraining of deep nets\n\n{DEPTH} hidden layers × {} units, {} epochs after initialization, seed {}, device {}; pretraining: {} epochs per layer, Adam; {} runs in {:.1} s; git {}. Command: `{}`.\n\n## Claims\n\n{}",
+        "# pretrain: greedy layer-wise pretraining of deep nets\n\n{DEPTH} hidden layers × {} units, {} epochs after initialization, seed {}, device {}; pretraining: tied autoencoders to a plateau of their FVU, Adam; {} runs in {:.1} s; git {}. Command: `{}`.\n\n## Claims\n\n{}",
         o.width,
         o.epochs(),
         o.seed,
         device,
-        crate::strategy::PRETRAIN_EPOCHS,
         summaries.len(),
         start.elapsed().as_secs_f64(),
         crate::record::git_commit(),
@@ -127,8 +126,7 @@ fn run(ctx: &Context) -> Result<()> {
     let _ = writeln!(
         r,
         "\n## Reconstruction loss per layer\n\nGreedy pretraining trains one autoencoder per hidden layer on the previous \
-         layer's codes: mean squared reconstruction error in the first and the last of its {} epochs.\n",
-        crate::strategy::PRETRAIN_EPOCHS
+         layer's codes: fraction of variance unexplained (FVU) before and after its epochs.\n"
     );
     for s in summaries.iter().filter(|s| !s.pretrain_losses.is_empty()) {
         let _ = writeln!(

@@ -88,6 +88,8 @@ fn main() {
             width: 50,
             seed: k as u64,
             dropout: 0.0,
+            lr: None,
+            bias_init: Init::Zeros,
         })
         .collect();
     println!("\nsweep: 12 runs of the 5 × 50 net, 2 epochs each, mnist-small, flex");

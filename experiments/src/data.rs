@@ -8,7 +8,12 @@
 //! | `digits` | scikit-learn's 8×8 digits (UCI optdigits), pixel values 0–16, embedded | 1,437 / 360 | `x/16`, then each pixel standardized with the train mean and std |
 //! | `synthetic` | 100-d `N(0, 1)` inputs labelled by the argmax of a fixed random teacher (seeded) | 6,000 / 1,000 | none (already standard normal) |
 //!
-//! The "valid" split of every run is the dataset's test split.
+//! Three splits: `train` and `valid` are carved from the dataset's training images
+//! ([`stratified_split`]: 10 % per class by default, seeded with the fixed [`SPLIT_SEED`], so every
+//! run of every experiment sees the same split), `test` is the dataset's test split. Every choice
+//! (learning rate, epoch) is made on `valid`; `test` only reports. (`digits` standardizes its
+//! pixels with the mean and std of the whole training file, validation images included: an
+//! unsupervised statistic of the inputs, no labels.)
 
 use std::path::{Path, PathBuf};
 
@@ -103,7 +108,7 @@ impl DatasetChoice {
 }
 
 /// One split: `n` examples of `features` inputs, row-major, with labels.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Split {
     /// Number of examples.
     pub n: usize,
@@ -111,6 +116,95 @@ pub struct Split {
     pub x: Vec<f32>,
     /// `n` labels in `0..classes`.
     pub y: Vec<u8>,
+}
+
+impl Split {
+    /// The examples `rows` (in that order) of this split, `features` inputs each.
+    pub fn select(&self, rows: &[usize], features: usize) -> Split {
+        let mut x = Vec::with_capacity(rows.len() * features);
+        for &r in rows {
+            x.extend_from_slice(&self.x[r * features..(r + 1) * features]);
+        }
+        Split {
+            n: rows.len(),
+            x,
+            y: rows.iter().map(|&r| self.y[r]).collect(),
+        }
+    }
+
+    /// The share of the most common label ([`majority_rate`]): the accuracy of a classifier
+    /// that always predicts that class (chance level).
+    pub fn majority_rate(&self) -> f64 {
+        majority_rate(&self.y)
+    }
+}
+
+/// The seed of the validation split: fixed and independent of the run seeds, so every run of
+/// every experiment trains and selects on the same examples. Recorded in [`SplitRecord`].
+pub const SPLIT_SEED: u64 = 20_111_009;
+
+/// The share of the training images held out for validation unless `--valid-fraction` says
+/// otherwise.
+pub const DEFAULT_VALID_FRACTION: f64 = 0.1;
+
+/// How the validation split was carved (recorded with the dataset).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SplitRecord {
+    /// Seed of [`stratified_split`].
+    pub seed: u64,
+    /// Share of each class held out (0: no validation split).
+    pub fraction: f64,
+    /// Examples left for training.
+    pub train: usize,
+    /// Examples held out for validation.
+    pub valid: usize,
+}
+
+/// The share of the most common label among `labels` (0 when there are none): the accuracy of
+/// always predicting that class, i.e. chance level for a classifier that learned only the
+/// class prior.
+///
+/// `[1, 1, 2, 0]` → 0.5.
+pub fn majority_rate(labels: &[u8]) -> f64 {
+    if labels.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0usize; 256];
+    for &y in labels {
+        counts[usize::from(y)] += 1;
+    }
+    counts.iter().copied().max().unwrap_or(0) as f64 / labels.len() as f64
+}
+
+/// A stratified split of example indices: for each class `c`, the indices with label `c` are
+/// shuffled by [`permutation`](crate::train::permutation) with `HostRng::new(seed).derive(c)`,
+/// and the first `round(fraction · n_c)` of them are held out. Returns `(train, valid)`, each in
+/// ascending order. Pure: labels, fraction and seed determine it.
+///
+/// With 0.1 and 97 examples of a class, 10 of them are held out.
+pub fn stratified_split(labels: &[u8], fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); 256];
+    for (i, &y) in labels.iter().enumerate() {
+        by_class[usize::from(y)].push(i);
+    }
+    let (mut train, mut valid) = (Vec::new(), Vec::new());
+    for (c, idx) in by_class.iter().enumerate() {
+        if idx.is_empty() {
+            continue;
+        }
+        let held = ((idx.len() as f64 * fraction).round() as usize).min(idx.len());
+        let order = crate::train::permutation(idx.len(), HostRng::new(seed).derive(c as u64));
+        for (k, &o) in order.iter().enumerate() {
+            if k < held {
+                valid.push(idx[o]);
+            } else {
+                train.push(idx[o]);
+            }
+        }
+    }
+    train.sort_unstable();
+    valid.sort_unstable();
+    (train, valid)
 }
 
 /// A dataset ready to train on.
@@ -126,13 +220,74 @@ pub struct Dataset {
     pub features: usize,
     /// Number of classes.
     pub classes: usize,
-    /// Training split.
+    /// Training split (the training images not held out for validation).
     pub train: Split,
-    /// Test split (used as the validation split).
+    /// Validation split, carved from the training images ([`Dataset::with_validation`]; empty
+    /// until then): what every choice (learning rate, epoch) is made on.
+    pub valid: Split,
+    /// Test split: only reported.
     pub test: Split,
+    /// How the validation split was carved.
+    pub split: SplitRecord,
     /// SHA-256 of the raw data (the four decompressed IDX files in order train images, train
     /// labels, test images, test labels; for `synthetic`, the generated inputs and labels).
     pub sha256: String,
+}
+
+impl SplitRecord {
+    /// No validation split: every training image is trained on.
+    fn unsplit(train: usize) -> Self {
+        Self {
+            seed: SPLIT_SEED,
+            fraction: 0.0,
+            train,
+            valid: 0,
+        }
+    }
+}
+
+impl Dataset {
+    /// This dataset with `fraction` of its training images (per class, [`stratified_split`]
+    /// seeded with `seed`) moved to the validation split.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] (`--valid-fraction`) when `fraction` is not in (0, 0.5], when the
+    /// dataset already has a validation split, or when either split would be empty.
+    pub fn with_validation(self, fraction: f64, seed: u64) -> Result<Self> {
+        let bad = |reason: String| Error::InvalidOption {
+            option: "valid-fraction",
+            value: fraction.to_string(),
+            reason,
+        };
+        if !(fraction > 0.0 && fraction <= 0.5) {
+            return Err(bad("must be in (0, 0.5]".into()));
+        }
+        if self.split.valid > 0 {
+            return Err(bad("the dataset already has a validation split".into()));
+        }
+        let (train_rows, valid_rows) = stratified_split(&self.train.y, fraction, seed);
+        if train_rows.is_empty() || valid_rows.is_empty() {
+            return Err(bad(format!(
+                "{} training images give {} for training and {} for validation; both must be non-empty",
+                self.train.n,
+                train_rows.len(),
+                valid_rows.len()
+            )));
+        }
+        let train = self.train.select(&train_rows, self.features);
+        let valid = self.train.select(&valid_rows, self.features);
+        Ok(Self {
+            split: SplitRecord {
+                seed,
+                fraction,
+                train: train.n,
+                valid: valid.n,
+            },
+            train,
+            valid,
+            ..self
+        })
+    }
 }
 
 /// The folder burn-dataset's `MnistDataset` caches MNIST in:
@@ -373,7 +528,9 @@ fn build(
         normalization,
         features,
         classes: CLASSES,
+        split: SplitRecord::unsplit(train.n),
         train,
+        valid: Split::default(),
         test,
         sha256,
     })
@@ -466,7 +623,9 @@ pub fn synthetic(n_train: usize, n_test: usize) -> Dataset {
         normalization: "none (inputs are standard normal)".into(),
         features: d,
         classes: c,
+        split: SplitRecord::unsplit(train.n),
         train,
+        valid: Split::default(),
         test,
         sha256: hex(&hasher.finalize()),
     }
@@ -539,6 +698,77 @@ mod tests {
             counts[y as usize] += 1;
         }
         assert!(counts.iter().filter(|&&c| c > 0).count() >= 5, "{counts:?}");
+    }
+
+    #[test]
+    fn majority_rate_is_the_share_of_the_most_common_label() {
+        assert_eq!(majority_rate(&[1, 1, 2, 0]), 0.5);
+        assert_eq!(majority_rate(&[7]), 1.0);
+        assert_eq!(majority_rate(&[]), 0.0);
+    }
+
+    #[test]
+    fn stratified_split_is_seeded_per_class_and_disjoint() {
+        // 97 of class 0, 3 of class 1, 200 of class 2.
+        let labels: Vec<u8> = (0..300)
+            .map(|i| match i % 3 {
+                _ if i < 97 => 0,
+                _ if i < 100 => 1,
+                _ => 2,
+            })
+            .collect();
+        let (train, valid) = stratified_split(&labels, 0.1, 5);
+        let count = |rows: &[usize], c: u8| rows.iter().filter(|&&r| labels[r] == c).count();
+        // round(9.7) = 10, round(0.3) = 0, round(20) = 20.
+        assert_eq!(
+            (count(&valid, 0), count(&valid, 1), count(&valid, 2)),
+            (10, 0, 20)
+        );
+        let mut all: Vec<usize> = train.iter().chain(&valid).copied().collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..300).collect::<Vec<_>>(), "a partition");
+        assert!(train.windows(2).all(|w| w[0] < w[1]) && valid.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(
+            (train.clone(), valid.clone()),
+            stratified_split(&labels, 0.1, 5)
+        );
+        assert_ne!(
+            valid,
+            stratified_split(&labels, 0.1, 6).1,
+            "the seed matters"
+        );
+    }
+
+    #[test]
+    fn validation_split_is_carved_from_train_and_recorded() {
+        let d = synthetic(1000, 100);
+        let n_train = d.train.n;
+        let v = d.clone().with_validation(0.1, SPLIT_SEED).unwrap();
+        assert_eq!(v.train.n + v.valid.n, n_train);
+        assert!((v.valid.n as f64 - 100.0).abs() <= 10.0, "{}", v.valid.n);
+        assert_eq!(v.train.x.len(), v.train.n * v.features);
+        assert_eq!(v.valid.x.len(), v.valid.n * v.features);
+        assert_eq!(
+            v.split,
+            SplitRecord {
+                seed: SPLIT_SEED,
+                fraction: 0.1,
+                train: v.train.n,
+                valid: v.valid.n
+            }
+        );
+        assert_eq!(v.test.n, 100);
+        // The first validation example is the training example it came from.
+        let (_, rows) = stratified_split(&d.train.y, 0.1, SPLIT_SEED);
+        assert_eq!(
+            &v.valid.x[..d.features],
+            &d.train.x[rows[0] * d.features..][..d.features]
+        );
+        for bad in [0.0, 0.51, f64::NAN, -0.1] {
+            let e = d.clone().with_validation(bad, 1).unwrap_err().to_string();
+            assert!(e.contains("--valid-fraction"), "{e}");
+        }
+        assert!(v.with_validation(0.1, 1).is_err(), "split twice");
     }
 
     #[test]

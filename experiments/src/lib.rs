@@ -102,6 +102,14 @@ pub struct Options {
     pub force: bool,
     /// Validation accuracy that counts as reached.
     pub target_accuracy: f64,
+    /// Share of each class of the training images held out as the validation split, in
+    /// (0, 0.5].
+    #[serde(default = "default_valid_fraction")]
+    pub valid_fraction: f64,
+}
+
+fn default_valid_fraction() -> f64 {
+    data::DEFAULT_VALID_FRACTION
 }
 
 impl Default for Options {
@@ -123,6 +131,7 @@ impl Default for Options {
             out: None,
             force: false,
             target_accuracy: defaults::TARGET_ACCURACY,
+            valid_fraction: data::DEFAULT_VALID_FRACTION,
         }
     }
 }
@@ -225,6 +234,13 @@ impl Options {
         }
         if self.jobs == Some(0) {
             return bad("jobs", "0".into(), "must be at least 1");
+        }
+        if !(self.valid_fraction > 0.0 && self.valid_fraction <= 0.5) {
+            return bad(
+                "valid-fraction",
+                self.valid_fraction.to_string(),
+                "must be in (0, 0.5]",
+            );
         }
         if !(self.target_accuracy > 0.0 && self.target_accuracy <= 1.0) {
             return bad(

@@ -84,6 +84,11 @@ struct Cli {
     #[arg(long, default_value_t = defaults::TARGET_ACCURACY, value_name = "A")]
     target_accuracy: f64,
 
+    /// Share of each class of the training images held out as the validation split (seeded
+    /// with a fixed split seed, the same for every run), in (0, 0.5].
+    #[arg(long, default_value_t = experiments::data::DEFAULT_VALID_FRACTION, value_name = "F")]
+    valid_fraction: f64,
+
     /// Output folder [default: runs/<NAME>].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -115,6 +120,7 @@ fn options(cli: &Cli) -> experiments::Result<Options> {
         out: cli.out.clone(),
         force: cli.force,
         target_accuracy: cli.target_accuracy,
+        valid_fraction: cli.valid_fraction,
     })
 }
 

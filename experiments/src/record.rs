@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::Dataset;
+use crate::data::{Dataset, SplitRecord};
 use crate::error::{Error, Result, io};
 use crate::serde_nan;
 use crate::stats::LayerStats;
@@ -102,10 +102,22 @@ pub struct DatasetRecord {
     pub source: String,
     /// SHA-256 of the raw bytes (see [`Dataset::sha256`]).
     pub sha256: String,
-    /// Training examples.
+    /// Training examples (after the validation split was carved from them).
     pub train_examples: usize,
-    /// Test (validation) examples.
+    /// Validation examples (carved from the dataset's training images).
+    #[serde(default)]
+    pub valid_examples: usize,
+    /// Test examples.
     pub test_examples: usize,
+    /// How the validation split was carved.
+    #[serde(default)]
+    pub split: SplitRecord,
+    /// Chance level of the validation split: the share of its most common class.
+    #[serde(default)]
+    pub valid_majority_rate: f64,
+    /// Chance level of the test split: the share of its most common class.
+    #[serde(default)]
+    pub test_majority_rate: f64,
     /// Inputs per example.
     pub features: usize,
     /// Classes.
@@ -121,7 +133,11 @@ impl From<&Dataset> for DatasetRecord {
             source: d.source.clone(),
             sha256: d.sha256.clone(),
             train_examples: d.train.n,
+            valid_examples: d.valid.n,
             test_examples: d.test.n,
+            split: d.split,
+            valid_majority_rate: d.valid.majority_rate(),
+            test_majority_rate: d.test.majority_rate(),
             features: d.features,
             classes: d.classes,
             normalization: d.normalization.clone(),
@@ -164,6 +180,10 @@ pub struct Record {
 }
 
 /// One run's result: `summary.json` (and one entry of the experiment's `summary.json`).
+///
+/// "valid" is the validation split carved from the training images (every choice is made on
+/// it); "test" is the test split (only reported). A diverged run never has a number in a
+/// `final_*` field: its last finite epoch is in the `last_finite_*` fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
     /// Run id.
@@ -178,30 +198,65 @@ pub struct RunSummary {
     pub width: usize,
     /// Seed.
     pub seed: u64,
+    /// Learning rate the run trained with.
+    #[serde(default, with = "serde_nan")]
+    pub lr: f64,
     /// Epochs asked for.
     pub epochs: usize,
     /// Epochs completed (fewer if the run diverged).
     pub epochs_completed: usize,
-    /// Mean minibatch loss of the last epoch (null if none or not finite).
+    /// Mean minibatch loss of the last epoch (null if diverged or not finite).
     pub final_train_loss: Option<f64>,
-    /// Validation loss after the last epoch.
+    /// Validation loss after the last epoch (null if diverged).
     pub final_valid_loss: Option<f64>,
-    /// Validation accuracy after the last epoch.
+    /// Validation accuracy after the last epoch (null if diverged).
     pub final_valid_accuracy: Option<f64>,
-    /// Best validation accuracy over the epochs (epoch 0 included).
+    /// Test accuracy after the last epoch (null if diverged).
+    #[serde(default)]
+    pub final_test_accuracy: Option<f64>,
+    /// The epoch (0 = at initialization) with the highest validation accuracy among the
+    /// evaluated epochs with a finite validation loss, the earliest on ties (null: none).
+    #[serde(default)]
+    pub best_epoch: Option<usize>,
+    /// Validation accuracy at `best_epoch`.
     pub best_valid_accuracy: Option<f64>,
+    /// Test accuracy at `best_epoch`: the number experiments report.
+    #[serde(default)]
+    pub test_accuracy_at_best: Option<f64>,
+    /// Share of the test examples predicted as the most-predicted class at `best_epoch` (1.0:
+    /// the net predicts one class).
+    #[serde(default)]
+    pub test_top_class_share_at_best: Option<f64>,
     /// The accuracy that counts as reached.
     pub target_accuracy: f64,
     /// First epoch whose validation accuracy reached the target (null: never).
     pub epochs_to_target: Option<usize>,
     /// Whether a loss became NaN or infinite.
     pub diverged: bool,
+    /// The epoch in which it did (null: it did not).
+    #[serde(default)]
+    pub diverged_at: Option<usize>,
+    /// The last epoch with a finite validation loss (null: not even epoch 0).
+    #[serde(default)]
+    pub last_finite_epoch: Option<usize>,
+    /// Validation accuracy at `last_finite_epoch`.
+    #[serde(default)]
+    pub last_finite_valid_accuracy: Option<f64>,
+    /// Test accuracy at `last_finite_epoch`.
+    #[serde(default)]
+    pub last_finite_test_accuracy: Option<f64>,
+    /// Chance level on the validation split: the share of its most common class.
+    #[serde(default, with = "serde_nan")]
+    pub valid_majority_rate: f64,
+    /// Chance level on the test split: the share of its most common class.
+    #[serde(default, with = "serde_nan")]
+    pub test_majority_rate: f64,
     /// Per-layer statistics at initialization (epoch 0).
     pub init_stats: Vec<LayerStats>,
-    /// Per-layer statistics after the last epoch.
+    /// Per-layer statistics after the last epoch (empty if diverged).
     #[serde(default)]
     pub final_stats: Vec<LayerStats>,
-    /// Wall time of the run.
+    /// Wall time of the run (a stacked run: its stack's wall time divided by the stack's size).
     #[serde(with = "serde_nan")]
     pub wall_seconds: f64,
     /// Training throughput of the run.
@@ -209,9 +264,31 @@ pub struct RunSummary {
     pub samples_per_second: f64,
     /// Device it ran on.
     pub device: String,
+    /// The training engine: `single` (one model at a time) or `stacked` (many as one).
+    #[serde(default)]
+    pub engine: String,
     /// Greedy pretraining only: reconstruction loss (MSE) per hidden layer per pretraining epoch.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pretrain_losses: Vec<Vec<f64>>,
+}
+
+/// Chance levels of the evaluation splits: the share of each one's most common class.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Chance {
+    /// Validation split.
+    pub valid: f64,
+    /// Test split.
+    pub test: f64,
+}
+
+impl Chance {
+    /// The chance levels of `data`'s validation and test splits.
+    pub fn of(data: &Dataset) -> Self {
+        Self {
+            valid: data.valid.majority_rate(),
+            test: data.test.majority_rate(),
+        }
+    }
 }
 
 impl RunSummary {
@@ -220,16 +297,25 @@ impl RunSummary {
         spec: &RunSpec,
         settings: &TrainSettings,
         outcome: &RunOutcome,
+        chance: Chance,
         device: &str,
+        engine: &str,
     ) -> Self {
-        let last = outcome.epochs.last();
+        let diverged = outcome.diverged;
+        let last = outcome.epochs.last().filter(|_| !diverged);
         let trained: Vec<&EpochMetrics> = outcome.epochs.iter().filter(|e| e.epoch > 0).collect();
-        let last_trained = trained.last();
-        let best = outcome
+        let last_trained = trained.last().filter(|_| !diverged);
+        // Evaluated epochs with a finite validation loss (its accuracy is set only then).
+        let finite: Vec<&EpochMetrics> = outcome
             .epochs
             .iter()
-            .filter_map(|e| e.valid_accuracy)
-            .fold(None, |b: Option<f64>, a| Some(b.map_or(a, |b| b.max(a))));
+            .filter(|e| e.valid_accuracy.is_some())
+            .collect();
+        let best = finite.iter().fold(None::<&EpochMetrics>, |b, e| match b {
+            Some(b) if b.valid_accuracy >= e.valid_accuracy => Some(b),
+            _ => Some(e),
+        });
+        let last_finite = finite.last();
         Self {
             run: spec.id.clone(),
             activation: spec.activation.name().into(),
@@ -237,8 +323,9 @@ impl RunSummary {
             depth: spec.depth,
             width: spec.width,
             seed: spec.seed,
+            lr: spec.lr(settings),
             epochs: settings.epochs,
-            epochs_completed: if outcome.diverged {
+            epochs_completed: if diverged {
                 trained.len().saturating_sub(1)
             } else {
                 trained.len()
@@ -246,7 +333,11 @@ impl RunSummary {
             final_train_loss: last_trained.and_then(|e| e.train_loss),
             final_valid_loss: last.and_then(|e| e.valid_loss),
             final_valid_accuracy: last.and_then(|e| e.valid_accuracy),
-            best_valid_accuracy: best,
+            final_test_accuracy: last.and_then(|e| e.test_accuracy),
+            best_epoch: best.map(|e| e.epoch),
+            best_valid_accuracy: best.and_then(|e| e.valid_accuracy),
+            test_accuracy_at_best: best.and_then(|e| e.test_accuracy),
+            test_top_class_share_at_best: best.and_then(|e| e.test_top_class_share),
             target_accuracy: settings.target_accuracy,
             epochs_to_target: outcome
                 .epochs
@@ -256,7 +347,13 @@ impl RunSummary {
                         .is_some_and(|a| a >= settings.target_accuracy)
                 })
                 .map(|e| e.epoch),
-            diverged: outcome.diverged,
+            diverged,
+            diverged_at: outcome.diverged_at,
+            last_finite_epoch: last_finite.map(|e| e.epoch),
+            last_finite_valid_accuracy: last_finite.and_then(|e| e.valid_accuracy),
+            last_finite_test_accuracy: last_finite.and_then(|e| e.test_accuracy),
+            valid_majority_rate: chance.valid,
+            test_majority_rate: chance.test,
             init_stats: outcome
                 .epochs
                 .first()
@@ -266,6 +363,7 @@ impl RunSummary {
             wall_seconds: outcome.wall_seconds,
             samples_per_second: outcome.samples_per_second(),
             device: device.into(),
+            engine: engine.into(),
             pretrain_losses: outcome.pretrain_losses.clone(),
         }
     }
@@ -282,8 +380,9 @@ pub struct Summary {
     pub runs: Vec<RunSummary>,
 }
 
-/// The `metrics.csv` rows (no header) of one run: train and valid loss and accuracy per epoch,
-/// and per layer the statistics on the diagnostic batch (split `train`).
+/// The `metrics.csv` rows (no header) of one run: per epoch the train, valid and test loss and
+/// accuracy, the valid and test `top_class_share`, and per layer the statistics on the
+/// diagnostic batch (split `train`).
 pub fn metrics_rows(run: &str, epochs: &[EpochMetrics]) -> String {
     let mut s = String::new();
     let mut row = |epoch: usize, split: &str, metric: &str, layer: Option<usize>, value: f64| {
@@ -291,15 +390,35 @@ pub fn metrics_rows(run: &str, epochs: &[EpochMetrics]) -> String {
         let _ = writeln!(s, "{run},{epoch},{split},{metric},{layer},{value}");
     };
     for e in epochs {
-        for (split, loss, acc) in [
-            ("train", e.train_loss, e.train_accuracy),
-            ("valid", e.valid_loss, e.valid_accuracy),
+        for (split, loss, acc, top) in [
+            ("train", e.train_loss, e.train_accuracy, None),
+            (
+                "valid",
+                e.valid_loss,
+                e.valid_accuracy,
+                Some(e.valid_top_class_share),
+            ),
+            (
+                "test",
+                e.test_loss,
+                e.test_accuracy,
+                Some(e.test_top_class_share),
+            ),
         ] {
             if e.epoch == 0 && split == "train" {
                 continue;
             }
             row(e.epoch, split, "loss", None, loss.unwrap_or(f64::NAN));
             row(e.epoch, split, "accuracy", None, acc.unwrap_or(f64::NAN));
+            if let Some(top) = top {
+                row(
+                    e.epoch,
+                    split,
+                    "top_class_share",
+                    None,
+                    top.unwrap_or(f64::NAN),
+                );
+            }
         }
         for l in &e.layers {
             for (metric, v) in [
@@ -355,12 +474,13 @@ pub fn summary_table(runs: &[RunSummary]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<id_w$}  {:>10}  {:>10}  {:>9}  {:>9}  {:>9}  {:>8}  {:>8}  {:>8}",
+        "{:<id_w$}  {:>10}  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}  {:>8}  {:>8}  {:>8}",
         "run",
         "train loss",
         "valid loss",
         "valid acc",
         "best acc",
+        "test@best",
         "to target",
         "std L0",
         "std Llast",
@@ -375,19 +495,21 @@ pub fn summary_table(runs: &[RunSummary]) -> String {
             .init_stats
             .last()
             .map_or("-".into(), |l| format!("{:.3}", l.act_std));
-        let target = match (r.diverged, r.epochs_to_target) {
-            (true, _) => "diverged".to_string(),
-            (false, Some(e)) => format!("epoch {e}"),
-            (false, None) => "never".to_string(),
+        let target = match (r.diverged_at, r.epochs_to_target) {
+            (Some(e), _) => format!("div. ep {e}"),
+            (None, Some(e)) => format!("epoch {e}"),
+            (None, None) if r.diverged => "diverged".to_string(),
+            (None, None) => "never".to_string(),
         };
         let _ = writeln!(
             s,
-            "{:<id_w$}  {:>10}  {:>10}  {:>9}  {:>9}  {:>9}  {:>8}  {:>8}  {:>7.1}s",
+            "{:<id_w$}  {:>10}  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}  {:>8}  {:>8}  {:>7.1}s",
             r.run,
             num(r.final_train_loss),
             num(r.final_valid_loss),
             pct(r.final_valid_accuracy),
             pct(r.best_valid_accuracy),
+            pct(r.test_accuracy_at_best),
             target,
             first,
             last,
@@ -425,6 +547,125 @@ mod tests {
             lock.contains(&format!("name = \"burn\"\nversion = \"{BURN_VERSION}\"")),
             "update BURN_VERSION"
         );
+    }
+
+    fn outcome(epochs: Vec<EpochMetrics>, diverged_at: Option<usize>) -> RunOutcome {
+        RunOutcome {
+            epochs,
+            diverged: diverged_at.is_some(),
+            diverged_at,
+            wall_seconds: 1.0,
+            train_seconds: 1.0,
+            train_samples: 10,
+            pretrain_losses: Vec::new(),
+        }
+    }
+
+    fn evaluated(epoch: usize, valid: f64, test: f64) -> EpochMetrics {
+        let e = |accuracy: f64| crate::train::Evaluation {
+            loss: 1.0,
+            accuracy,
+            top_class_share: 0.2,
+        };
+        EpochMetrics::evaluated(
+            epoch,
+            (epoch > 0).then_some((0.5, 0.6)),
+            e(valid),
+            e(test),
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn summaries_select_on_validation_and_never_report_a_diverged_run() {
+        use crate::strategy::InitStrategy;
+        let spec = RunSpec::per_seed(
+            burn_init::Activation::Relu,
+            &InitStrategy::plain(burn_init::Init::HeNormal),
+            &crate::Options::default(),
+        )
+        .remove(0);
+        let settings = crate::Options::default().settings();
+        let chance = Chance {
+            valid: 0.11,
+            test: 0.126,
+        };
+        let epochs = vec![
+            evaluated(0, 0.1, 0.1),
+            evaluated(1, 0.5, 0.4),
+            evaluated(2, 0.5, 0.45),
+            EpochMetrics::diverged(3, f64::NAN, 0.3),
+        ];
+        let s = RunSummary::new(
+            &spec,
+            &settings,
+            &outcome(epochs.clone(), Some(3)),
+            chance,
+            "flex",
+            "single",
+        );
+        assert_eq!(
+            (s.best_epoch, s.best_valid_accuracy),
+            (Some(1), Some(0.5)),
+            "earliest on ties"
+        );
+        assert_eq!(s.test_accuracy_at_best, Some(0.4));
+        assert_eq!(s.test_top_class_share_at_best, Some(0.2));
+        assert_eq!(
+            (
+                s.final_train_loss,
+                s.final_valid_loss,
+                s.final_valid_accuracy,
+                s.final_test_accuracy
+            ),
+            (None, None, None, None)
+        );
+        assert!(s.final_stats.is_empty());
+        assert_eq!(
+            (s.diverged, s.diverged_at, s.epochs_completed),
+            (true, Some(3), 2)
+        );
+        assert_eq!(
+            (
+                s.last_finite_epoch,
+                s.last_finite_valid_accuracy,
+                s.last_finite_test_accuracy
+            ),
+            (Some(2), Some(0.5), Some(0.45))
+        );
+        assert_eq!((s.valid_majority_rate, s.test_majority_rate), (0.11, 0.126));
+        assert_eq!(s.lr, settings.lr);
+
+        let finished = RunSummary::new(
+            &spec,
+            &settings,
+            &outcome(epochs[..3].to_vec(), None),
+            chance,
+            "flex",
+            "single",
+        );
+        assert_eq!(
+            (
+                finished.final_valid_accuracy,
+                finished.final_test_accuracy,
+                finished.final_train_loss
+            ),
+            (Some(0.5), Some(0.45), Some(0.5))
+        );
+        assert_eq!((finished.diverged_at, finished.epochs_completed), (None, 2));
+        let own_lr = RunSpec {
+            lr: Some(0.1),
+            ..spec
+        };
+        let s = RunSummary::new(
+            &own_lr,
+            &settings,
+            &outcome(epochs[..1].to_vec(), None),
+            chance,
+            "flex",
+            "single",
+        );
+        assert_eq!((s.lr, s.best_epoch), (0.1, Some(0)));
     }
 
     #[test]

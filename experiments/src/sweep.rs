@@ -11,7 +11,7 @@ use crate::data::{self, Dataset};
 use crate::device::{self, OpenDevice};
 use crate::error::{Error, Result, io};
 use crate::progress::Progress;
-use crate::record::{self, CSV_HEADER, DatasetRecord, OutDir, Record, RunSummary, Summary};
+use crate::record::{self, CSV_HEADER, Chance, DatasetRecord, OutDir, Record, RunSummary, Summary};
 use crate::train::{RunOutcome, RunSpec, TrainSettings, train_run};
 use crate::{Context, Options};
 
@@ -27,6 +27,9 @@ pub struct RunConfig {
     pub dataset: String,
     /// Dataset checksum.
     pub dataset_sha256: String,
+    /// The validation split (runs trained on another split are not mixed in).
+    #[serde(default)]
+    pub split: data::SplitRecord,
 }
 
 /// `config.json` of an experiment.
@@ -127,23 +130,32 @@ pub fn train_side_by_side(
     })
 }
 
-/// Opens the device (wgpu: errors if no adapter) and loads the dataset of `options`.
+/// Opens the device (wgpu: errors if no adapter), loads the dataset of `options` and carves
+/// its validation split (`--valid-fraction`, seeded with [`data::SPLIT_SEED`]); prints the
+/// splits and their chance levels.
 ///
 /// # Errors
-/// No device, missing or corrupt data.
+/// No device, missing or corrupt data, a validation fraction out of range.
 pub fn prepare(options: &Options, progress: &mut Progress) -> Result<Prepared> {
     let device = device::open(options.device)?;
-    let data = data::load(options.dataset(), options.data_dir.as_deref())?;
+    let data = data::load(options.dataset(), options.data_dir.as_deref())?
+        .with_validation(options.valid_fraction, data::SPLIT_SEED)?;
     progress.println(&format!(
-        "device {} ({}); dataset {}: {} train / {} test examples, {} features, {} classes (sha256 {}…)",
+        "device {} ({}); dataset {}: {} train / {} valid ({:.0} % per class, split seed {}) / {} test examples, \
+         {} features, {} classes (sha256 {}…); chance (majority class): valid {:.1} %, test {:.1} %",
         device.choice.name(),
         device.adapter,
         data.name,
         data.train.n,
+        data.valid.n,
+        100.0 * data.split.fraction,
+        data.split.seed,
         data.test.n,
         data.features,
         data.classes,
-        &data.sha256[..12]
+        &data.sha256[..12],
+        100.0 * data.valid.majority_rate(),
+        100.0 * data.test.majority_rate(),
     ));
     Ok(Prepared { device, data })
 }
@@ -191,6 +203,7 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
             settings: settings.clone(),
             dataset: data.name.clone(),
             dataset_sha256: data.sha256.clone(),
+            split: data.split,
         })
         .collect();
     for (i, spec) in specs.iter().enumerate() {
@@ -233,7 +246,14 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
         stats.wall += outcome.wall_seconds;
         stats.samples += outcome.train_samples;
         stats.seconds += outcome.train_seconds;
-        let summary = RunSummary::new(spec, &settings, &outcome, device.choice.name());
+        let summary = RunSummary::new(
+            spec,
+            &settings,
+            &outcome,
+            Chance::of(&data),
+            device.choice.name(),
+            "single",
+        );
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
         record::write_json(&dir.join("run.json"), &run_configs[i])?;
         let csv = format!(

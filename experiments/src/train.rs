@@ -103,6 +103,17 @@ pub struct RunSpec {
     /// Dropout probability after each hidden activation (0: none).
     #[serde(default)]
     pub dropout: f64,
+    /// Learning rate of this run (`None`: the settings' [`TrainSettings::lr`]), so that one
+    /// sweep can hold a learning-rate grid.
+    #[serde(default)]
+    pub lr: Option<f64>,
+    /// Initializer of the biases of every layer, hidden and output (default zeros).
+    #[serde(default = "zero_init")]
+    pub bias_init: Init,
+}
+
+fn zero_init() -> Init {
+    Init::Zeros
 }
 
 impl RunSpec {
@@ -111,6 +122,41 @@ impl RunSpec {
     /// Everything else is seeded on the host.
     pub fn uses_device_rng(&self) -> bool {
         self.dropout > 0.0 || self.strategy.uses_device_rng()
+    }
+
+    /// The learning rate this run trains with: its own, else the settings'.
+    pub fn lr(&self, settings: &TrainSettings) -> f64 {
+        self.lr.unwrap_or(settings.lr)
+    }
+
+    /// Checks what the training loop relies on: a positive finite learning rate, a dropout
+    /// probability in `[0, 1)`, at least one hidden layer of at least one unit.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidOption`] naming the run and the field.
+    pub fn validate(&self, settings: &TrainSettings) -> Result<()> {
+        let bad = |option: &'static str, value: String, reason: &str| {
+            Err(crate::Error::InvalidOption {
+                option,
+                value,
+                reason: format!("run {}: {reason}", self.id),
+            })
+        };
+        let lr = self.lr(settings);
+        if !(lr.is_finite() && lr > 0.0) {
+            return bad("lr", lr.to_string(), "must be a positive number");
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return bad("dropout", self.dropout.to_string(), "must be in [0, 1)");
+        }
+        if self.depth == 0 || self.width == 0 {
+            return bad(
+                "depth",
+                format!("{} x {}", self.depth, self.width),
+                "needs at least one hidden layer of at least one unit",
+            );
+        }
+        Ok(())
     }
 
     /// One run per seed `options.seed, options.seed + 1, …` (`options.seeds` of them) of the
@@ -131,6 +177,8 @@ impl RunSpec {
                     width: options.width,
                     seed,
                     dropout: 0.0,
+                    lr: None,
+                    bias_init: Init::Zeros,
                 }
             })
             .collect()
@@ -147,6 +195,7 @@ impl RunSpec {
             init,
         )
         .with_dropout(self.dropout)
+        .with_bias_init(self.bias_init.clone())
     }
 }
 
@@ -159,12 +208,105 @@ pub struct EpochMetrics {
     pub train_loss: Option<f64>,
     /// Accuracy on the minibatches of the epoch, before each update (none at epoch 0).
     pub train_accuracy: Option<f64>,
-    /// Mean loss on the validation (test) split (none if the run diverged in this epoch).
+    /// Mean loss on the validation split (none if it is not finite or the run diverged in this
+    /// epoch).
     pub valid_loss: Option<f64>,
-    /// Accuracy on the validation (test) split.
+    /// Accuracy on the validation split (none when the validation loss is).
     pub valid_accuracy: Option<f64>,
+    /// Share of the validation examples predicted as the most-predicted class (1.0: the net
+    /// predicts one class).
+    #[serde(default)]
+    pub valid_top_class_share: Option<f64>,
+    /// Mean loss on the test split (none if it is not finite or the run diverged).
+    #[serde(default)]
+    pub test_loss: Option<f64>,
+    /// Accuracy on the test split (none when the test loss is).
+    #[serde(default)]
+    pub test_accuracy: Option<f64>,
+    /// Share of the test examples predicted as the most-predicted class.
+    #[serde(default)]
+    pub test_top_class_share: Option<f64>,
     /// Per-layer statistics on the diagnostic batch.
     pub layers: Vec<LayerStats>,
+}
+
+impl EpochMetrics {
+    /// An epoch in which the training loss became NaN or infinite: the training accuracy so far,
+    /// nothing evaluated.
+    pub fn diverged(epoch: usize, train_loss: f64, train_accuracy: f64) -> Self {
+        Self {
+            epoch,
+            train_loss: train_loss.is_finite().then_some(train_loss),
+            train_accuracy: Some(train_accuracy),
+            valid_loss: None,
+            valid_accuracy: None,
+            valid_top_class_share: None,
+            test_loss: None,
+            test_accuracy: None,
+            test_top_class_share: None,
+            layers: Vec::new(),
+        }
+    }
+
+    /// An evaluated epoch (epoch 0: no training loss or accuracy).
+    pub fn evaluated(
+        epoch: usize,
+        train: Option<(f64, f64)>,
+        valid: Evaluation,
+        test: Evaluation,
+        layers: Vec<LayerStats>,
+    ) -> Self {
+        let finite = |v: f64| v.is_finite().then_some(v);
+        Self {
+            epoch,
+            train_loss: train.and_then(|t| finite(t.0)),
+            train_accuracy: train.map(|t| t.1),
+            valid_loss: finite(valid.loss),
+            valid_accuracy: finite(valid.loss).map(|_| valid.accuracy),
+            valid_top_class_share: finite(valid.loss).map(|_| valid.top_class_share),
+            test_loss: finite(test.loss),
+            test_accuracy: finite(test.loss).map(|_| test.accuracy),
+            test_top_class_share: finite(test.loss).map(|_| test.top_class_share),
+            layers,
+        }
+    }
+}
+
+/// A model's loss and predictions on one split.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evaluation {
+    /// Mean cross-entropy (NaN or infinite when the model diverged).
+    pub loss: f64,
+    /// Share of examples whose most probable class is the label.
+    pub accuracy: f64,
+    /// Share of examples predicted as the most-predicted class.
+    pub top_class_share: f64,
+}
+
+impl Evaluation {
+    /// From the summed loss and the predicted classes of `labels.len()` examples.
+    pub fn from_predictions(loss_sum: f64, predictions: &[i64], labels: &[u8]) -> Self {
+        let n = labels.len().max(1) as f64;
+        let correct = predictions
+            .iter()
+            .zip(labels)
+            .filter(|&(&p, &y)| p == i64::from(y))
+            .count();
+        let mut counts = std::collections::HashMap::<i64, usize>::new();
+        for &p in predictions {
+            *counts.entry(p).or_default() += 1;
+        }
+        let top = counts.values().copied().max().unwrap_or(0);
+        Self {
+            loss: if labels.is_empty() {
+                f64::NAN
+            } else {
+                loss_sum / n
+            },
+            accuracy: correct as f64 / n,
+            top_class_share: top as f64 / n,
+        }
+    }
 }
 
 /// What a run produced.
@@ -238,8 +380,10 @@ pub fn batch(
 /// A split cut into batches on a (non-autodiff) device, for evaluation.
 #[derive(Debug)]
 pub struct EvalSet {
-    batches: Vec<(Tensor<2>, Tensor<1, Int>)>,
-    n: usize,
+    /// The batches: inputs `[b, features]` and labels `[b]`.
+    pub batches: Vec<(Tensor<2>, Tensor<1, Int>)>,
+    /// The labels, on the host.
+    pub labels: Vec<u8>,
 }
 
 impl EvalSet {
@@ -252,35 +396,48 @@ impl EvalSet {
             .collect();
         Self {
             batches,
-            n: split.n,
+            labels: split.y.clone(),
         }
     }
 
-    /// Mean loss and accuracy of `model` (any device; evaluated without autodiff). One read
-    /// from the device at the end.
-    pub fn evaluate(&self, model: &Mlp) -> (f64, f64) {
+    /// Loss, accuracy and top-class share of `model` (any device; evaluated without autodiff).
+    /// Two reads from the device at the end: the summed loss and the predicted classes.
+    pub fn evaluate(&self, model: &Mlp) -> Evaluation {
         let model = model.valid();
         let mut loss: Option<Tensor<1>> = None;
-        let mut correct: Option<Tensor<1, Int>> = None;
+        let mut predictions = Vec::with_capacity(self.batches.len());
         for (x, y) in &self.batches {
             let b = y.dims()[0];
             let logits = model.forward(x.clone());
             let l = cross_entropy(logits.clone(), y.clone()).mul_scalar(b as f32);
-            let c = logits.argmax(1).reshape([b]).equal(y.clone()).int().sum();
+            predictions.push(logits.argmax(1).reshape([b]));
             loss = Some(match loss {
                 Some(s) => s + l,
                 None => l,
             });
-            correct = Some(match correct {
-                Some(s) => s + c,
-                None => c,
-            });
         }
-        let n = self.n.max(1) as f64;
         let loss = loss.map_or(f64::NAN, |l| f64::from(l.into_scalar::<f32>()));
-        let correct = correct.map_or(0, |c| c.into_scalar::<i64>());
-        (loss / n, correct as f64 / n)
+        let predictions = if predictions.is_empty() {
+            Vec::new()
+        } else {
+            read_ints(Tensor::cat(predictions, 0))
+        };
+        Evaluation::from_predictions(loss, &predictions, &self.labels)
     }
+}
+
+/// The values of an integer tensor, on the host, as `i64`.
+pub fn read_ints<const D: usize>(t: Tensor<D, Int>) -> Vec<i64> {
+    t.into_data()
+        .try_into_vec_as::<i64>()
+        .expect("an integer tensor converts to i64")
+}
+
+/// The values of a float tensor, on the host, as `f32`.
+pub fn read_floats<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data()
+        .try_into_vec_as::<f32>()
+        .expect("a float tensor converts to f32")
 }
 
 /// The result of one epoch of training.
@@ -381,12 +538,13 @@ pub fn train_epoch(
     (model, result)
 }
 
-/// Trains one run from scratch: initialization (seeded), epoch-0 evaluation and diagnostics,
-/// then `settings.epochs` epochs, each followed by evaluation and diagnostics. A NaN or infinite
-/// loss stops the run and marks it diverged.
+/// Trains one run from scratch: initialization (seeded), epoch-0 evaluation (validation and
+/// test splits) and diagnostics, then `settings.epochs` epochs, each followed by evaluation and
+/// diagnostics. A NaN or infinite training loss (read [`READS_PER_EPOCH`] times per epoch) or
+/// validation loss stops the run and marks it diverged.
 ///
 /// # Errors
-/// An initializer that cannot build the model.
+/// An invalid run ([`RunSpec::validate`]) or an initializer that cannot build the model.
 pub fn train_run(
     spec: &RunSpec,
     settings: &TrainSettings,
@@ -395,6 +553,7 @@ pub fn train_run(
     progress: &mut Progress,
 ) -> Result<RunOutcome> {
     let start = Instant::now();
+    spec.validate(settings)?;
     let ad = device.autodiff();
     if spec.uses_device_rng() {
         // Only runs that draw from Burn's global device generator seed it (see
@@ -402,6 +561,7 @@ pub fn train_run(
         device.device.seed(spec.seed);
     }
     let features = data.features;
+    let lr = spec.lr(settings);
     let diag_rows: Vec<usize> = (0..settings.diag_examples.min(data.train.n)).collect();
     let config = spec.mlp_config(features, data.classes);
     let (mut model, pretrain) = spec
@@ -412,35 +572,19 @@ pub fn train_run(
         .unwrap_or_default();
     let mut optim = settings.optimizer.init(settings.momentum);
     let (diag_x, diag_y) = batch(&data.train, features, &diag_rows, &ad);
-    let valid = EvalSet::new(&data.test, features, 1000, &device.device);
+    let valid = EvalSet::new(&data.valid, features, EVAL_BATCH, &device.device);
+    let test = EvalSet::new(&data.test, features, EVAL_BATCH, &device.device);
 
-    let measure = |model: &Mlp| -> (f64, f64, Vec<LayerStats>) {
-        let (vl, va) = valid.evaluate(model);
+    let measure = |model: &Mlp| -> (Evaluation, Evaluation, Vec<LayerStats>) {
         (
-            vl,
-            va,
+            valid.evaluate(model),
+            test.evaluate(model),
             layer_diagnostics(model, diag_x.clone(), diag_y.clone()),
         )
     };
-    let finite = |v: f64| v.is_finite().then_some(v);
-    let (vl, va, layers) = measure(&model);
-    progress.epoch_line(
-        &format!(
-            "epoch  0/{} (init)                    valid loss {vl:.4}  acc {:5.1}%",
-            settings.epochs,
-            100.0 * va
-        ),
-        "",
-        true,
-    );
-    let mut epochs = vec![EpochMetrics {
-        epoch: 0,
-        train_loss: None,
-        train_accuracy: None,
-        valid_loss: finite(vl),
-        valid_accuracy: finite(vl).map(|_| va),
-        layers,
-    }];
+    let (v, t, layers) = measure(&model);
+    progress.epoch_line(&init_line(settings.epochs, &v, &t), "", true);
+    let mut epochs = vec![EpochMetrics::evaluated(0, None, v, t, layers)];
     let (mut train_seconds, mut train_samples) = (0.0, 0usize);
     let mut diverged_at = None;
     for epoch in 1..=settings.epochs {
@@ -448,12 +592,9 @@ pub fn train_run(
             split: &data.train,
             features,
             batch_size: settings.batch_size,
-            lr: settings.lr,
-            order: permutation(
-                data.train.n,
-                HostRng::new(spec.seed).derive(1_000_000 + epoch as u64),
-            ),
-            reads: 10,
+            lr,
+            order: epoch_order(data.train.n, spec.seed, epoch),
+            reads: READS_PER_EPOCH,
             device: &ad,
         };
         let (m, r) = train_epoch(model, &mut optim, &plan, |done, total, loss| {
@@ -463,49 +604,28 @@ pub fn train_run(
         train_seconds += r.seconds;
         train_samples += r.samples;
         if r.diverged {
-            let text = format!(
-                "epoch {epoch:>2}/{}  DIVERGED: loss {} after {} examples; run stopped",
-                settings.epochs, r.loss, r.samples
-            );
-            progress.epoch_line(&text, "", true);
-            epochs.push(EpochMetrics {
-                epoch,
-                train_loss: finite(r.loss),
-                train_accuracy: Some(r.accuracy),
-                valid_loss: None,
-                valid_accuracy: None,
-                layers: Vec::new(),
-            });
-            diverged_at = Some(epoch);
-            break;
-        }
-        let (vl, va, layers) = measure(&model);
-        let valid_diverged = !vl.is_finite();
-        let text = format!(
-            "epoch {epoch:>2}/{}  train loss {:.4}  acc {:5.1}%  valid loss {vl:.4}  acc {:5.1}%  ({:.1}s, {:.0} samples/s)",
-            settings.epochs,
-            r.loss,
-            100.0 * r.accuracy,
-            100.0 * va,
-            r.seconds,
-            r.samples as f64 / r.seconds.max(1e-9)
-        );
-        let summary = format!("last valid acc {:.1}%", 100.0 * va);
-        progress.epoch_line(&text, &summary, epoch == settings.epochs || valid_diverged);
-        epochs.push(EpochMetrics {
-            epoch,
-            train_loss: finite(r.loss),
-            train_accuracy: Some(r.accuracy),
-            valid_loss: finite(vl),
-            valid_accuracy: finite(vl).map(|_| va),
-            layers,
-        });
-        if valid_diverged {
             progress.epoch_line(
-                &format!("epoch {epoch:>2}  DIVERGED: validation loss {vl}; run stopped"),
+                &diverged_line(epoch, settings.epochs, r.loss, r.samples),
                 "",
                 true,
             );
+            epochs.push(EpochMetrics::diverged(epoch, r.loss, r.accuracy));
+            diverged_at = Some(epoch);
+            break;
+        }
+        let (v, t, layers) = measure(&model);
+        let valid_diverged = !v.loss.is_finite();
+        let (text, summary) = epoch_line(epoch, settings.epochs, &r, &v, &t);
+        progress.epoch_line(&text, &summary, epoch == settings.epochs || valid_diverged);
+        epochs.push(EpochMetrics::evaluated(
+            epoch,
+            Some((r.loss, r.accuracy)),
+            v,
+            t,
+            layers,
+        ));
+        if valid_diverged {
+            progress.epoch_line(&valid_diverged_line(epoch, v.loss), "", true);
             diverged_at = Some(epoch);
             break;
         }
@@ -519,6 +639,64 @@ pub fn train_run(
         train_samples,
         pretrain_losses,
     })
+}
+
+/// How many times per epoch the running training loss is read back and checked: a run stops
+/// at the first non-finite read (both engines read at the same steps).
+pub const READS_PER_EPOCH: usize = 10;
+
+/// Examples per batch when evaluating the validation and test splits.
+pub const EVAL_BATCH: usize = 1000;
+
+/// The shuffling order of `epoch` for a run seeded with `seed`: it depends on the seed only,
+/// so every run with the same seed sees the same minibatches (what stacked training relies on).
+pub fn epoch_order(n: usize, seed: u64, epoch: usize) -> Vec<usize> {
+    permutation(n, HostRng::new(seed).derive(1_000_000 + epoch as u64))
+}
+
+/// The progress line of epoch 0.
+pub(crate) fn init_line(epochs: usize, v: &Evaluation, t: &Evaluation) -> String {
+    format!(
+        "epoch  0/{epochs} (init)                    valid loss {:.4}  acc {:5.1}%  test acc {:5.1}%",
+        v.loss,
+        100.0 * v.accuracy,
+        100.0 * t.accuracy
+    )
+}
+
+/// The progress line of a trained epoch and the short summary.
+pub(crate) fn epoch_line(
+    epoch: usize,
+    epochs: usize,
+    r: &EpochResult,
+    v: &Evaluation,
+    t: &Evaluation,
+) -> (String, String) {
+    (
+        format!(
+            "epoch {epoch:>2}/{epochs}  train loss {:.4}  acc {:5.1}%  valid loss {:.4}  acc {:5.1}%  test acc {:5.1}%  ({:.1}s, {:.0} samples/s)",
+            r.loss,
+            100.0 * r.accuracy,
+            v.loss,
+            100.0 * v.accuracy,
+            100.0 * t.accuracy,
+            r.seconds,
+            r.samples as f64 / r.seconds.max(1e-9)
+        ),
+        format!("last valid acc {:.1}%", 100.0 * v.accuracy),
+    )
+}
+
+/// The progress line of an epoch whose training loss diverged.
+pub(crate) fn diverged_line(epoch: usize, epochs: usize, loss: f64, samples: usize) -> String {
+    format!(
+        "epoch {epoch:>2}/{epochs}  DIVERGED: loss {loss} after {samples} examples; run stopped"
+    )
+}
+
+/// The progress line of an epoch whose validation loss is not finite.
+pub(crate) fn valid_diverged_line(epoch: usize, loss: f64) -> String {
+    format!("epoch {epoch:>2}  DIVERGED: validation loss {loss}; run stopped")
 }
 
 /// The weight initializer of the `throughput` benchmark: `U(±1/√fan_in)`, PyTorch's

@@ -90,19 +90,54 @@ fn check_summary(v: &Value, runs: usize) {
             "final_train_loss",
             "final_valid_loss",
             "final_valid_accuracy",
+            "final_test_accuracy",
             "best_valid_accuracy",
+            "test_accuracy_at_best",
+            "test_top_class_share_at_best",
+            "last_finite_valid_accuracy",
+            "last_finite_test_accuracy",
         ] {
             assert!(
                 r.get(key).is_some_and(is_num_or_null),
                 "{key} must be a number or null: {r}"
             );
         }
-        assert!(
-            r.get("epochs_to_target")
-                .is_some_and(|v| v.is_u64() || v.is_null()),
-            "epochs_to_target: {r}"
-        );
+        for key in [
+            "epochs_to_target",
+            "best_epoch",
+            "diverged_at",
+            "last_finite_epoch",
+        ] {
+            assert!(
+                r.get(key).is_some_and(|v| v.is_u64() || v.is_null()),
+                "{key} must be an integer or null: {r}"
+            );
+        }
+        for key in ["lr", "valid_majority_rate", "test_majority_rate"] {
+            let v = r[key].as_f64().unwrap_or(f64::NAN);
+            assert!(
+                v > 0.0 && v.is_finite(),
+                "{key} must be a positive number: {r}"
+            );
+        }
         assert!(r["diverged"].is_boolean(), "diverged: {r}");
+        assert_eq!(
+            r["diverged"].as_bool(),
+            Some(r["diverged_at"].is_u64()),
+            "diverged_at is set exactly when the run diverged: {r}"
+        );
+        if r["diverged"] == true {
+            for key in [
+                "final_train_loss",
+                "final_valid_loss",
+                "final_valid_accuracy",
+                "final_test_accuracy",
+            ] {
+                assert!(r[key].is_null(), "a diverged run has no {key}: {r}");
+            }
+        } else {
+            assert!(r["best_epoch"].is_u64(), "best_epoch: {r}");
+        }
         assert!(r["wall_seconds"].is_number(), "wall_seconds: {r}");
         assert!(
             r["samples_per_second"].is_number(),
@@ -184,7 +219,22 @@ fn end_to_end(device: &str, out: &Path, tiny: &Path) {
     assert_eq!(record["device"], device);
     assert_eq!(record["dataset"]["name"], "mnist-tiny");
     assert_eq!(record["dataset"]["sha256"].as_str().map(str::len), Some(64));
-    assert_eq!(record["dataset"]["train_examples"], 1000);
+    // 10 % of the 1,000 training images validate (rounded per class: 10 classes, ±5).
+    let (train, valid) = (
+        record["dataset"]["train_examples"].as_u64().unwrap(),
+        record["dataset"]["valid_examples"].as_u64().unwrap(),
+    );
+    assert_eq!(train + valid, 1000);
+    assert!(valid.abs_diff(100) <= 5, "{valid} validation examples");
+    assert_eq!(record["dataset"]["split"]["fraction"], 0.1);
+    assert!(record["dataset"]["split"]["seed"].is_u64());
+    for key in ["valid_majority_rate", "test_majority_rate"] {
+        let v = record["dataset"][key].as_f64().unwrap();
+        assert!(
+            (0.1..0.5).contains(&v),
+            "{key} {v}: chance of 10 roughly balanced classes"
+        );
+    }
     assert_eq!(record["seeds"], serde_json::json!([0]));
     assert!(record["wall_seconds"].as_f64().unwrap() > 0.0);
     assert!(record["samples_per_second"].as_f64().unwrap() > 0.0);
@@ -208,6 +258,8 @@ fn end_to_end(device: &str, out: &Path, tiny: &Path) {
     };
     assert!(has("1", "train", "loss", "") && has("1", "train", "accuracy", ""));
     assert!(has("0", "valid", "loss", "") && has("1", "valid", "accuracy", ""));
+    assert!(has("0", "test", "loss", "") && has("1", "test", "accuracy", ""));
+    assert!(has("1", "valid", "top_class_share", "") && has("1", "test", "top_class_share", ""));
     for m in [
         "act_mean",
         "act_std",
@@ -313,9 +365,28 @@ fn divergence_is_recorded_not_a_crash() {
     check_summary(&summary, 2);
     for r in summary["runs"].as_array().unwrap() {
         assert_eq!(r["diverged"], true, "{r}");
+        assert_eq!(r["diverged_at"], 1, "{r}");
         assert!(r["epochs_to_target"].is_null());
+        assert_eq!(r["last_finite_epoch"], 0, "{r}");
+        assert!(r["last_finite_valid_accuracy"].is_number(), "{r}");
     }
     assert!(stderr(&o).contains("DIVERGED"));
+}
+
+#[test]
+fn valid_fraction_out_of_range_is_refused() {
+    let Some(tiny) = tiny_dir() else { return };
+    for bad in ["0", "0.6", "-0.1"] {
+        let out = tmp(&format!("valid-fraction-{bad}"));
+        let arg = format!("--valid-fraction={bad}");
+        let o = run(&run_name(&tiny_args(&tiny, &out, &[&arg])));
+        assert!(!o.status.success(), "--valid-fraction {bad} accepted");
+        assert!(
+            stderr(&o).contains("--valid-fraction") && stderr(&o).contains("(0, 0.5]"),
+            "{}",
+            stderr(&o)
+        );
+    }
 }
 
 #[test]
@@ -412,6 +483,7 @@ fn list_and_help() {
         "--seeds",
         "--seed",
         "--jobs",
+        "--valid-fraction",
         "--out",
         "--force",
     ] {
@@ -595,7 +667,11 @@ fn full_mnist_from_the_burn_dataset_cache_layout() {
     assert!(o.status.success(), "{}", stderr(&o));
     let record = json(&out.join("record.json"));
     assert_eq!(record["dataset"]["name"], "mnist");
-    assert_eq!(record["dataset"]["train_examples"], 1000);
+    assert_eq!(
+        record["dataset"]["train_examples"].as_u64().unwrap()
+            + record["dataset"]["valid_examples"].as_u64().unwrap(),
+        1000
+    );
     // An empty cache: a clear error that names --data-dir, and nothing is downloaded.
     let o = train_from(&cache.join("empty"), &cache.join("none"));
     assert!(!o.status.success());

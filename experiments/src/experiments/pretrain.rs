@@ -53,6 +53,8 @@ pub fn specs(ctx: &Context) -> Vec<RunSpec> {
                 width: o.width,
                 seed: o.seed,
                 dropout: 0.0,
+                lr: None,
+                bias_init: Init::Zeros,
             });
         }
     }

@@ -60,6 +60,8 @@ pub fn specs(ctx: &Context) -> Vec<RunSpec> {
                     width: o.width,
                     seed: o.seed,
                     dropout,
+                    lr: None,
+                    bias_init: Init::Zeros,
                 });
             }
         }

@@ -106,9 +106,12 @@ pub fn measure(
         progress.batch(1, 1, done, total, Some(loss))
     });
     progress.println("");
-    let (train_loss, _) =
-        EvalSet::new(&data.train, data.features, 1000, &dev.device).evaluate(&model);
-    let (_, test_acc) = EvalSet::new(&data.test, data.features, 1000, &dev.device).evaluate(&model);
+    let train_loss = EvalSet::new(&data.train, data.features, 1000, &dev.device)
+        .evaluate(&model)
+        .loss;
+    let test_acc = EvalSet::new(&data.test, data.features, 1000, &dev.device)
+        .evaluate(&model)
+        .accuracy;
     let result = ThroughputResult {
         device: dev.choice.name().into(),
         adapter: dev.adapter.clone(),

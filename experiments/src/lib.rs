@@ -21,6 +21,7 @@ pub mod experiments;
 pub mod figure;
 pub mod idx;
 pub mod progress;
+pub mod protocol;
 pub mod record;
 pub mod registry;
 mod serde_nan;

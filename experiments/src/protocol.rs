@@ -1,0 +1,232 @@
+//! The training protocol every suite experiment shares, fixed before any run:
+//!
+//! * **Seeds**: every configuration runs on `--seeds` seeds (3 by default for training
+//!   experiments); a seed fixes the weights' stream and the minibatch order, so two
+//!   initializations on the same seed see the same batches (a paired comparison).
+//! * **Choices on the validation split**: each run's epoch is the one with the best validation
+//!   accuracy (early stopping); each configuration's learning rate is the grid value with the best
+//!   mean validation accuracy over seeds, among the values at which **no** seed diverged. The test
+//!   split only reports: the number an experiment shows is the test accuracy at the chosen epoch.
+//! * **Divergence is never an accuracy**: a diverged run has no final accuracy; a configuration
+//!   whose every learning rate diverged on some seed has no selection; a comparison touching one is
+//!   undecided.
+//! * **Chance**: the majority-class rate of the test split is printed beside every accuracy, and a
+//!   net whose predictions are (almost) all one class is labelled "predicts one class"
+//!   ([`ONE_CLASS_SHARE`]).
+//! * **Comparisons** are paired by seed: the per-seed difference of test accuracies, its mean and
+//!   95 % interval ([`crate::claims`]); undecided when a compared run diverged, when both sides
+//!   predict one class on every seed, or when the interval contains 0.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::claims::{Condition, Direction, Estimate, Guards, fmt};
+use crate::record::RunSummary;
+
+/// A net that puts at least this share of its test predictions in one class "predicts one
+/// class" (a degenerate net, at the majority-class rate at best).
+pub const ONE_CLASS_SHARE: f64 = 0.99;
+
+/// Whether `run` predicts one class at its chosen epoch.
+pub fn predicts_one_class(run: &RunSummary) -> bool {
+    run.test_top_class_share_at_best
+        .is_some_and(|s| s >= ONE_CLASS_SHARE)
+}
+
+/// One learning rate of a configuration, over its seeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LrResult {
+    /// Learning rate.
+    pub lr: f64,
+    /// Seeds run.
+    pub runs: usize,
+    /// Seeds that diverged.
+    pub diverged: usize,
+    /// Mean best validation accuracy over the seeds that did not diverge.
+    pub valid_mean: Option<f64>,
+}
+
+/// A configuration (activation, depth, initialization, …) with its learning rate chosen on the
+/// validation split.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Selection {
+    /// Every learning rate tried.
+    pub grid: Vec<LrResult>,
+    /// The chosen learning rate (`None`: it diverged at every rate).
+    pub lr: Option<f64>,
+    /// Per seed at the chosen rate: `(seed, test accuracy at the best-validation epoch)`.
+    pub test: Vec<(u64, f64)>,
+    /// Per seed at the chosen rate: the best-validation epoch.
+    pub epochs: Vec<usize>,
+    /// Seeds at the chosen rate whose net predicts one class.
+    pub one_class: usize,
+    /// The test accuracy over seeds.
+    pub estimate: Option<Estimate>,
+}
+
+impl Selection {
+    /// Chooses among `runs` (one configuration, every learning rate and seed) by the rule of this
+    /// module.
+    pub fn choose(runs: &[&RunSummary]) -> Self {
+        let mut by_lr: BTreeMap<u64, Vec<&RunSummary>> = BTreeMap::new();
+        for r in runs {
+            by_lr.entry(r.lr.to_bits()).or_default().push(r);
+        }
+        let grid: Vec<LrResult> = by_lr
+            .values()
+            .map(|rs| {
+                let finite: Vec<f64> = rs
+                    .iter()
+                    .filter(|r| !r.diverged)
+                    .filter_map(|r| r.best_valid_accuracy)
+                    .collect();
+                LrResult {
+                    lr: rs[0].lr,
+                    runs: rs.len(),
+                    diverged: rs.iter().filter(|r| r.diverged).count(),
+                    valid_mean: (!finite.is_empty())
+                        .then(|| finite.iter().sum::<f64>() / finite.len() as f64),
+                }
+            })
+            .collect();
+        let chosen = grid
+            .iter()
+            .filter(|g| g.diverged == 0)
+            .filter_map(|g| g.valid_mean.map(|v| (g.lr, v)))
+            // Highest mean validation accuracy; on a tie, the smaller rate (grid order).
+            .fold(None, |best: Option<(f64, f64)>, (lr, v)| match best {
+                Some((_, b)) if b >= v => best,
+                _ => Some((lr, v)),
+            })
+            .map(|(lr, _)| lr);
+        let at: Vec<&RunSummary> = chosen.map_or_else(Vec::new, |lr| {
+            let mut v: Vec<&RunSummary> = by_lr
+                .get(&lr.to_bits())
+                .cloned()
+                .unwrap_or_default();
+            v.sort_by_key(|r| r.seed);
+            v
+        });
+        let test: Vec<(u64, f64)> = at
+            .iter()
+            .filter_map(|r| r.test_accuracy_at_best.map(|a| (r.seed, a)))
+            .collect();
+        let values: Vec<f64> = test.iter().map(|t| t.1).collect();
+        Self {
+            grid,
+            lr: chosen,
+            epochs: at.iter().filter_map(|r| r.best_epoch).collect(),
+            one_class: at.iter().filter(|r| predicts_one_class(r)).count(),
+            estimate: Estimate::of(&values),
+            test,
+        }
+    }
+
+    /// Seeds at the chosen rate.
+    pub fn n(&self) -> usize {
+        self.test.len()
+    }
+
+    /// Whether every seed at the chosen rate predicts one class (or nothing was chosen).
+    pub fn degenerate(&self) -> bool {
+        self.lr.is_none() || (self.one_class > 0 && self.one_class == self.n())
+    }
+
+    /// `mean [lo, hi] % (n seeds, lr x)`, `predicts one class k/n`, or `diverged at every rate`.
+    pub fn describe(&self) -> String {
+        let Some(lr) = self.lr else {
+            let d: usize = self.grid.iter().map(|g| g.diverged).sum();
+            let n: usize = self.grid.iter().map(|g| g.runs).sum();
+            return format!("diverged at every rate ({d}/{n} runs)");
+        };
+        let mut s = match &self.estimate {
+            Some(e) => match e.interval() {
+                Some([lo, hi]) => format!(
+                    "{:.1} % [{:.1}, {:.1}]",
+                    100.0 * e.mean,
+                    100.0 * lo,
+                    100.0 * hi
+                ),
+                None => format!("{:.1} %", 100.0 * e.mean),
+            },
+            None => "—".into(),
+        };
+        let _ = write!(s, " (lr {}", fmt(lr));
+        if self.one_class > 0 {
+            let _ = write!(s, "; predicts one class {}/{}", self.one_class, self.n());
+        }
+        s.push(')');
+        s
+    }
+}
+
+/// The paired comparison "`a` beats `b`" (test accuracy at each one's chosen rate and epoch, per
+/// seed), decided by its interval. Undecided when either side has no selection, when the seeds
+/// do not match, or when both sides predict one class on every seed.
+pub fn beats(metric: impl Into<String>, a: &Selection, b: &Selection) -> Condition {
+    let metric = metric.into();
+    let mut guards = Guards::default();
+    let missing: usize = [a, b].iter().filter(|s| s.lr.is_none()).count();
+    if missing > 0 {
+        let d: usize = [a, b]
+            .iter()
+            .filter(|s| s.lr.is_none())
+            .flat_map(|s| s.grid.iter().map(|g| g.diverged))
+            .sum();
+        let n: usize = [a, b]
+            .iter()
+            .filter(|s| s.lr.is_none())
+            .flat_map(|s| s.grid.iter().map(|g| g.runs))
+            .sum();
+        guards.diverged = Some((d.max(1), n.max(1)));
+    } else if a.degenerate() && b.degenerate() {
+        guards.degenerate = Some("both predict one class on every seed".into());
+    }
+    let b_of: BTreeMap<u64, f64> = b.test.iter().copied().collect();
+    let diffs: Vec<f64> = a
+        .test
+        .iter()
+        .filter_map(|(seed, x)| b_of.get(seed).map(|y| x - y))
+        .collect();
+    if missing == 0 && diffs.len() != a.n().max(b.n()) {
+        guards.degenerate = Some(format!(
+            "only {} of {} seeds have both runs",
+            diffs.len(),
+            a.n().max(b.n())
+        ));
+    }
+    Condition::decide(metric, &diffs, 0.0, Direction::Above, None, &guards)
+}
+
+/// A Markdown table of the learning-rate grid of `selections` (rows) — mean validation accuracy
+/// and divergences per rate — with the chosen rate in bold.
+pub fn grid_table(rows: &[(String, &Selection)]) -> String {
+    let lrs: Vec<f64> = rows
+        .first()
+        .map_or_else(Vec::new, |(_, s)| s.grid.iter().map(|g| g.lr).collect());
+    let mut t = String::from("| configuration |");
+    for lr in &lrs {
+        let _ = write!(t, " lr {} |", fmt(*lr));
+    }
+    let _ = writeln!(t, "\n|---|{}", "---|".repeat(lrs.len()));
+    for (name, s) in rows {
+        let _ = write!(t, "| {name} |");
+        for g in &s.grid {
+            let cell = match (g.valid_mean, g.diverged) {
+                (_, d) if d == g.runs => format!("diverged {d}/{}", g.runs),
+                (Some(v), 0) => format!("{:.1} %", 100.0 * v),
+                (Some(v), d) => format!("{:.1} %, diverged {d}/{}", 100.0 * v, g.runs),
+                (None, _) => "—".into(),
+            };
+            if s.lr == Some(g.lr) {
+                let _ = write!(t, " **{cell}** |");
+            } else {
+                let _ = write!(t, " {cell} |");
+            }
+        }
+        t.push('\n');
+    }
+    t
+}

@@ -102,10 +102,7 @@ impl Selection {
             })
             .map(|(lr, _)| lr);
         let at: Vec<&RunSummary> = chosen.map_or_else(Vec::new, |lr| {
-            let mut v: Vec<&RunSummary> = by_lr
-                .get(&lr.to_bits())
-                .cloned()
-                .unwrap_or_default();
+            let mut v: Vec<&RunSummary> = by_lr.get(&lr.to_bits()).cloned().unwrap_or_default();
             v.sort_by_key(|r| r.seed);
             v
         });
@@ -229,4 +226,189 @@ pub fn grid_table(rows: &[(String, &Selection)]) -> String {
         t.push('\n');
     }
     t
+}
+
+/// The learning rates an experiment tries: `--lr` alone when given, else the experiment's grid.
+pub fn lr_grid(options: &crate::Options, default: &[f64]) -> Vec<f64> {
+    options.lr.map_or_else(|| default.to_vec(), |lr| vec![lr])
+}
+
+/// The report header every training experiment of the suite opens with: what ran, where, on
+/// which data (with its chance level), and the protocol.
+pub fn header(
+    ctx: &crate::Context,
+    out: &std::path::Path,
+    device: &str,
+    wall: f64,
+    lrs: &[f64],
+) -> String {
+    let o = &ctx.options;
+    let record: Option<crate::record::Record> =
+        crate::record::read_json(&out.join("record.json")).ok();
+    let data = record.as_ref().map(|r| &r.dataset);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "Dataset {} ({} train / {} validation (carved from the training images, stratified) / {} test examples); \
+         chance (the test split's majority-class rate) **{:.1} %**. {} seed(s) from {}, {} epochs, batch {}, {} \
+         (momentum {}), learning rate(s) {}; device {}; wall time {wall:.1} s; git {}. Command: `{}`.\n\n",
+        data.map_or_else(|| o.dataset().name().to_string(), |d| d.name.clone()),
+        data.map_or(0, |d| d.train_examples),
+        data.map_or(0, |d| d.valid_examples),
+        data.map_or(0, |d| d.test_examples),
+        100.0 * data.map_or(f64::NAN, |d| d.test_majority_rate),
+        o.seeds(),
+        o.seed,
+        o.epochs(),
+        o.batch_size,
+        o.optimizer.name(),
+        o.momentum,
+        lrs.iter().map(|l| fmt(*l)).collect::<Vec<_>>().join(", "),
+        device,
+        crate::record::git_commit(),
+        crate::record::command_line(&ctx.command)
+    );
+    s.push_str(
+        "Protocol (fixed before the run): each run's epoch is the one with the best validation accuracy; each \
+         configuration's learning rate is the grid value with the best mean validation accuracy over seeds among the \
+         values at which no seed diverged; reported numbers are **test** accuracies at those choices, mean [95 % \
+         interval] over seeds; comparisons are paired by seed. A diverged run is never an accuracy; a net that puts \
+         ≥ 99 % of its test predictions in one class is labelled \"predicts one class\".\n",
+    );
+    s
+}
+
+/// The chance level (test majority-class rate) of `runs`, if recorded.
+pub fn chance(runs: &[RunSummary]) -> Option<f64> {
+    runs.iter()
+        .map(|r| r.test_majority_rate)
+        .find(|r| r.is_finite() && *r > 0.0)
+}
+
+/// Synthetic run summaries for the protocol's tests (and the experiments' report tests).
+#[cfg(test)]
+pub(crate) mod fake {
+    use crate::record::RunSummary;
+
+    /// A finished run: `test` accuracy at its best epoch (also its validation accuracy), or a
+    /// diverged run when `test` is `None`; `one_class`: its predictions are all one class.
+    pub fn run(init: &str, lr: f64, seed: u64, test: Option<f64>, one_class: bool) -> RunSummary {
+        let diverged = test.is_none();
+        serde_json::from_value(serde_json::json!({
+            "run": format!("tanh-{init}-lr{lr}-s{seed}"),
+            "activation": "tanh",
+            "init": init,
+            "depth": 5,
+            "width": 50,
+            "seed": seed,
+            "lr": lr,
+            "epochs": 10,
+            "epochs_completed": if diverged { 3 } else { 10 },
+            "final_train_loss": if diverged { None } else { Some(0.5) },
+            "final_valid_loss": if diverged { None } else { Some(0.5) },
+            "final_valid_accuracy": test,
+            "final_test_accuracy": test,
+            "best_epoch": if diverged { Some(2) } else { Some(7) },
+            "best_valid_accuracy": test.or(Some(0.6)),
+            "test_accuracy_at_best": test.or(Some(0.6)),
+            "test_top_class_share_at_best": if one_class { 1.0 } else { 0.2 },
+            "target_accuracy": 0.9,
+            "epochs_to_target": null,
+            "diverged": diverged,
+            "diverged_at": if diverged { Some(4) } else { None },
+            "last_finite_epoch": 3,
+            "valid_majority_rate": 0.11,
+            "test_majority_rate": 0.126,
+            "init_stats": [],
+            "wall_seconds": 1.0,
+            "samples_per_second": 1.0,
+            "device": "flex",
+        }))
+        .expect("a valid summary")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fake::run;
+    use super::*;
+    use crate::claims::Status;
+
+    fn choose(runs: &[RunSummary]) -> Selection {
+        Selection::choose(&runs.iter().collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn the_rate_is_chosen_on_validation_among_rates_without_divergence() {
+        let runs = [
+            // lr 0.1: best validation mean, but one seed diverged: not eligible.
+            run("a", 0.1, 0, Some(0.95), false),
+            run("a", 0.1, 1, None, false),
+            run("a", 0.01, 0, Some(0.80), false),
+            run("a", 0.01, 1, Some(0.82), false),
+            run("a", 0.03, 0, Some(0.90), false),
+            run("a", 0.03, 1, Some(0.88), false),
+        ];
+        let s = choose(&runs);
+        assert_eq!(s.lr, Some(0.03));
+        assert_eq!(s.test, vec![(0, 0.90), (1, 0.88)]);
+        assert!(s.describe().contains("lr 0.03"), "{}", s.describe());
+        let grid = grid_table(&[("`a`".into(), &s)]);
+        assert!(grid.contains("diverged 1/2"), "{grid}");
+    }
+
+    #[test]
+    fn a_diverged_configuration_is_never_an_accuracy_and_decides_nothing() {
+        let diverged = choose(&[run("a", 0.1, 0, None, false), run("a", 0.1, 1, None, false)]);
+        assert_eq!((diverged.lr, diverged.estimate), (None, None));
+        let text = diverged.describe();
+        assert!(
+            text.contains("diverged at every rate") && !text.contains('%'),
+            "{text}"
+        );
+        let other = choose(&[
+            run("b", 0.1, 0, Some(0.5), false),
+            run("b", 0.1, 1, Some(0.6), false),
+        ]);
+        let c = beats("m", &other, &diverged);
+        assert_eq!(c.status, Status::Undecided);
+        assert!(c.reason.unwrap().contains("diverged"));
+        assert_eq!(c.value, None, "no number from a diverged run");
+    }
+
+    #[test]
+    fn ties_and_degenerate_baselines_are_undecided() {
+        let a = choose(&[
+            run("a", 0.1, 0, Some(0.90), false),
+            run("a", 0.1, 1, Some(0.80), false),
+            run("a", 0.1, 2, Some(0.85), false),
+        ]);
+        let b = choose(&[
+            run("b", 0.1, 0, Some(0.85), false),
+            run("b", 0.1, 1, Some(0.86), false),
+            run("b", 0.1, 2, Some(0.84), false),
+        ]);
+        let tie = beats("m", &a, &b);
+        assert_eq!(tie.status, Status::Undecided);
+        assert!(tie.reason.unwrap().contains("tie"));
+        let stuck = |init: &str| {
+            choose(&[
+                run(init, 0.1, 0, Some(0.126), true),
+                run(init, 0.1, 1, Some(0.126), true),
+                run(init, 0.1, 2, Some(0.126), true),
+            ])
+        };
+        let c = beats("m", &stuck("x"), &stuck("y"));
+        assert_eq!(c.status, Status::Undecided);
+        assert!(c.reason.unwrap().contains("degenerate"));
+        assert!(stuck("x").describe().contains("predicts one class 3/3"));
+        // A clear win is decided.
+        let good = choose(&[
+            run("g", 0.1, 0, Some(0.90), false),
+            run("g", 0.1, 1, Some(0.91), false),
+            run("g", 0.1, 2, Some(0.92), false),
+        ]);
+        assert_eq!(beats("m", &good, &stuck("x")).status, Status::Confirmed);
+        assert_eq!(beats("m", &stuck("x"), &good).status, Status::Refuted);
+    }
 }

@@ -86,6 +86,15 @@ pub fn git_commit() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// The command as a user would type it: `experiments` and the arguments (the binary's path
+/// left out).
+pub fn command_line(command: &[String]) -> String {
+    std::iter::once("experiments")
+        .chain(command.iter().skip(1).map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Seconds since the Unix epoch.
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now()

@@ -5,6 +5,9 @@ use burn::tensor::{Device, Tensor, TensorData};
 use burn_init::lsuv::{self, LsuvConfig};
 use burn_init::pretrain::{self, PretrainConfig, PretrainReport};
 use burn_init::{HostRng, Init, Mlp, MlpConfig, Source};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -94,6 +97,41 @@ impl InitStrategy {
         device: &Device,
         data: &[f32],
     ) -> Result<(Mlp, Option<PretrainReport>)> {
+        if matches!(self, Self::Plain(_)) {
+            return self.build_uncached(config, seed, device, data);
+        }
+        // Data-dependent strategies are deterministic in (strategy, network, seed, device, data)
+        // and do not depend on the learning rate: a sweep over a learning-rate grid builds each
+        // one once.
+        let key = format!(
+            "{}|{}|{seed}|{device:?}|{}|{:016x}",
+            self.name(),
+            serde_json::to_string(config).unwrap_or_default(),
+            data.len(),
+            fnv1a(data)
+        );
+        if let Some(hit) = build_cache()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+        {
+            return Ok(hit.clone());
+        }
+        let built = self.build_uncached(config, seed, device, data)?;
+        build_cache()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, built.clone());
+        Ok(built)
+    }
+
+    fn build_uncached(
+        &self,
+        config: &MlpConfig,
+        seed: u64,
+        device: &Device,
+        data: &[f32],
+    ) -> Result<(Mlp, Option<PretrainReport>)> {
         let config = MlpConfig {
             weight_init: self.base_init(),
             ..config.clone()
@@ -129,4 +167,19 @@ impl InitStrategy {
             }
         })
     }
+}
+
+type Built = (Mlp, Option<PretrainReport>);
+
+/// Models built by data-dependent strategies in this process, by their inputs.
+fn build_cache() -> &'static Mutex<HashMap<String, Built>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Built>>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// FNV-1a over the bits of `data` (identifies a dataset within a process).
+fn fnv1a(data: &[f32]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, x| {
+        (h ^ u64::from(x.to_bits())).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }

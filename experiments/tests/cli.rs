@@ -69,6 +69,42 @@ fn json(path: &Path) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// A claim of `claims.json`: every field, and `holds` consistent with `status`; an undecided
+/// claim says why.
+fn check_claim(c: &Value) {
+    for key in ["id", "claim", "metric", "threshold_reason", "source"] {
+        assert!(c[key].is_string(), "{key}: {c}");
+    }
+    for key in [
+        "value",
+        "interval",
+        "n_seeds",
+        "threshold",
+        "prediction",
+        "status",
+        "holds",
+        "reason",
+    ] {
+        assert!(c.get(key).is_some(), "{key} missing: {c}");
+    }
+    assert!(c["threshold"].is_number(), "{c}");
+    assert!(c["n_seeds"].is_u64(), "{c}");
+    match c["status"].as_str() {
+        Some("confirmed") => assert_eq!(c["holds"], true, "{c}"),
+        Some("refuted") => assert_eq!(c["holds"], false, "{c}"),
+        Some("undecided") => {
+            assert!(c["holds"].is_null(), "{c}");
+            assert!(c["reason"].is_string(), "an undecided claim says why: {c}");
+        }
+        _ => panic!("status: {c}"),
+    }
+    if let Some(i) = c["interval"].as_array() {
+        let (lo, hi) = (i[0].as_f64().unwrap(), i[1].as_f64().unwrap());
+        let v = c["value"].as_f64().unwrap();
+        assert!(lo <= v && v <= hi, "value inside its interval: {c}");
+    }
+}
+
 fn is_num_or_null(v: &Value) -> bool {
     v.is_number() || v.is_null()
 }
@@ -861,13 +897,14 @@ fn suite_all(device: &str, tiny: &Path, extra: &[&str]) -> PathBuf {
             assert!(figures > 0, "{e}: no figures in its report");
         }
         if e != "activations" {
+            // Runs: configurations × learning-rate grid × seeds.
             check_summary(
                 &json(&dir.join("summary.json")),
                 match e {
-                    "symmetry" => 12,
-                    "matrix" => 36 * seeds,
-                    "depth" => 32,
-                    _ => 8,
+                    "symmetry" => 12 * seeds,
+                    "matrix" => 36 * 4 * seeds,
+                    "depth" => 32 * 4 * seeds,
+                    _ => 10 * 4 * seeds,
                 },
             );
             let record = json(&dir.join("record.json"));
@@ -880,29 +917,34 @@ fn suite_all(device: &str, tiny: &Path, extra: &[&str]) -> PathBuf {
     let claims = json(&out.join("claims.json"));
     let claims = claims.as_array().unwrap();
     for id in [
-        "symmetry-constant",
         "small-vanishes",
         "large-saturates-tanh",
         "large-saturates-sigmoid",
         "xavier-keeps-tanh",
         "he-keeps-relu",
+        "he-keeps-relu-gradients",
+        "symmetry-constant",
+        "dropout-breaks-symmetry",
         "xavier-beats-small-tanh",
         "he-beats-xavier-deep-relu",
         "pretrain-helps-deep-sigmoid",
+        "pretrain-beats-lsuv-sigmoid",
     ] {
         let c = claims
             .iter()
             .find(|c| c["id"] == id)
             .unwrap_or_else(|| panic!("{id} missing"));
-        for key in ["claim", "metric", "value", "threshold", "holds"] {
-            assert!(!c[key].is_null(), "{id}.{key}");
-        }
+        check_claim(c);
     }
     let constant = claims
         .iter()
         .find(|c| c["id"] == "symmetry-constant")
         .unwrap();
-    assert_eq!(constant["holds"], true, "{constant}");
+    if seeds > 1 {
+        assert_eq!(constant["status"], "confirmed", "{constant}");
+    } else {
+        assert_eq!(constant["status"], "undecided", "one seed: {constant}");
+    }
 
     let cells = json(&out.join("matrix/cells.json"));
     assert_eq!(
@@ -911,7 +953,11 @@ fn suite_all(device: &str, tiny: &Path, extra: &[&str]) -> PathBuf {
         "3 activations × 12 initializations"
     );
     for c in cells.as_array().unwrap() {
-        assert_eq!(c["runs"].as_u64(), Some(seeds as u64), "matrix seeds: {c}");
+        let grid = c["selection"]["grid"].as_array().unwrap();
+        assert_eq!(grid.len(), 4, "matrix learning-rate grid: {c}");
+        for g in grid {
+            assert_eq!(g["runs"].as_u64(), Some(seeds as u64), "matrix seeds: {c}");
+        }
     }
     let report = std::fs::read_to_string(out.join("matrix/report.md")).unwrap();
     for a in ["tanh", "sigmoid", "relu"] {
@@ -925,12 +971,23 @@ fn suite_all(device: &str, tiny: &Path, extra: &[&str]) -> PathBuf {
 
     let pretrain = json(&out.join("pretrain/summary.json"));
     for r in pretrain["runs"].as_array().unwrap() {
-        let losses = r["pretrain_losses"].as_array().map_or(0, Vec::len);
-        let expected = if r["init"] == "pretrain" { 10 } else { 0 };
-        assert_eq!(losses, expected, "reconstruction losses per layer: {r}");
+        let layers = r["pretrain_losses"].as_array().map_or(0, Vec::len);
+        let expected = if r["init"] == "pretrain" {
+            r["depth"].as_u64().unwrap() as usize
+        } else {
+            0
+        };
+        assert_eq!(layers, expected, "FVU per layer: {r}");
+        for fvu in r["pretrain_losses"].as_array().into_iter().flatten() {
+            let fvu = fvu.as_array().unwrap();
+            assert!(
+                fvu.len() >= 2,
+                "FVU before and after at least one epoch: {r}"
+            );
+        }
     }
     let report = std::fs::read_to_string(out.join("pretrain/report.md")).unwrap();
-    assert!(report.contains("## Reconstruction loss per layer"));
+    assert!(report.contains("## Reconstruction per layer"));
     out
 }
 

@@ -89,6 +89,9 @@ pub fn inits() -> Vec<(&'static str, Init)> {
 /// The activations compared.
 pub const ACTIVATIONS: [Activation; 3] = [Activation::Tanh, Activation::Sigmoid, Activation::Relu];
 
+/// A histogram: `(low, high, counts)` over equal bins.
+pub type Histogram = (f64, f64, Vec<u64>);
+
 /// What one hidden layer measured on one seed.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LayerMeasure {
@@ -142,7 +145,7 @@ pub struct Case {
     /// Mean-field predictions per layer.
     pub predicted: Vec<LayerPrediction>,
     /// Histogram of each layer's activations on the first seed: `(low, high, counts)`.
-    pub histograms: Vec<(f64, f64, Vec<u64>)>,
+    pub histograms: Vec<Histogram>,
 }
 
 impl Case {
@@ -251,7 +254,7 @@ fn measure(
     width: usize,
     seed: u64,
     device: &Device,
-) -> Result<(Vec<LayerMeasure>, Vec<(f64, f64, Vec<u64>)>)> {
+) -> Result<(Vec<LayerMeasure>, Vec<Histogram>)> {
     let rng = HostRng::new(seed);
     let x = Init::LargeRandom.tensor_seeded([BATCH, INPUT], None, rng.derive(0), device)?;
     let config = MlpConfig::new(INPUT, vec![width; depth], CLASSES, activation, init.clone());
@@ -726,12 +729,11 @@ pub fn histograms_svg(c: &Case) -> String {
     }
     let _ = writeln!(
         s,
-        r#"<text x="{}" y="{}" text-anchor="middle">{}, {} init: activation histograms per layer (seed {})</text>"#,
+        r#"<text x="{}" y="{}" text-anchor="middle">{}, {} init: activation histograms per layer (first seed)</text>"#,
         pw * n as f64 / 2.0,
         ph + 15.0,
         c.activation.name(),
         c.init,
-        "0"
     );
     s.push_str("</svg>\n");
     s
@@ -917,7 +919,7 @@ fn run(ctx: &Context) -> Result<()> {
         o.seed,
         device.label(),
         git_commit(),
-        ctx.command.join(" ")
+        crate::record::command_line(&ctx.command)
     );
     write_json(&out.join("activations.json"), &cases)?;
     write_json(&out.join("claims.json"), &claims)?;

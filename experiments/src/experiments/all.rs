@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::Context;
+use crate::claims::{Claim, fmt, fmt_estimate};
 use crate::error::Result;
 use crate::record::{read_json, write_atomic, write_json};
 use crate::registry::Experiment;
@@ -26,51 +27,71 @@ pub const SUITE: [&str; 5] = ["activations", "symmetry", "matrix", "depth", "pre
 fn run(ctx: &Context) -> Result<()> {
     let start = std::time::Instant::now();
     let base = ctx.options.out_dir("all");
-    let mut claims: Vec<serde_json::Value> = Vec::new();
+    let mut claims: Vec<Claim> = Vec::new();
     let mut r = String::from("# The whole suite\n\n");
+    let mut walls = Vec::new();
     for name in SUITE {
         let experiment = crate::registry::find(name)?;
         let mut sub = ctx.clone();
         sub.name = name.into();
         sub.options = ctx.options.with_defaults_of(experiment);
         sub.options.out = Some(base.join(name));
+        let t = std::time::Instant::now();
         (experiment.run)(&sub)?;
-        let c: serde_json::Value = read_json(&base.join(name).join("claims.json"))?;
-        let _ = writeln!(r, "## [{name}]({name}/report.md)\n");
-        for claim in c.as_array().into_iter().flatten() {
+        walls.push((name, t.elapsed().as_secs_f64()));
+        let c: Vec<Claim> = read_json(&base.join(name).join("claims.json"))?;
+        let _ = writeln!(
+            r,
+            "## [{name}]({name}/report.md) ({:.1} s)\n",
+            t.elapsed().as_secs_f64()
+        );
+        for claim in &c {
             let _ = writeln!(
                 r,
-                "- `{}`: {} — {} = {} → {}",
-                claim["id"].as_str().unwrap_or(""),
-                claim["claim"].as_str().unwrap_or(""),
-                claim["metric"].as_str().unwrap_or(""),
-                claim["value"]
-                    .as_f64()
-                    .map_or("—".into(), crate::experiments::curves::fmt_value),
-                if claim["holds"] == true {
-                    "confirmed"
-                } else {
-                    "not confirmed"
-                }
+                "- `{}`: {} — **{}**: {} = {} (threshold {} {}{}){}",
+                claim.id,
+                claim.claim,
+                claim.status.name(),
+                claim.metric,
+                fmt_estimate(claim.value, claim.interval),
+                claim.direction.symbol(),
+                fmt(claim.threshold),
+                claim
+                    .prediction
+                    .map_or(String::new(), |p| format!(", prediction {}", fmt(p))),
+                claim
+                    .reason
+                    .as_ref()
+                    .map_or(String::new(), |x| format!(" — {x}"))
             );
-            claims.push(claim.clone());
         }
+        claims.extend(c);
         r.push('\n');
     }
+    let wall = start.elapsed().as_secs_f64();
     let _ = writeln!(
         r,
-        "Device {}, seed {}, {} epochs (unless an experiment's default differs; see its report); wall time {:.1} s; git {}. Command: `{}`.",
+        "Device {}, first seed {}, each experiment at its own defaults (see its report); wall time {wall:.1} s; git {}. \
+         Command: `{}`.",
         crate::record::device_label(&base.join("matrix")),
         ctx.options.seed,
-        ctx.options.epochs(),
-        start.elapsed().as_secs_f64(),
         crate::record::git_commit(),
-        ctx.command.join(" ")
+        crate::record::command_line(&ctx.command)
     );
     write_json(&base.join("claims.json"), &claims)?;
+    write_json(
+        &base.join("all.json"),
+        &serde_json::json!({
+            "command": crate::record::command_line(&ctx.command),
+            "wall_seconds": wall,
+            "experiments": walls.iter().map(|(n, w)| serde_json::json!({"name": n, "wall_seconds": w})).collect::<Vec<_>>(),
+            "git_commit": crate::record::git_commit(),
+        }),
+    )?;
     write_atomic(&base.join("report.md"), r.as_bytes())?;
+    crate::claims::print(&claims);
     println!(
-        "files: {}/{{report.md, claims.json}} and one folder per experiment",
+        "files: {}/{{report.md, claims.json, all.json}} and one folder per experiment ({wall:.1} s)",
         base.display()
     );
     Ok(())

@@ -50,6 +50,29 @@ pub fn read_curves(
     Ok(curves)
 }
 
+/// `run → [(epoch, layer, value)]`.
+pub type LayerCurves = BTreeMap<String, Vec<(usize, usize, f64)>>;
+
+/// `run → [(epoch, layer, value)]` for one per-layer `(split, metric)` of a `metrics.csv`.
+///
+/// # Errors
+/// The file cannot be read.
+pub fn read_layer_curves(path: &Path, split: &str, metric: &str) -> Result<LayerCurves> {
+    let text = std::fs::read_to_string(path).map_err(crate::error::io(path))?;
+    let mut curves: LayerCurves = BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() == 6
+            && f[2] == split
+            && f[3] == metric
+            && let (Ok(e), Ok(l), Ok(v)) = (f[1].parse(), f[4].parse(), f[5].parse())
+        {
+            curves.entry(f[0].to_string()).or_default().push((e, l, v));
+        }
+    }
+    Ok(curves)
+}
+
 /// Writes the test-accuracy curves of the runs whose id starts with `prefix` to
 /// `dir/<stem>.{svg,png}`, each
 /// labelled by the `label_segment`-th `-`-separated part of its id (the initializer).

@@ -1,35 +1,53 @@
 //! `depth`: ReLU and tanh networks of 5, 10, 20 and 30 hidden layers under Glorot, He, LSUV and
-//! orthogonal initialization: which converge and which stall (He et al. 2015 report a 30-layer
-//! ReLU net that stalls with Xavier init and trains with theirs). Validation-accuracy curves per
-//! depth, and the claim `he-beats-xavier-deep-relu`.
+//! orthogonal initialization: which train and which stall. He et al. (2015, §2.2 and Fig. 3)
+//! report that a 30-layer ReLU net stalls with Glorot ("Xavier") init and converges with theirs.
+//!
+//! Protocol: every (activation, depth, initialization) gets its best learning rate from the same
+//! grid, chosen on the validation split (deep nets need smaller rates; one rate for every depth
+//! would decide the comparison by the rate, not the initialization); the paper's comparison at one
+//! shared rate — the largest grid rate at which neither He nor Glorot diverged on any seed — is
+//! reported beside it. Per-layer gradient norms at initialization are shown for every case.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use burn_init::{Activation, Init};
 
 use crate::Context;
+use crate::claims::{self, Claim, ClaimText, fmt};
 use crate::error::Result;
-use crate::experiments::curves::{Claim, claims_table, read_curves, write_run_curves};
+use crate::experiments::curves::{line_plot_svg, read_curves};
+use crate::figure::{markdown, write_figure};
+use crate::protocol::{self, Selection};
 use crate::record::{RunSummary, write_atomic, write_json};
 use crate::registry::Experiment;
 use crate::strategy::InitStrategy;
 use crate::sweep::{Sweep, run_sweep};
 use crate::train::RunSpec;
 
+/// Default epochs.
+pub const EPOCHS: usize = 20;
+
 /// The registry entry.
 pub const EXPERIMENT: Experiment = Experiment {
     name: "depth",
-    description: "ReLU and tanh nets of 5, 10, 20, 30 hidden layers under Glorot, He, LSUV, orthogonal: \
-                  which converge and which stall; accuracy curves per depth",
+    description: "ReLU and tanh nets of 5, 10, 20, 30 hidden layers under Glorot, He, LSUV, orthogonal, each \
+                  at its best learning rate (chosen on validation): which train and which stall",
     matches: |n| n == "depth",
     run,
     details: Vec::new,
-    epochs: None,
-    seeds: None,
+    epochs: Some(EPOCHS),
+    seeds: Some(3),
 };
 
 /// Depths compared.
 pub const DEPTHS: [usize; 4] = [5, 10, 20, 30];
+
+/// The learning-rate grid.
+pub const LRS: [f64; 4] = [0.001, 0.003, 0.01, 0.03];
+
+/// The activations compared.
+pub const ACTIVATIONS: [Activation; 2] = [Activation::Relu, Activation::Tanh];
 
 /// Initializations compared.
 pub fn strategies() -> Vec<InitStrategy> {
@@ -41,88 +59,194 @@ pub fn strategies() -> Vec<InitStrategy> {
     ]
 }
 
+fn config_id(activation: Activation, depth: usize, strategy: &str) -> String {
+    format!("{}-d{depth}-{strategy}", activation.name())
+}
+
 /// The runs.
 pub fn specs(ctx: &Context) -> Vec<RunSpec> {
     let o = &ctx.options;
     let mut specs = Vec::new();
-    for activation in [Activation::Relu, Activation::Tanh] {
+    for activation in ACTIVATIONS {
         for depth in DEPTHS {
             for strategy in strategies() {
-                specs.push(RunSpec {
-                    id: format!(
-                        "{}-d{depth}-{}-s{}",
-                        activation.name(),
-                        strategy.name(),
-                        o.seed
-                    ),
-                    activation,
-                    strategy,
-                    depth,
-                    width: o.width,
-                    seed: o.seed,
-                    dropout: 0.0,
-                    lr: None,
-                    bias_init: Init::Zeros,
-                });
+                for lr in protocol::lr_grid(o, &LRS) {
+                    for mut spec in RunSpec::per_seed(activation, &strategy, o) {
+                        spec.id = format!(
+                            "{}-lr{lr}-s{}",
+                            config_id(activation, depth, &strategy.name()),
+                            spec.seed
+                        );
+                        spec.depth = depth;
+                        spec.lr = Some(lr);
+                        specs.push(spec);
+                    }
+                }
             }
         }
     }
     specs
 }
 
-fn acc(summaries: &[RunSummary], run_prefix: &str) -> Option<f64> {
+/// The runs of one configuration (every rate and seed).
+fn runs_of<'a>(
+    summaries: &'a [RunSummary],
+    activation: Activation,
+    depth: usize,
+    init: &str,
+) -> Vec<&'a RunSummary> {
     summaries
         .iter()
-        .find(|s| s.run.starts_with(run_prefix))
-        .map(|s| s.final_valid_accuracy.unwrap_or(0.0))
+        .filter(|s| s.activation == activation.name() && s.depth == depth && s.init == init)
+        .collect()
+}
+
+/// Every configuration's selection: `(activation, depth, init) → Selection`.
+pub fn selections(summaries: &[RunSummary]) -> BTreeMap<(String, usize, String), Selection> {
+    let mut out = BTreeMap::new();
+    for a in ACTIVATIONS {
+        for d in DEPTHS {
+            for s in strategies() {
+                let runs = runs_of(summaries, a, d, &s.name());
+                if !runs.is_empty() {
+                    out.insert(
+                        (a.name().to_string(), d, s.name()),
+                        Selection::choose(&runs),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The paper's comparison at one shared rate: the largest rate at which neither He nor Glorot
+/// diverged on any seed at `depth` (ReLU). Returns the rate and both selections at it.
+pub fn shared_rate(summaries: &[RunSummary], depth: usize) -> Option<(f64, Selection, Selection)> {
+    let he = runs_of(summaries, Activation::Relu, depth, "he_normal");
+    let gl = runs_of(summaries, Activation::Relu, depth, "glorot_uniform");
+    let mut lrs: Vec<f64> = he.iter().map(|r| r.lr).collect();
+    lrs.sort_by(f64::total_cmp);
+    lrs.dedup();
+    lrs.into_iter().rev().find_map(|lr| {
+        let at = |runs: &[&RunSummary]| -> Vec<RunSummary> {
+            runs.iter()
+                .filter(|r| r.lr.to_bits() == lr.to_bits())
+                .map(|r| (*r).clone())
+                .collect()
+        };
+        let (h, g) = (at(&he), at(&gl));
+        if h.is_empty() || g.is_empty() || h.iter().chain(&g).any(|r| r.diverged) {
+            return None;
+        }
+        let sel = |v: &[RunSummary]| Selection::choose(&v.iter().collect::<Vec<_>>());
+        Some((lr, sel(&h), sel(&g)))
+    })
 }
 
 /// `he-beats-xavier-deep-relu` at the deepest depth.
-pub fn claims(summaries: &[RunSummary]) -> Vec<Claim> {
+pub fn claims(selections: &BTreeMap<(String, usize, String), Selection>) -> Vec<Claim> {
     let d = DEPTHS[DEPTHS.len() - 1];
-    match (
-        acc(summaries, &format!("relu-d{d}-he_normal-")),
-        acc(summaries, &format!("relu-d{d}-glorot_uniform-")),
-    ) {
-        (Some(he), Some(gl)) => vec![Claim {
-            id: "he-beats-xavier-deep-relu".into(),
+    let get = |init: &str| selections.get(&("relu".to_string(), d, init.to_string()));
+    let (Some(he), Some(gl)) = (get("he_normal"), get("glorot_uniform")) else {
+        return Vec::new();
+    };
+    vec![Claim::new(
+        ClaimText {
+            id: "he-beats-xavier-deep-relu",
             claim: format!("He init trains a {d}-layer ReLU net better than Glorot/Xavier"),
-            metric: format!(
-                "relu, {d} hidden layers: final test accuracy, he_normal minus glorot_uniform"
+            source: "He et al. 2015 §2.2, Fig. 3",
+            threshold_reason: "comparative: the paired (same seed, same batches) difference of test accuracies, each \
+                               initialization at its own learning rate chosen on the validation split from the same \
+                               grid, must be above 0"
+                .into(),
+        },
+        vec![protocol::beats(
+            format!(
+                "relu, {d} hidden layers: test accuracy, he_normal (lr {}) minus glorot_uniform (lr {})",
+                he.lr.map_or("—".into(), fmt),
+                gl.lr.map_or("—".into(), fmt)
             ),
-            value: he - gl,
-            threshold: 0.0,
-            holds: he - gl > 0.0,
-        }],
-        _ => Vec::new(),
-    }
+            he,
+            gl,
+        )],
+    )]
+}
+
+/// Mean over seeds of the gradient norm at initialization per hidden layer (from any rate: the
+/// initialization does not depend on it).
+fn init_grad_norms(summaries: &[RunSummary], a: Activation, d: usize, init: &str) -> Vec<f64> {
+    let runs = runs_of(summaries, a, d, init);
+    let Some(lr) = runs.first().map(|r| r.lr) else {
+        return Vec::new();
+    };
+    let at: Vec<&&RunSummary> = runs
+        .iter()
+        .filter(|r| r.lr.to_bits() == lr.to_bits())
+        .collect();
+    (0..d)
+        .map(|l| {
+            let v: Vec<f64> = at
+                .iter()
+                .filter_map(|r| r.init_stats.get(l).map(|s| s.grad_norm))
+                .filter(|g| g.is_finite())
+                .collect();
+            if v.is_empty() {
+                f64::NAN
+            } else {
+                v.iter().sum::<f64>() / v.len() as f64
+            }
+        })
+        .collect()
 }
 
 fn run(ctx: &Context) -> Result<()> {
     let start = std::time::Instant::now();
     let Sweep { summaries, device } = run_sweep(ctx, "depth", specs(ctx))?;
-    let claims = claims(&summaries);
+    let selections = selections(&summaries);
+    let claims = claims(&selections);
     let o = &ctx.options;
     let out = o.out_dir("depth");
+    let lrs = protocol::lr_grid(o, &LRS);
+    let chance = protocol::chance(&summaries);
     let curves = read_curves(&out.join("metrics.csv"), "valid", "accuracy")?;
     let mut r = String::new();
     let _ = writeln!(
         r,
-        "# depth: which initializations let deep nets train\n\n{} units per layer, {} epochs, seed {}, device {}; {} runs in {:.1} s; git {}. Command: `{}`.\n\n## Claims\n\n{}",
+        "# depth: which initializations let deep nets train\n\n{}\n{} units per layer.\n\n## Claims\n\n{}",
+        protocol::header(ctx, &out, &device, start.elapsed().as_secs_f64(), &lrs),
         o.width,
-        o.epochs(),
-        o.seed,
-        device,
-        summaries.len(),
-        start.elapsed().as_secs_f64(),
-        crate::record::git_commit(),
-        ctx.command.join(" "),
-        claims_table(&claims)
+        claims::table(&claims)
     );
-    for activation in ["relu", "tanh"] {
+    let deepest = DEPTHS[DEPTHS.len() - 1];
+    match shared_rate(&summaries, deepest) {
+        Some((lr, he, gl)) => {
+            let c = protocol::beats("", &he, &gl);
+            let _ = writeln!(
+                r,
+                "The paper's comparison at one shared rate (lr {}, the largest grid rate at which neither diverged on any \
+                 seed at {deepest} layers): He {} versus Glorot {}; paired difference {} → {}{}.\n",
+                fmt(lr),
+                he.describe(),
+                gl.describe(),
+                claims::fmt_estimate(c.value, c.interval),
+                c.status.name(),
+                c.reason.map_or(String::new(), |x| format!(" ({x})"))
+            );
+        }
+        None => {
+            let _ = writeln!(
+                r,
+                "No grid rate is shared by He and Glorot at {deepest} layers without a divergence: no shared-rate comparison.\n"
+            );
+        }
+    }
+    for activation in ACTIVATIONS {
+        let a = activation.name();
         let _ = writeln!(
             r,
-            "\n## {activation}\n\n| depth | {} |\n|---|{}",
+            "\n## {a}\n\nTest accuracy at the chosen rate and epoch, mean [95 % interval] over seeds (chance {}).\n\n| depth | {} |\n|---|{}",
+            chance.map_or("—".into(), |c| format!("{:.1} %", 100.0 * c)),
             strategies()
                 .iter()
                 .map(InitStrategy::name)
@@ -134,36 +258,127 @@ fn run(ctx: &Context) -> Result<()> {
             let cells: Vec<String> = strategies()
                 .iter()
                 .map(|s| {
-                    acc(&summaries, &format!("{activation}-d{depth}-{}-", s.name()))
-                        .map_or("—".into(), |a| format!("{:.1} %", 100.0 * a))
+                    selections
+                        .get(&(a.to_string(), depth, s.name()))
+                        .map_or("—".into(), Selection::describe)
                 })
                 .collect();
             let _ = writeln!(r, "| {depth} | {} |", cells.join(" | "));
-            write_run_curves(
+        }
+        let mut grid: Vec<(String, &Selection)> = Vec::new();
+        for d in DEPTHS {
+            for s in strategies() {
+                if let Some(sel) = selections.get(&(a.to_string(), d, s.name())) {
+                    grid.push((format!("{d} layers, `{}`", s.name()), sel));
+                }
+            }
+        }
+        let _ = writeln!(
+            r,
+            "\nLearning-rate grid (mean best validation accuracy over seeds; chosen in bold):\n\n{}",
+            protocol::grid_table(&grid)
+        );
+        // Validation-accuracy curves at each configuration's chosen rate, mean over seeds.
+        for depth in DEPTHS {
+            let plot: Vec<(String, Vec<(usize, f64)>)> = strategies()
+                .iter()
+                .filter_map(|s| {
+                    let sel = selections.get(&(a.to_string(), depth, s.name()))?;
+                    let lr = sel.lr?;
+                    let prefix = format!("{}-lr{lr}-s", config_id(activation, depth, &s.name()));
+                    let mut by_epoch: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+                    for (run, points) in curves.iter().filter(|(k, _)| k.starts_with(&prefix)) {
+                        let _ = run;
+                        for &(e, v) in points {
+                            by_epoch.entry(e).or_default().push(v);
+                        }
+                    }
+                    Some((
+                        format!("{} (lr {})", s.name(), fmt(lr)),
+                        by_epoch
+                            .into_iter()
+                            .map(|(e, v)| (e, v.iter().sum::<f64>() / v.len() as f64))
+                            .collect(),
+                    ))
+                })
+                .collect();
+            write_figure(
                 &out,
-                &format!("accuracy_{activation}_d{depth}"),
-                &format!("{activation}, {depth} hidden layers"),
-                &curves,
-                &format!("{activation}-d{depth}-"),
-                2,
+                &format!("accuracy_{a}_d{depth}"),
+                &line_plot_svg(
+                    &format!(
+                        "{a}, {depth} hidden layers: validation accuracy at the chosen rate (mean over seeds)"
+                    ),
+                    "epoch",
+                    "validation accuracy",
+                    &plot,
+                ),
             )?;
         }
         for depth in DEPTHS {
             let _ = writeln!(
                 r,
-                "\n{}",
-                crate::figure::markdown(
-                    &format!("{activation}, depth {depth}"),
-                    &format!("accuracy_{activation}_d{depth}")
+                "{}\n",
+                markdown(
+                    &format!("{a}, depth {depth}"),
+                    &format!("accuracy_{a}_d{depth}")
                 )
             );
         }
+        // Gradient norms at initialization per layer, at the deepest depth.
+        let _ = writeln!(
+            r,
+            "Gradient norm of each hidden layer's weight at initialization ({deepest} layers, cross-entropy on the \
+             diagnostic batch, mean over seeds); the first and the last layer:\n\n| init | layer 1 | layer {deepest} | ratio |\n|---|---|---|---|"
+        );
+        let mut grad_plot = Vec::new();
+        for s in strategies() {
+            let g = init_grad_norms(&summaries, activation, deepest, &s.name());
+            if let (Some(first), Some(last)) = (g.first(), g.last()) {
+                let _ = writeln!(
+                    r,
+                    "| `{}` | {} | {} | {} |",
+                    s.name(),
+                    fmt(*first),
+                    fmt(*last),
+                    fmt(first / last)
+                );
+            }
+            grad_plot.push((
+                s.name(),
+                g.iter()
+                    .enumerate()
+                    .map(|(l, v)| (l + 1, v.max(1e-30).log10()))
+                    .collect(),
+            ));
+        }
+        write_figure(
+            &out,
+            &format!("grad_norms_{a}"),
+            &line_plot_svg(
+                &format!("{a}, {deepest} layers: log10 gradient norm per layer at initialization"),
+                "hidden layer",
+                "log10 ‖∂L/∂W‖",
+                &grad_plot,
+            ),
+        )?;
+        let _ = writeln!(
+            r,
+            "\n{}\n",
+            markdown(
+                &format!("{a} gradient norms at init"),
+                &format!("grad_norms_{a}")
+            )
+        );
     }
+    write_json(&out.join("selections.json"), &selections.iter().map(|((a, d, i), s)| {
+        serde_json::json!({"activation": a, "depth": d, "init": i, "selection": s})
+    }).collect::<Vec<_>>())?;
     write_json(&out.join("claims.json"), &claims)?;
     write_atomic(&out.join("report.md"), r.as_bytes())?;
-    crate::experiments::curves::print_claims(&claims);
+    claims::print(&claims);
     println!(
-        "files: {}/{{summary.json, metrics.csv, claims.json, accuracy_*.{{svg,png}}, report.md}}",
+        "files: {}/{{summary.json, metrics.csv, selections.json, claims.json, accuracy_*.{{svg,png}}, grad_norms_*.{{svg,png}}, report.md}}",
         out.display()
     );
     Ok(())

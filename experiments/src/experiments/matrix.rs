@@ -3,15 +3,15 @@
 //! greedy pretraining) × `--seeds` seeds on the chosen dataset. A verdict table per activation
 //! ranks the initializations by mean final accuracy and names the best; a heatmap shows them all.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use burn_init::{Activation, Init};
 use serde::{Deserialize, Serialize};
 
 use crate::Context;
+use crate::claims::{self, Claim, ClaimText, Status, fmt};
 use crate::error::Result;
-use crate::experiments::curves::Claim;
+use crate::protocol::{self, Selection};
 use crate::record::{RunSummary, write_atomic, write_json};
 use crate::registry::Experiment;
 use crate::strategy::InitStrategy;
@@ -26,7 +26,7 @@ pub const EXPERIMENT: Experiment = Experiment {
     matches: |n| n == "matrix",
     run,
     details: Vec::new,
-    epochs: None,
+    epochs: Some(EPOCHS),
     seeds: Some(3),
 };
 
@@ -53,40 +53,49 @@ pub fn strategies() -> Vec<InitStrategy> {
 /// The activations of the matrix.
 pub const ACTIVATIONS: [Activation; 3] = [Activation::Tanh, Activation::Sigmoid, Activation::Relu];
 
-/// The runs.
+/// The learning-rate grid (each cell takes its best rate on the validation split).
+pub const LRS: [f64; 4] = [0.01, 0.03, 0.1, 0.3];
+
+/// Default epochs.
+pub const EPOCHS: usize = 30;
+
+/// The runs: every activation × initialization × learning rate × seed.
 pub fn specs(ctx: &Context) -> Vec<RunSpec> {
     let o = &ctx.options;
     let mut specs = Vec::new();
     for activation in ACTIVATIONS {
         for strategy in strategies() {
-            specs.extend(RunSpec::per_seed(activation, &strategy, o));
+            for lr in protocol::lr_grid(o, &LRS) {
+                for mut spec in RunSpec::per_seed(activation, &strategy, o) {
+                    spec.id = format!(
+                        "{}-{}-lr{lr}-s{}",
+                        activation.name(),
+                        strategy.name(),
+                        spec.seed
+                    );
+                    spec.lr = Some(lr);
+                    specs.push(spec);
+                }
+            }
         }
     }
     specs
 }
 
-/// One cell of the matrix, aggregated over seeds.
+/// One cell of the matrix: an (activation, initialization) pair over learning rates and seeds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Cell {
     /// Activation.
     pub activation: String,
     /// Initialization.
     pub init: String,
-    /// Seeds.
-    pub runs: usize,
-    /// Mean final test accuracy (diverged runs count as their last accuracy, or 0).
-    pub final_accuracy_mean: f64,
-    /// Its standard deviation over seeds.
-    pub final_accuracy_sd: f64,
-    /// Mean best test accuracy.
-    pub best_accuracy_mean: f64,
-    /// Mean epochs to the target accuracy over the runs that reached it.
-    pub epochs_to_target_mean: Option<f64>,
-    /// Runs that reached the target.
-    pub reached_target: usize,
-    /// Runs that diverged.
-    pub diverged: usize,
-    /// Mean gradient norm of the first hidden layer at initialization.
+    /// The learning rate chosen on the validation split and the test accuracies there.
+    pub selection: Selection,
+    /// Mean test accuracy at the chosen rate (`None`: it diverged at every rate).
+    pub test_accuracy_mean: Option<f64>,
+    /// Mean epoch (best validation) at the chosen rate.
+    pub best_epoch_mean: Option<f64>,
+    /// Mean gradient norm of the first hidden layer at initialization (over seeds).
     pub grad_norm_first: f64,
     /// Mean gradient norm of the last hidden layer at initialization.
     pub grad_norm_last: f64,
@@ -96,44 +105,20 @@ fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len().max(1) as f64
 }
 
-fn sd(v: &[f64]) -> f64 {
-    if v.len() < 2 {
-        return 0.0;
-    }
-    let m = mean(v);
-    (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
-}
-
 /// Aggregates the runs into cells, in the matrix's order.
 pub fn cells(summaries: &[RunSummary]) -> Vec<Cell> {
-    let mut groups: BTreeMap<(usize, usize), Vec<&RunSummary>> = BTreeMap::new();
-    let order: Vec<String> = strategies().iter().map(InitStrategy::name).collect();
-    for s in summaries {
-        let a = ACTIVATIONS
-            .iter()
-            .position(|a| a.name() == s.activation)
-            .unwrap_or(usize::MAX);
-        let i = order
-            .iter()
-            .position(|n| *n == s.init)
-            .unwrap_or(usize::MAX);
-        groups.entry((a, i)).or_default().push(s);
-    }
-    groups
-        .into_values()
-        .map(|runs| {
-            let finals: Vec<f64> = runs
+    let mut out = Vec::new();
+    for a in ACTIVATIONS {
+        for strategy in strategies() {
+            let init = strategy.name();
+            let runs: Vec<&RunSummary> = summaries
                 .iter()
-                .map(|s| s.final_valid_accuracy.unwrap_or(0.0))
+                .filter(|s| s.activation == a.name() && s.init == init)
                 .collect();
-            let bests: Vec<f64> = runs
-                .iter()
-                .map(|s| s.best_valid_accuracy.unwrap_or(0.0))
-                .collect();
-            let reached: Vec<f64> = runs
-                .iter()
-                .filter_map(|s| s.epochs_to_target.map(|e| e as f64))
-                .collect();
+            if runs.is_empty() {
+                continue;
+            }
+            let selection = Selection::choose(&runs);
             let grad = |first: bool| {
                 mean(
                     &runs
@@ -150,43 +135,87 @@ pub fn cells(summaries: &[RunSummary]) -> Vec<Cell> {
                         .collect::<Vec<_>>(),
                 )
             };
-            Cell {
-                activation: runs[0].activation.clone(),
-                init: runs[0].init.clone(),
-                runs: runs.len(),
-                final_accuracy_mean: mean(&finals),
-                final_accuracy_sd: sd(&finals),
-                best_accuracy_mean: mean(&bests),
-                epochs_to_target_mean: (!reached.is_empty()).then(|| mean(&reached)),
-                reached_target: reached.len(),
-                diverged: runs.iter().filter(|s| s.diverged).count(),
+            out.push(Cell {
+                activation: a.name().into(),
+                init,
+                test_accuracy_mean: selection.estimate.map(|e| e.mean),
+                best_epoch_mean: (!selection.epochs.is_empty()).then(|| {
+                    mean(
+                        &selection
+                            .epochs
+                            .iter()
+                            .map(|&e| e as f64)
+                            .collect::<Vec<_>>(),
+                    )
+                }),
+                selection,
                 grad_norm_first: grad(true),
                 grad_norm_last: grad(false),
-            }
+            });
+        }
+    }
+    out
+}
+
+fn cell<'a>(cells: &'a [Cell], activation: &str, init: &str) -> Option<&'a Cell> {
+    cells
+        .iter()
+        .find(|c| c.activation == activation && c.init == init)
+}
+
+/// The cells of `activation` ranked by mean test accuracy (cells that diverged at every rate
+/// last), each with whether it is tied with the first (paired interval containing 0).
+pub fn ranking<'a>(cells: &'a [Cell], activation: &str) -> Vec<(&'a Cell, bool)> {
+    let mut rows: Vec<&Cell> = cells
+        .iter()
+        .filter(|c| c.activation == activation)
+        .collect();
+    rows.sort_by(|x, y| {
+        y.test_accuracy_mean
+            .unwrap_or(f64::NEG_INFINITY)
+            .total_cmp(&x.test_accuracy_mean.unwrap_or(f64::NEG_INFINITY))
+    });
+    let Some(best) = rows.first().copied() else {
+        return Vec::new();
+    };
+    rows.into_iter()
+        .map(|c| {
+            let tied = std::ptr::eq(c, best)
+                || (c.selection.lr.is_some()
+                    && protocol::beats("", &best.selection, &c.selection).status
+                        == Status::Undecided);
+            (c, tied)
         })
         .collect()
 }
 
-/// `xavier-beats-small-tanh`, from the cells.
+/// `xavier-beats-small-tanh`: paired over seeds, each at its own chosen learning rate.
 pub fn claims(cells: &[Cell]) -> Vec<Claim> {
-    let acc = |a: &str, i: &str| {
-        cells
-            .iter()
-            .find(|c| c.activation == a && c.init == i)
-            .map(|c| c.final_accuracy_mean)
+    let (Some(glorot), Some(small)) = (
+        cell(cells, "tanh", "glorot_uniform"),
+        cell(cells, "tanh", "small_random"),
+    ) else {
+        return Vec::new();
     };
-    match (acc("tanh", "glorot_uniform"), acc("tanh", "small_random")) {
-        (Some(x), Some(s)) => vec![Claim {
-            id: "xavier-beats-small-tanh".into(),
-            claim: "Glorot/Xavier init trains a deep tanh net better than small random weights"
+    vec![Claim::new(
+        ClaimText {
+            id: "xavier-beats-small-tanh",
+            claim: "Glorot/Xavier init trains a tanh net better than small random weights (0.01·N(0,1))".into(),
+            source: "Glorot & Bengio 2010 §4–5",
+            threshold_reason: "comparative: the paired (same seed, same batches) difference of test accuracies, each \
+                               initialization at its own learning rate chosen on the validation split, must be above 0"
                 .into(),
-            metric: "tanh: mean final test accuracy, glorot_uniform minus small_random".into(),
-            value: x - s,
-            threshold: 0.0,
-            holds: x - s > 0.0,
-        }],
-        _ => Vec::new(),
-    }
+        },
+        vec![protocol::beats(
+            format!(
+                "tanh: test accuracy, glorot_uniform (lr {}) minus small_random (lr {})",
+                glorot.selection.lr.map_or("—".into(), fmt),
+                small.selection.lr.map_or("—".into(), fmt)
+            ),
+            &glorot.selection,
+            &small.selection,
+        )],
+    )]
 }
 
 /// Heatmap of mean final accuracy: initializations × activations, as SVG.
@@ -224,7 +253,16 @@ pub fn heatmap_svg(cells: &[Cell]) -> String {
             else {
                 continue;
             };
-            let v = c.final_accuracy_mean.clamp(0.0, 1.0);
+            let Some(v) = c.test_accuracy_mean.map(|v| v.clamp(0.0, 1.0)) else {
+                let x = left + cw * j as f64;
+                let _ = writeln!(
+                    s,
+                    r##"<rect x="{x}" y="{y}" width="{cw}" height="{ch}" fill="#dddddd" stroke="white"/><text x="{}" y="{}" text-anchor="middle">diverged</text>"##,
+                    x + cw / 2.0,
+                    y + 16.0
+                );
+                continue;
+            };
             // white (0) to dark green (1)
             let g = |lo: f64, hi: f64| (lo + (hi - lo) * v).round() as u8;
             let (r, gg, b) = (g(255.0, 0.0), g(255.0, 109.0), g(255.0, 44.0));
@@ -248,46 +286,67 @@ pub fn heatmap_svg(cells: &[Cell]) -> String {
 }
 
 /// The Markdown report.
-pub fn report(cells: &[Cell], claims: &[Claim], header: &str) -> String {
+pub fn report(cells: &[Cell], claims: &[Claim], header: &str, chance: Option<f64>) -> String {
     let mut r = String::new();
+    let chance_text = chance.map_or("—".into(), |c| format!("{:.1} %", 100.0 * c));
     let _ = writeln!(
         r,
         "# matrix: which initialization suits which activation\n\n{header}\n\n{}\n",
-        crate::figure::markdown("mean final accuracy", "heatmap")
+        crate::figure::markdown("mean test accuracy at the chosen learning rate", "heatmap")
     );
-    let _ = writeln!(
-        r,
-        "## Claims\n\n{}",
-        crate::experiments::curves::claims_table(claims)
-    );
+    let _ = writeln!(r, "## Claims\n\n{}", claims::table(claims));
     for a in ACTIVATIONS {
-        let mut rows: Vec<&Cell> = cells.iter().filter(|c| c.activation == a.name()).collect();
-        rows.sort_by(|x, y| y.final_accuracy_mean.total_cmp(&x.final_accuracy_mean));
-        let best = rows.first().map_or("—".to_string(), |c| c.init.clone());
-        let _ = writeln!(r, "\n## {} — best: `{best}`\n", a.name());
+        let rows = ranking(cells, a.name());
+        let tied: Vec<String> = rows
+            .iter()
+            .skip(1)
+            .filter(|(_, t)| *t)
+            .map(|(c, _)| format!("`{}`", c.init))
+            .collect();
+        let best = rows
+            .first()
+            .map_or("—".to_string(), |(c, _)| format!("`{}`", c.init));
         let _ = writeln!(
             r,
-            "| rank | init | final accuracy (mean ± sd) | best accuracy | epochs to target (reached) | diverged | grad norm at init, first / last layer |\n|---|---|---|---|---|---|---|"
+            "\n## {} — best: {best}{}\n",
+            a.name(),
+            if tied.is_empty() {
+                " (separated from the rest by its paired interval)".to_string()
+            } else {
+                format!(
+                    " (tied within the paired 95 % interval: {})",
+                    tied.join(", ")
+                )
+            }
         );
-        for (k, c) in rows.iter().enumerate() {
-            let ett = c
-                .epochs_to_target_mean
-                .map_or("never".to_string(), |e| format!("{e:.1}"));
+        let _ = writeln!(
+            r,
+            "Test accuracy at each cell's chosen learning rate and best-validation epoch, mean [95 % interval] over seeds; \
+             chance {chance_text}.\n\n| rank | init | test accuracy | tied with best | mean epoch | grad norm at init, first / last layer |\n|---|---|---|---|---|---|"
+        );
+        for (k, (c, t)) in rows.iter().enumerate() {
             let _ = writeln!(
                 r,
-                "| {} | `{}` | {:.1} ± {:.1} % | {:.1} % | {ett} ({}/{}) | {} | {:.2e} / {:.2e} |",
+                "| {} | `{}` | {} | {} | {} | {:.2e} / {:.2e} |",
                 k + 1,
                 c.init,
-                100.0 * c.final_accuracy_mean,
-                100.0 * c.final_accuracy_sd,
-                100.0 * c.best_accuracy_mean,
-                c.reached_target,
-                c.runs,
-                c.diverged,
+                c.selection.describe(),
+                if *t { "yes" } else { "no" },
+                c.best_epoch_mean.map_or("—".into(), |e| format!("{e:.1}")),
                 c.grad_norm_first,
                 c.grad_norm_last
             );
         }
+        let grid: Vec<(String, &Selection)> = rows
+            .iter()
+            .map(|(c, _)| (format!("`{}`", c.init), &c.selection))
+            .collect();
+        let _ = writeln!(
+            r,
+            "\nLearning-rate grid: mean best validation accuracy over seeds (chosen in bold; a rate at which a seed \
+             diverged is not eligible):\n\n{}",
+            protocol::grid_table(&grid)
+        );
     }
     r
 }
@@ -299,43 +358,80 @@ fn run(ctx: &Context) -> Result<()> {
     let claims = claims(&cells);
     let o = &ctx.options;
     let out = o.out_dir("matrix");
-    let header = format!(
-        "{} hidden layers × {} units, {} epochs, {} seed(s) from {}, device {}; {} runs in {:.1} s; git {}. Command: `{}`.",
-        o.depth,
-        o.width,
-        o.epochs(),
-        o.seeds(),
-        o.seed,
-        device,
-        summaries.len(),
+    let header = protocol::header(
+        ctx,
+        &out,
+        &device,
         start.elapsed().as_secs_f64(),
-        crate::record::git_commit(),
-        ctx.command.join(" ")
+        &protocol::lr_grid(o, &LRS),
     );
     write_json(&out.join("cells.json"), &cells)?;
     write_json(&out.join("claims.json"), &claims)?;
     crate::figure::write_figure(&out, "heatmap", &heatmap_svg(&cells))?;
     write_atomic(
         &out.join("report.md"),
-        report(&cells, &claims, &header).as_bytes(),
+        report(&cells, &claims, &header, protocol::chance(&summaries)).as_bytes(),
     )?;
     for a in ACTIVATIONS {
-        if let Some(best) = cells
-            .iter()
-            .filter(|c| c.activation == a.name())
-            .max_by(|x, y| x.final_accuracy_mean.total_cmp(&y.final_accuracy_mean))
-        {
+        if let Some((best, _)) = ranking(&cells, a.name()).first() {
             println!(
-                "{:<8} best: {} ({:.1} %)",
+                "{:<8} best: {} {}",
                 a.name(),
                 best.init,
-                100.0 * best.final_accuracy_mean
+                best.selection.describe()
             );
         }
     }
+    claims::print(&claims);
     println!(
         "files: {}/{{summary.json, metrics.csv, cells.json, claims.json, heatmap.{{svg,png}}, report.md}}",
         out.display()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::fake;
+
+    #[test]
+    fn a_diverged_cell_is_shown_as_diverged_never_as_an_accuracy() {
+        let mut runs = Vec::new();
+        for seed in 0..3 {
+            for lr in LRS {
+                runs.push(fake::run(
+                    "glorot_uniform",
+                    lr,
+                    seed,
+                    Some(0.9 + 0.01 * seed as f64),
+                    false,
+                ));
+                runs.push(fake::run("small_random", lr, seed, Some(0.126), true));
+                runs.push(fake::run("large_random", lr, seed, None, false));
+            }
+        }
+        let cells = cells(&runs);
+        let large = cell(&cells, "tanh", "large_random").unwrap();
+        assert_eq!(large.test_accuracy_mean, None);
+        let text = report(&cells, &claims(&cells), "", Some(0.126));
+        let row = text
+            .lines()
+            .find(|l| l.contains("`large_random` |"))
+            .unwrap();
+        assert!(
+            row.contains("diverged at every rate") && !row.contains('%'),
+            "{row}"
+        );
+        assert!(
+            text.contains("chance 12.6 %"),
+            "chance printed beside the accuracies"
+        );
+        let small = text
+            .lines()
+            .find(|l| l.contains("`small_random` |"))
+            .unwrap();
+        assert!(small.contains("predicts one class 3/3"), "{small}");
+        assert_eq!(claims(&cells)[0].status, Status::Confirmed);
+    }
 }

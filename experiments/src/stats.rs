@@ -4,7 +4,7 @@
 //! those of `burn_init::diagnostics`.
 
 use burn::tensor::{Int, Tensor};
-use burn_init::{Activation, Layered, Mlp, diagnostics};
+use burn_init::signal::{self as diagnostics, Activation, Layered, Mlp};
 use serde::{Deserialize, Serialize};
 
 use crate::serde_nan;

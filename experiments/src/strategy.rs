@@ -2,9 +2,8 @@
 //! initialization.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use burn_init::lsuv::{self, LsuvConfig};
-use burn_init::pretrain::{self, PretrainConfig, PretrainReport};
-use burn_init::{HostRng, Init, Mlp, MlpConfig, Source};
+use burn_init::signal::{self, LsuvConfig, Mlp, MlpConfig, PretrainConfig, PretrainReport};
+use burn_init::{HostRng, Init, Source};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -116,12 +115,12 @@ impl InitStrategy {
                     ..LsuvConfig::default()
                 };
                 (
-                    lsuv::lsuv(model, inputs(rows.min(LSUV_BATCH)), &lsuv, device)?.0,
+                    signal::lsuv(model, inputs(rows.min(LSUV_BATCH)), &lsuv, device)?.0,
                     None,
                 )
             }
             Self::Pretrain => {
-                let (model, report) = pretrain::pretrain_greedy(
+                let (model, report) = signal::pretrain_greedy(
                     model,
                     inputs(rows),
                     &Self::pretrain_config(seed),

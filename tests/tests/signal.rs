@@ -2,12 +2,12 @@
 //! against a wide random network, and greedy layer-wise pretraining, on every device.
 
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
-use burn_init::diagnostics::{DiagnosticsConfig, activation_stats, gradient_stats, symmetry};
-use burn_init::lsuv::{LsuvConfig, lsuv};
-use burn_init::meanfield::predict;
-use burn_init::pretrain::{PretrainConfig, pretrain_greedy, weight_sum};
-use burn_init::{Activation, HostRng, Init, InitError, Layered, MlpConfig, Source};
-use burn_init_tests::{device_tests, values};
+use burn_init::signal::{
+    Activation, DiagnosticsConfig, Layered, LsuvConfig, MlpConfig, PretrainConfig,
+    activation_stats, gradient_stats, lsuv, predict, pretrain_greedy, symmetry,
+};
+use burn_init::{HostRng, Init, InitError, Source};
+use burn_init_tests::{device_tests, sum as weight_sum, values};
 
 fn data(device: &Device, rows: usize, cols: usize, seed: u64) -> Tensor<2> {
     Init::LargeRandom.tensor_seeded_any([rows, cols], HostRng::new(seed), device)

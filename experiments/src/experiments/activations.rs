@@ -7,9 +7,10 @@
 
 use std::fmt::Write as _;
 
-use burn_init::diagnostics::{DiagnosticsConfig, LayerStats, activation_stats};
-use burn_init::meanfield::{MeanFieldLayer, predict};
-use burn_init::{Activation, Fans, HostRng, Init, InitializerExt, MlpConfig, Source};
+use burn_init::signal::{
+    Activation, DiagnosticsConfig, LayerStats, MeanFieldLayer, MlpConfig, activation_stats, predict,
+};
+use burn_init::{Fans, HostRng, Init, InitializerExt, Source};
 use serde::{Deserialize, Serialize};
 
 use crate::Context;

@@ -6,7 +6,8 @@
 
 use std::fmt::Write as _;
 
-use burn_init::{Activation, Init};
+use burn_init::Init;
+use burn_init::signal::Activation;
 
 use crate::Context;
 use crate::error::Result;

@@ -13,11 +13,12 @@ use burn::optim::{AdamConfig, GradientsParams, SgdConfig};
 use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use super::activation::Activation;
+use super::layered::Layered;
 use crate::error::{InitError, Result};
-use crate::fans::Fans;
+use crate::host::HostRng;
 use crate::init::{Init, InitializerExt, Source};
-use crate::mlp::{Activation, Layered};
-use crate::rng::HostRng;
+use crate::scale::Fans;
 
 /// The optimizer of each autoencoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -226,7 +227,7 @@ pub fn pretrain_greedy<M: Layered>(
 }
 
 /// A seeded permutation of `0..n` (Fisher–Yates on the host generator).
-pub fn permutation(n: usize, rng: HostRng) -> Vec<usize> {
+fn permutation(n: usize, rng: HostRng) -> Vec<usize> {
     let mut p: Vec<usize> = (0..n).collect();
     for i in (1..n).rev() {
         let w = rng.word(i as u64) as u64;
@@ -237,7 +238,7 @@ pub fn permutation(n: usize, rng: HostRng) -> Vec<usize> {
 }
 
 /// Sum of a weight's entries, in `f64` on the host.
-pub fn weight_sum(w: Tensor<2>) -> f64 {
+fn weight_sum(w: Tensor<2>) -> f64 {
     w.into_data()
         .convert::<f32>()
         .try_to_vec::<f32>()

@@ -14,7 +14,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use burn_init::{Activation, Init};
+use burn_init::Init;
+use burn_init::signal::Activation;
 use experiments::data::{self, DatasetChoice};
 use experiments::device::{self, DeviceChoice};
 use experiments::progress::Progress;

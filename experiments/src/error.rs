@@ -92,9 +92,24 @@ pub fn unknown(kind: &'static str, name: &str, valid: &[&str]) -> Error {
     Error::UnknownName {
         kind,
         name: name.into(),
-        suggestion: burn_init::error::closest(name, valid.iter().copied()),
+        suggestion: closest(name, valid.iter().copied()),
         valid: valid.iter().map(|s| s.to_string()).collect(),
     }
+}
+
+/// The candidate nearest to `name` in edit distance (`strsim::levenshtein`), when it is a likely
+/// typo: at most half the longer name's length away, and 2 edits at least.
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let distance = |c: &&str| strsim::levenshtein(name, c);
+    let near = |c: &&str| distance(c) <= (c.len().max(name.len()) / 2).max(2);
+    candidates
+        .into_iter()
+        .filter(near)
+        .min_by_key(distance)
+        .map(str::to_string)
 }
 
 /// Attaches a path to an I/O error.

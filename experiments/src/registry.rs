@@ -58,7 +58,7 @@ pub fn find(name: &str) -> Result<&'static Experiment> {
         Error::UnknownName {
             kind: "experiment",
             name: name.into(),
-            suggestion: burn_init::error::closest(name, candidates.iter().map(String::as_str)),
+            suggestion: crate::error::closest(name, candidates.iter().map(String::as_str)),
             valid: COMMANDS
                 .iter()
                 .map(|(c, _)| c.to_string())

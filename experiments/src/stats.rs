@@ -1,10 +1,10 @@
 //! Per-layer statistics: activation mean/std, saturated and dead fractions, gradient norms.
 //!
 //! [`layer_diagnostics`] is the one entry point; the statistics themselves are
-//! those of `burn_init::diagnostics`.
+//! those of `burn_init::signal`.
 
 use burn::tensor::{Int, Tensor};
-use burn_init::{Activation, Layered, Mlp, diagnostics};
+use burn_init::signal::{self as diagnostics, Activation, Layered, Mlp};
 use serde::{Deserialize, Serialize};
 
 use crate::serde_nan;
@@ -22,7 +22,7 @@ pub struct LayerStats {
     pub act_std: f64,
     /// Fraction of saturated units: pre-activations where the activation's slope is below 10 %
     /// of its maximum (tanh `|a| > 1.818`, sigmoid `|a| > 3.637`; see
-    /// `burn_init::Activation::saturation_bound`); 0 for activations without flat parts (ReLU, …).
+    /// `burn_init::signal::Activation::saturation_bound`); 0 for activations without flat parts (ReLU, …).
     #[serde(with = "serde_nan")]
     pub saturated_fraction: f64,
     /// Fraction of units whose activation is exactly 0 for every example of the batch (dead
@@ -34,7 +34,7 @@ pub struct LayerStats {
     #[serde(with = "serde_nan")]
     pub grad_norm: f64,
     /// Number of distinct neurons (incoming weights and bias equal within 1e-6): 1 when a
-    /// constant initialization has kept every unit the same (`burn_init::diagnostics::symmetry`).
+    /// constant initialization has kept every unit the same (`burn_init::signal::symmetry`).
     #[serde(default)]
     pub distinct_neurons: usize,
 }

@@ -1,13 +1,12 @@
 //! How a model's weights are set before training: the extension point for data-dependent
 //! initialization.
 
-use burn::tensor::{Device, Tensor, TensorData};
-use burn_init::lsuv::{self, LsuvConfig};
-use burn_init::pretrain::{self, PretrainConfig, PretrainReport};
-use burn_init::{HostRng, Init, Mlp, MlpConfig, Source};
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
+use burn::tensor::{Device, Tensor, TensorData};
+use burn_init::signal::{self, LsuvConfig, Mlp, MlpConfig, PretrainConfig, PretrainReport};
+use burn_init::{HostRng, Init, Source};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -20,10 +19,10 @@ pub enum InitStrategy {
     /// One initializer for the weights of every layer (hidden and output), zero biases.
     Plain(Init),
     /// LSUV (Mishkin & Matas 2015): orthogonal pre-initialization, then every hidden layer
-    /// rescaled to unit output variance on a batch of training inputs (`burn_init::lsuv`).
+    /// rescaled to unit output variance on a batch of training inputs (`burn_init::signal::lsuv`).
     Lsuv,
     /// Greedy layer-wise autoencoder pretraining (Hinton & Salakhutdinov 2006) of every hidden
-    /// layer on the training inputs, from a Glorot-uniform start (`burn_init::pretrain`).
+    /// layer on the training inputs, from a Glorot-uniform start (`burn_init::signal::pretrain_greedy`).
     Pretrain,
 }
 
@@ -152,12 +151,12 @@ impl InitStrategy {
                     ..LsuvConfig::default()
                 };
                 (
-                    lsuv::lsuv(model, inputs(rows.min(LSUV_BATCH)), &lsuv, device)?.0,
+                    signal::lsuv(model, inputs(rows.min(LSUV_BATCH)), &lsuv, device)?.0,
                     None,
                 )
             }
             Self::Pretrain => {
-                let (model, report) = pretrain::pretrain_greedy(
+                let (model, report) = signal::pretrain_greedy(
                     model,
                     inputs(rows),
                     &Self::pretrain_config(seed),

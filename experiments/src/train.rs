@@ -7,7 +7,8 @@ use burn::module::Module;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData, activation::log_softmax};
-use burn_init::{Activation, HostRng, Init, Mlp, MlpConfig};
+use burn_init::signal::{Activation, Mlp, MlpConfig};
+use burn_init::{HostRng, Init};
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Dataset, Split};

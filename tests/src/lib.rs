@@ -133,6 +133,17 @@ impl Moments {
     }
 }
 
+/// The standard normal CDF Φ(x), from `statrs` (independent of the library under test).
+pub fn normal_cdf(x: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    Normal::standard().cdf(x)
+}
+
+/// Sum of a tensor's entries, in `f64` on the host.
+pub fn sum<const D: usize>(t: Tensor<D>) -> f64 {
+    values(t).iter().map(|&x| f64::from(x)).sum()
+}
+
 /// Kolmogorov–Smirnov statistic `D` of `xs` against `cdf`, and its asymptotic p-value.
 pub fn ks_test(xs: &[f32], cdf: impl Fn(f64) -> f64) -> (f64, f64) {
     let mut v: Vec<f64> = xs.iter().map(|&x| x as f64).collect();

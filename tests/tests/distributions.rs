@@ -3,11 +3,10 @@
 //! formula, and a Kolmogorov–Smirnov test against the analytic CDF (p > 1e-4), on 10⁶ samples.
 
 use burn::tensor::Device;
-use burn_init::special::normal_cdf;
 use burn_init::{
     FanMode, Fans, HostRng, Init, InitializerExt, Nonlinearity, Source, VsDistribution,
 };
-use burn_init_tests::{Moments, device_tests, ks_test, values};
+use burn_init_tests::{Moments, device_tests, ks_test, normal_cdf, values};
 
 const FAN_IN: usize = 800;
 const FAN_OUT: usize = 1250;

@@ -8,9 +8,9 @@ use burn::nn::{
     PaddingConfig2d,
 };
 use burn::tensor::{Device, Distribution, Tensor};
-use burn_init::reinit::{Role, Rule, reinit, reinit_with};
 use burn_init::{
-    Fans, HostRng, Init, InitError, InitLayer, Initializer, InitializerExt, LayerInit, Source,
+    Fans, HostRng, Init, InitError, InitLayer, Initializer, InitializerExt, LayerInit, Role, Rule,
+    Source, reinit, reinit_with,
 };
 use burn_init_tests::{Moments, device_tests, values};
 

@@ -2,11 +2,11 @@
 //! against a wide random network, and greedy layer-wise pretraining, on every device.
 
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
-use burn_init::diagnostics::{DiagnosticsConfig, activation_stats, gradient_stats, symmetry};
-use burn_init::lsuv::{LsuvConfig, lsuv};
-use burn_init::meanfield::predict;
-use burn_init::pretrain::{PretrainConfig, Reconstruction, Stop, pretrain_greedy};
-use burn_init::{Activation, HostRng, Init, InitError, Layered, MlpConfig, Source};
+use burn_init::signal::{
+    Activation, DiagnosticsConfig, Layered, LsuvConfig, MlpConfig, PretrainConfig, Reconstruction,
+    Stop, activation_stats, gradient_stats, lsuv, predict, pretrain_greedy, symmetry,
+};
+use burn_init::{HostRng, Init, InitError, Source};
 use burn_init_tests::{device_tests, values};
 
 fn data(device: &Device, rows: usize, cols: usize, seed: u64) -> Tensor<2> {

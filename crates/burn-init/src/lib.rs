@@ -20,40 +20,60 @@
 //! assert_eq!(w2.dims(), [784, 256]);
 //! # Ok::<(), burn_init::InitError>(())
 //! ```
+//!
+//! ## Where things are
+//!
+//! The modules are private; every public item has one path, given here. Each layer uses only
+//! the layers above it in this table.
+//!
+//! | layer | module | public items |
+//! |---|---|---|
+//! | errors | `error` | [`InitError`], [`Result`] |
+//! | host generator | `host` (Philox rounds, chunk drivers, host buffers) | [`HostRng`] |
+//! | special functions | `special` (normal CDF and quantile) | — |
+//! | distributions | `dist` | [`Constant`], [`Uniform`], [`Normal`], [`TruncatedNormal`], [`Primitive`] |
+//! | scale | `scale` (fans, gains, variance scaling) | [`Fans`], [`FanMode`], [`Nonlinearity`], [`VarianceScaling`], [`VsDistribution`], the presets ([`he_normal`], …) |
+//! | structured | `structured` | [`Orthogonal`], [`Identity`], [`Dirac`], [`DeltaOrthogonal`], [`Sparse`] |
+//! | sampling | `init` (trait, built-in impls, catalogue) | [`Initializer`], [`InitializerExt`], [`Source`], [`Init`] |
+//! | modules | `module` (layers, re-initialization) | [`InitLayer`], [`LayerInit`], [`reinit`], [`reinit_with`], [`Rule`], [`Role`], [`ReinitReport`], [`ReinitEntry`] |
+//! | signal propagation (feature `signal`) | [`signal`] | diagnostics, mean field, LSUV, pretraining |
+//!
+//! [`prelude`] gathers what most code needs.
 #![deny(missing_docs)]
 
-pub mod diagnostics;
-pub mod dist;
-pub mod error;
-pub mod fans;
-pub mod gain;
-mod hostmem;
-pub mod init;
-pub mod layers;
-pub mod lsuv;
-pub mod meanfield;
-pub mod mlp;
-pub mod pretrain;
-pub mod reinit;
-pub mod rng;
-pub mod special;
-pub mod structured;
-pub mod variance;
+mod dist;
+mod error;
+mod host;
+mod init;
+mod module;
+mod scale;
+#[cfg(feature = "signal")]
+pub mod signal;
+mod special;
+mod structured;
 
 pub use dist::{Constant, Normal, Primitive, TruncatedNormal, Uniform};
 pub use error::{InitError, Result};
-pub use fans::{FanMode, Fans};
-pub use gain::Nonlinearity;
+pub use host::HostRng;
 pub use init::{Init, Initializer, InitializerExt, Source};
-pub use layers::{InitLayer, LayerInit};
-pub use mlp::{Activation, LayerTrace, Layered, Mlp, MlpConfig};
-pub use rng::HostRng;
-pub use structured::{DeltaOrthogonal, Dirac, Identity, Orthogonal, Sparse};
-pub use variance::{
-    TRUNCATED_NORMAL_STD_CORRECTION, VarianceScaling, VsDistribution, glorot_normal,
-    glorot_uniform, he_avg_normal, he_avg_uniform, he_normal, he_uniform, kaiming_normal,
-    kaiming_uniform, lecun_normal, lecun_uniform, xavier_normal, xavier_uniform,
+pub use module::{
+    InitLayer, LayerInit, ReinitEntry, ReinitReport, Role, Rule, reinit, reinit_with,
 };
+pub use scale::{
+    FanMode, Fans, Nonlinearity, TRUNCATED_NORMAL_STD_CORRECTION, VarianceScaling, VsDistribution,
+    glorot_normal, glorot_uniform, he_avg_normal, he_avg_uniform, he_normal, he_uniform,
+    kaiming_normal, kaiming_uniform, lecun_normal, lecun_uniform, xavier_normal, xavier_uniform,
+};
+pub use structured::{DeltaOrthogonal, Dirac, Identity, Orthogonal, Sparse};
+
+/// The items most code needs: `use burn_init::prelude::*;`. No name here collides with
+/// `burn::prelude`.
+pub mod prelude {
+    pub use crate::{
+        Fans, HostRng, Init, InitError, InitLayer, Initializer, InitializerExt, LayerInit,
+        Nonlinearity, Role, Rule, Source, reinit,
+    };
+}
 
 /// All zeros ([`Init::Zeros`]).
 pub const fn zeros() -> Constant {

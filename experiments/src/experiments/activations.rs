@@ -26,8 +26,8 @@
 use std::fmt::Write as _;
 
 use burn::tensor::{Device, Tensor};
-use burn_init::meanfield::{gaussian_expectation, predict};
-use burn_init::{Activation, Fans, HostRng, Init, InitializerExt, Layered, MlpConfig, Source};
+use burn_init::signal::{Activation, Layered, MlpConfig, gaussian_expectation, predict};
+use burn_init::{Fans, HostRng, Init, InitializerExt, Source};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 

@@ -5,7 +5,8 @@
 
 use std::fmt::Write as _;
 
-use burn_init::{Activation, Init};
+use burn_init::Init;
+use burn_init::signal::Activation;
 use serde::{Deserialize, Serialize};
 
 use crate::Context;

@@ -2,8 +2,8 @@
 //! `sigmoid-small`, `tanh-zeros`, `relu-orthogonal`, …); `--seeds N` makes it a sweep of N
 //! seeds.
 
-use burn_init::init::{ALIASES, NAMES};
-use burn_init::{Activation, Init};
+use burn_init::Init;
+use burn_init::signal::Activation;
 
 use crate::Context;
 use crate::error::Result;
@@ -55,10 +55,10 @@ pub fn example_names() -> Vec<String> {
     ACTIVATIONS
         .iter()
         .flat_map(|a| {
-            NAMES
+            Init::NAMES
                 .iter()
                 .copied()
-                .chain(ALIASES.iter().map(|(al, _)| *al))
+                .chain(Init::ALIASES.iter().map(|(al, _)| *al))
                 .map(move |i| format!("{a}-{i}"))
         })
         .collect()
@@ -67,8 +67,8 @@ pub fn example_names() -> Vec<String> {
 fn details() -> Vec<String> {
     vec![
         format!("activations:  {}", ACTIVATIONS.join(", ")),
-        format!("initializers: {}, lsuv, pretrain (alias greedy)", NAMES.join(", ")),
-        format!("aliases:      {}", ALIASES.iter().map(|(a, n)| format!("{a}={n}")).collect::<Vec<_>>().join(", ")),
+        format!("initializers: {}, lsuv, pretrain (alias greedy)", Init::NAMES.join(", ")),
+        format!("aliases:      {}", Init::ALIASES.iter().map(|(a, n)| format!("{a}={n}")).collect::<Vec<_>>().join(", ")),
         "e.g.          relu-he, tanh-xavier, sigmoid-xavier, sigmoid-small, tanh-zeros, relu-orthogonal, tanh-lsuv, sigmoid-pretrain".into(),
     ]
 }

@@ -9,7 +9,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use burn_init::{Activation, Init};
+use burn_init::Init;
+use burn_init::signal::Activation;
 
 use crate::Context;
 use crate::claims::{self, Claim, ClaimText, Condition, Direction, Estimate, Guards};

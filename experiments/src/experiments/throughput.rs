@@ -5,7 +5,8 @@
 
 use std::time::Instant;
 
-use burn_init::{Activation, HostRng, MlpConfig, Source};
+use burn_init::signal::{Activation, MlpConfig};
+use burn_init::{HostRng, Source};
 use serde::Serialize;
 
 use crate::Context;

@@ -24,9 +24,9 @@ use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig, LinearLayout};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
-use crate::fans::Fans;
+use crate::error::{InitError, Result};
 use crate::init::{Init, InitializerExt, Source};
+use crate::scale::Fans;
 
 /// Weight and bias initializers for one layer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -141,9 +141,9 @@ macro_rules! conv_layer {
     };
 }
 
-fn invalid_groups(what: &str, channels: &[usize], groups: usize) -> Option<crate::InitError> {
+fn invalid_groups(what: &str, channels: &[usize], groups: usize) -> Option<InitError> {
     (groups == 0 || channels.iter().any(|c| !c.is_multiple_of(groups))).then(|| {
-        crate::InitError::InvalidShape {
+        InitError::InvalidShape {
             initializer: what.into(),
             shape: channels.to_vec(),
             reason: format!("channels must be divisible by groups = {groups}"),

@@ -25,11 +25,12 @@ use burn::tensor::activation::log_sigmoid;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use super::activation::Activation;
+use super::layered::Layered;
 use crate::error::{InitError, Result};
-use crate::fans::Fans;
+use crate::host::HostRng;
 use crate::init::{Init, InitializerExt, Source};
-use crate::mlp::{Activation, Layered};
-use crate::rng::HostRng;
+use crate::scale::Fans;
 
 /// The optimizer of each autoencoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -345,7 +346,7 @@ pub fn pretrain_greedy<M: Layered>(
         let mut epoch_losses = Vec::new();
         let mut stop = Stop::MaxEpochs;
         for epoch in 0..config.max_epochs {
-            let perm = crate::pretrain::permutation(n, layer_rng.derive(1 + epoch as u64));
+            let perm = permutation(n, layer_rng.derive(1 + epoch as u64));
             let mut sum: Option<Tensor<1>> = None;
             let noise_rng = layer_rng.derive(1_000_000 + epoch as u64);
             for (b, rows) in perm.chunks(config.batch_size).enumerate() {
@@ -404,7 +405,7 @@ pub fn pretrain_greedy<M: Layered>(
 }
 
 /// A seeded permutation of `0..n` (Fisher–Yates on the host generator).
-pub fn permutation(n: usize, rng: HostRng) -> Vec<usize> {
+fn permutation(n: usize, rng: HostRng) -> Vec<usize> {
     let mut p: Vec<usize> = (0..n).collect();
     for i in (1..n).rev() {
         let w = rng.word(i as u64) as u64;

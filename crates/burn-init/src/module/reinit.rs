@@ -17,7 +17,7 @@
 //! ```
 //! use burn::nn::LinearConfig;
 //! use burn::tensor::Device;
-//! use burn_init::{Init, reinit::{reinit, Rule, Role}};
+//! use burn_init::{Init, Role, Rule, reinit};
 //!
 //! let device = Device::flex();
 //! let layer = LinearConfig::new(8, 4).init(&device);
@@ -33,9 +33,8 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{InitError, Result};
-use crate::fans::Fans;
 use crate::init::{Init, Initializer, Source, sample_checked};
-use crate::rng::HostRng;
+use crate::scale::Fans;
 
 /// What a parameter is for, from its field name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -130,7 +129,7 @@ impl Rule {
 }
 
 /// Dotted-path glob: `*` matches one segment, `**` any number (including none).
-pub fn glob(pattern: &str, path: &str) -> bool {
+fn glob(pattern: &str, path: &str) -> bool {
     fn go(p: &[&str], s: &[&str]) -> bool {
         match (p.first(), s.first()) {
             (None, None) => true,
@@ -405,11 +404,6 @@ pub fn reinit_with<M: Module>(
             untouched: mapper.untouched,
         },
     ))
-}
-
-/// Convenience: a host source for `seed`.
-pub fn host(seed: u64) -> Source {
-    Source::Host(HostRng::new(seed))
 }
 
 #[cfg(test)]

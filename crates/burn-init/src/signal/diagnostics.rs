@@ -6,7 +6,8 @@
 use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
-use crate::mlp::{Activation, Layered};
+use super::activation::Activation;
+use super::layered::Layered;
 
 /// A histogram with equal-width bins on `[low, high]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -9,10 +9,10 @@
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use super::layered::Layered;
 use crate::error::{InitError, Result};
-use crate::fans::Fans;
 use crate::init::{Init, InitializerExt, Source};
-use crate::mlp::Layered;
+use crate::scale::Fans;
 
 /// LSUV options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,10 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::fans::{FanMode, Fans};
+use super::gain::Nonlinearity;
 use crate::dist::{Normal, Primitive, TruncatedNormal, Uniform};
 use crate::error::{Result, positive};
-use crate::fans::{FanMode, Fans};
-use crate::gain::Nonlinearity;
 
 /// `0.87962566103423978`: the std of a standard normal truncated to `[−2, 2]`. Keras and JAX divide
 /// the std by it so that a ±2σ truncated normal has exactly the requested variance.

@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::mlp::Activation;
+use super::activation::Activation;
 
 /// One layer of a mean-field prediction.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

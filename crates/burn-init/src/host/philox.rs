@@ -1,0 +1,153 @@
+//! Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011): one
+//! block function, and the same rounds in AVX2 for eight blocks at a time.
+
+pub(super) const M0: u64 = 0xD251_1F53;
+pub(super) const M1: u64 = 0xCD9E_8D57;
+pub(super) const W0: u32 = 0x9E37_79B9;
+pub(super) const W1: u32 = 0xBB67_AE85;
+
+/// One Philox4x32 block with 10 rounds.
+#[inline(always)]
+pub(crate) fn philox4x32_10(ctr: [u32; 4], key: [u32; 2]) -> [u32; 4] {
+    let (mut c, mut k) = (ctr, key);
+    for _ in 0..10 {
+        let p0 = M0 * c[0] as u64;
+        let p1 = M1 * c[2] as u64;
+        c = [
+            (p1 >> 32) as u32 ^ c[1] ^ k[0],
+            p1 as u32,
+            (p0 >> 32) as u32 ^ c[3] ^ k[1],
+            p0 as u32,
+        ];
+        k = [k[0].wrapping_add(W0), k[1].wrapping_add(W1)];
+    }
+    c
+}
+
+/// Philox4x32-10 in AVX2: eight blocks per vector, the 32×32→64-bit products with `vpmuludq`
+/// on even and odd lanes, the key schedule hoisted, the 4×8 result transposed into element
+/// order with unpacks and lane permutes. Same words as [`HostRng::batch_words`] (tested).
+#[cfg(target_arch = "x86_64")]
+pub(super) mod avx2 {
+    use std::arch::x86_64::*;
+
+    use super::super::HostRng;
+    use super::super::kernel::{BATCH, BatchKernel, LANES, UniformMap};
+    use super::{M0, M1, W0, W1};
+
+    /// `(hi, lo)` halves of the eight products `m · a[j]`.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn mulhilo(a: __m256i, m: __m256i) -> (__m256i, __m256i) {
+        let even = _mm256_mul_epu32(a, m);
+        let odd = _mm256_mul_epu32(_mm256_srli_epi64::<32>(a), m);
+        let lo = _mm256_blend_epi32::<0b1010_1010>(even, _mm256_slli_epi64::<32>(odd));
+        let hi = _mm256_blend_epi32::<0b1010_1010>(_mm256_srli_epi64::<32>(even), odd);
+        (hi, lo)
+    }
+
+    /// The uniform map fused into the Philox rounds, batch by batch (the last partial batch
+    /// through the word buffer).
+    #[target_feature(enable = "avx2")]
+    pub(crate) fn fill_uniform_chunk(
+        rng: &HostRng,
+        first_block: u64,
+        chunk: &mut [f32],
+        map: &UniformMap,
+    ) {
+        let lo = _mm256_set1_ps(map.low);
+        let hi = _mm256_set1_ps(map.high);
+        let width = _mm256_set1_ps(map.width);
+        let scale = _mm256_set1_ps(1.0 / 16_777_216.0);
+        let mut block = first_block;
+        let mut batches = chunk.chunks_exact_mut(BATCH);
+        for batch in &mut batches {
+            let vectors = batch_vectors(rng, block);
+            for (dst, v) in batch.chunks_exact_mut(8).zip(vectors) {
+                let k = _mm256_cvtepi32_ps(_mm256_srli_epi32::<8>(v));
+                let x = _mm256_add_ps(lo, _mm256_mul_ps(width, _mm256_mul_ps(k, scale)));
+                let x = _mm256_min_ps(hi, _mm256_max_ps(lo, x));
+                // SAFETY: `dst` is 8 consecutive f32 (32 bytes); the unaligned store writes
+                // exactly those bytes.
+                #[allow(unsafe_code)]
+                unsafe {
+                    _mm256_storeu_ps(dst.as_mut_ptr(), x);
+                }
+            }
+            block += LANES as u64;
+        }
+        let rest = batches.into_remainder();
+        if !rest.is_empty() {
+            let words = batch_words(rng, block);
+            let mut tmp = [0f32; BATCH];
+            BatchKernel::apply(map, &words, &mut tmp);
+            rest.copy_from_slice(&tmp[..rest.len()]);
+        }
+    }
+
+    /// The [`BATCH`] words of the blocks `first_block ..` in element order.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(crate) fn batch_words(rng: &HostRng, first_block: u64) -> [u32; BATCH] {
+        let out = batch_vectors(rng, first_block);
+        let mut words = [0u32; BATCH];
+        for (dst, v) in words.chunks_exact_mut(8).zip(out) {
+            // SAFETY: `dst` is 8 consecutive u32 (32 bytes), the unaligned store writes exactly
+            // those bytes.
+            #[allow(unsafe_code)]
+            unsafe {
+                _mm256_storeu_si256(dst.as_mut_ptr().cast::<__m256i>(), v);
+            }
+        }
+        words
+    }
+
+    /// The words of the blocks `first_block ..` in element order, as 32 vectors of 8.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn batch_vectors(rng: &HostRng, first_block: u64) -> [__m256i; BATCH / 8] {
+        let m0 = _mm256_set1_epi64x(M0 as i64);
+        let m1 = _mm256_set1_epi64x(M1 as i64);
+        let [key0, key1] = rng.key();
+        let mut keys = [(_mm256_setzero_si256(), _mm256_setzero_si256()); 10];
+        for (r, k) in keys.iter_mut().enumerate() {
+            *k = (
+                _mm256_set1_epi32(key0.wrapping_add(W0.wrapping_mul(r as u32)) as i32),
+                _mm256_set1_epi32(key1.wrapping_add(W1.wrapping_mul(r as u32)) as i32),
+            );
+        }
+        let stream_lo = _mm256_set1_epi32(rng.stream as u32 as i32);
+        let stream_hi = _mm256_set1_epi32((rng.stream >> 32) as u32 as i32);
+        let mut out = [_mm256_setzero_si256(); BATCH / 8];
+        for g in 0..LANES / 8 {
+            let b = |j: u64| first_block.wrapping_add(8 * g as u64 + j);
+            let lo = |j: u64| b(j) as u32 as i32;
+            let hi = |j: u64| (b(j) >> 32) as u32 as i32;
+            let mut c0 = _mm256_setr_epi32(lo(0), lo(1), lo(2), lo(3), lo(4), lo(5), lo(6), lo(7));
+            let mut c1 = _mm256_setr_epi32(hi(0), hi(1), hi(2), hi(3), hi(4), hi(5), hi(6), hi(7));
+            let (mut c2, mut c3) = (stream_lo, stream_hi);
+            for &(k0, k1) in &keys {
+                let (hi0, lo0) = mulhilo(c0, m0);
+                let (hi1, lo1) = mulhilo(c2, m1);
+                c0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1), k0);
+                c2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3), k1);
+                c1 = lo1;
+                c3 = lo0;
+            }
+            // 4 × 8 (word × block) to element order: blocks 0..8, four words each.
+            let t0 = _mm256_unpacklo_epi32(c0, c1);
+            let t1 = _mm256_unpackhi_epi32(c0, c1);
+            let t2 = _mm256_unpacklo_epi32(c2, c3);
+            let t3 = _mm256_unpackhi_epi32(c2, c3);
+            let u0 = _mm256_unpacklo_epi64(t0, t2); // blocks 0 | 4
+            let u1 = _mm256_unpackhi_epi64(t0, t2); // blocks 1 | 5
+            let u2 = _mm256_unpacklo_epi64(t1, t3); // blocks 2 | 6
+            let u3 = _mm256_unpackhi_epi64(t1, t3); // blocks 3 | 7
+            out[4 * g] = _mm256_permute2x128_si256::<0x20>(u0, u1);
+            out[4 * g + 1] = _mm256_permute2x128_si256::<0x20>(u2, u3);
+            out[4 * g + 2] = _mm256_permute2x128_si256::<0x31>(u0, u1);
+            out[4 * g + 3] = _mm256_permute2x128_si256::<0x31>(u2, u3);
+        }
+        out
+    }
+}

@@ -1,0 +1,201 @@
+//! The open [`Initializer`] trait, the sampling [`Source`], and the entry points every
+//! initializer gets ([`InitializerExt`]).
+
+use std::fmt;
+
+use burn::module::{Param, ParamId};
+use burn::tensor::{Device, Distribution, Shape, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::dist::Primitive;
+use crate::error::Result;
+use crate::host::HostRng;
+use crate::host::mem::zeroed_f32;
+use crate::scale::Fans;
+
+/// Where random numbers come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Source {
+    /// The device's own RNG (`device.seed(…)` seeds it). Fast, nothing crosses to the host,
+    /// but the numbers differ between backends.
+    #[default]
+    Device,
+    /// The host Philox generator, uploaded: bit-identical weights on every device.
+    Host(HostRng),
+}
+
+/// How a tensor is to be filled: implement this for your own initializer.
+///
+/// Only [`Initializer::check`] and [`Initializer::fill_host`] are required; the device path
+/// defaults to a host fill keyed by a seed drawn from the device RNG. Sampling methods may
+/// assume `check` succeeded for the same arguments (the crate's entry points call it first).
+///
+/// ```
+/// use burn_init::{Fans, HostRng, InitError, Initializer, InitializerExt};
+///
+/// /// Every weight equals 1/fan_in.
+/// #[derive(Debug, Clone)]
+/// struct Average;
+///
+/// impl Initializer for Average {
+///     fn name(&self) -> String { "average".into() }
+///     fn check(&self, _shape: &[usize], fans: Option<Fans>) -> Result<(), InitError> {
+///         fans.map(|_| ()).ok_or(InitError::MissingFans { initializer: self.name() })
+///     }
+///     fn fill_host(&self, _shape: &[usize], fans: Option<Fans>, _rng: HostRng, out: &mut [f32]) {
+///         out.fill(1.0 / fans.unwrap().fan_in as f32);
+///     }
+/// }
+///
+/// let w = Average.host_vec(&[4, 2], Some(Fans::linear(4, 2)?), HostRng::new(0))?;
+/// assert!(w.iter().all(|&x| x == 0.25));
+/// # Ok::<(), InitError>(())
+/// ```
+pub trait Initializer: fmt::Debug + Send + Sync {
+    /// A short name for reports (`he_normal`, `orthogonal(gain=1)`, …).
+    fn name(&self) -> String;
+
+    /// Validates this initializer for a tensor of `shape` with `fans`.
+    ///
+    /// # Errors
+    /// Whatever makes the combination unusable: bad parameters, missing or zero fans, a shape
+    /// the initializer cannot fill.
+    fn check(&self, shape: &[usize], fans: Option<Fans>) -> Result<()>;
+
+    /// Fills `out` (row-major, `shape.iter().product()` elements) from the host generator.
+    fn fill_host(&self, shape: &[usize], fans: Option<Fans>, rng: HostRng, out: &mut [f32]);
+
+    /// Samples a flat tensor on `device` with the device RNG.
+    fn sample_device(&self, shape: &[usize], fans: Option<Fans>, device: &Device) -> Tensor<1> {
+        let n: usize = shape.iter().product();
+        let seed = device_seed(device);
+        let mut out = zeroed_f32(n);
+        self.fill_host(shape, fans, HostRng::new(seed), &mut out);
+        Tensor::from_data(TensorData::new(out, [n]), device)
+    }
+
+    /// The element-wise distribution, when the initializer is one (used for reports and tests).
+    fn primitive(&self, _fans: Option<Fans>) -> Option<Primitive> {
+        None
+    }
+}
+
+/// A 64-bit seed drawn from the device RNG (four 16-bit parts, each exact in `f32`).
+pub(crate) fn device_seed(device: &Device) -> u64 {
+    let parts = Tensor::<1>::random([4], Distribution::Uniform(0.0, 65_536.0), device)
+        .into_data()
+        .try_to_vec::<f32>()
+        .expect("f32 data");
+    parts
+        .iter()
+        .fold(0u64, |acc, &p| acc << 16 | (p as u64 & 0xFFFF))
+}
+
+/// Sampling entry points, for every [`Initializer`].
+pub trait InitializerExt: Initializer {
+    /// A tensor of `shape` on `device`, from `source`.
+    ///
+    /// # Errors
+    /// Those of [`Initializer::check`].
+    fn sample<const D: usize>(
+        &self,
+        shape: [usize; D],
+        fans: impl Into<Option<Fans>>,
+        source: Source,
+        device: &Device,
+    ) -> Result<Tensor<D>> {
+        let fans = fans.into();
+        self.check(&shape, fans)?;
+        Ok(sample_checked(self, &shape, fans, source, device).reshape(shape))
+    }
+
+    /// A tensor drawn with the device RNG.
+    ///
+    /// # Errors
+    /// Those of [`Initializer::check`].
+    fn tensor<const D: usize>(
+        &self,
+        shape: [usize; D],
+        fans: impl Into<Option<Fans>>,
+        device: &Device,
+    ) -> Result<Tensor<D>> {
+        self.sample(shape, fans, Source::Device, device)
+    }
+
+    /// A tensor drawn on the host from `rng` and uploaded: bit-identical on every device.
+    ///
+    /// # Errors
+    /// Those of [`Initializer::check`].
+    fn tensor_seeded<const D: usize>(
+        &self,
+        shape: [usize; D],
+        fans: impl Into<Option<Fans>>,
+        rng: HostRng,
+        device: &Device,
+    ) -> Result<Tensor<D>> {
+        self.sample(shape, fans, Source::Host(rng), device)
+    }
+
+    /// The host fill as a vector, without any device.
+    ///
+    /// # Errors
+    /// Those of [`Initializer::check`].
+    fn host_vec(&self, shape: &[usize], fans: Option<Fans>, rng: HostRng) -> Result<Vec<f32>> {
+        self.check(shape, fans)?;
+        let mut out = zeroed_f32(shape.iter().product());
+        self.fill_host(shape, fans, rng, &mut out);
+        Ok(out)
+    }
+
+    /// A lazily initialized Burn parameter (as Burn's own layers create them): validated now,
+    /// sampled on first use (`.val()`), on the device the parameter then lives on.
+    ///
+    /// # Errors
+    /// Those of [`Initializer::check`].
+    fn param<const D: usize>(
+        &self,
+        shape: [usize; D],
+        fans: impl Into<Option<Fans>>,
+        source: Source,
+        device: &Device,
+    ) -> Result<Param<Tensor<D>>>
+    where
+        Self: Clone + Sized + 'static,
+    {
+        let fans = fans.into();
+        self.check(&shape, fans)?;
+        let init = self.clone();
+        Ok(Param::uninitialized(
+            ParamId::new(),
+            move |device, require_grad| {
+                let t = sample_checked(&init, &shape, fans, source, device).reshape(shape);
+                if require_grad { t.require_grad() } else { t }
+            },
+            device.clone(),
+            true,
+            Shape::from(shape),
+        ))
+    }
+}
+
+impl<I: Initializer + ?Sized> InitializerExt for I {}
+
+/// Samples a flat tensor after a successful `check`.
+pub(crate) fn sample_checked<I: Initializer + ?Sized>(
+    init: &I,
+    shape: &[usize],
+    fans: Option<Fans>,
+    source: Source,
+    device: &Device,
+) -> Tensor<1> {
+    match source {
+        Source::Device => init.sample_device(shape, fans, device),
+        Source::Host(rng) => {
+            let n: usize = shape.iter().product();
+            let mut out = zeroed_f32(n);
+            init.fill_host(shape, fans, rng, &mut out);
+            Tensor::from_data(TensorData::new(out, [n]), device)
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Centre-tap initializers for convolutions: Dirac and delta-orthogonal.
+
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use super::orthogonal::{orthogonal_device, orthogonal_host};
+use super::{at_centre_tap, centre_offset, check_conv, index_equal, shape_error};
+use crate::error::{InitError, Result, positive};
+use crate::host::HostRng;
+
+/// Dirac delta for convolutions (PyTorch `dirac_`): a Burn conv weight `[c_out, c_in/groups, k…]`
+/// (1-, 2- or 3-D kernels) whose centre tap connects output channel `d` of each group to input
+/// channel `d` of that group, so the convolution (with "same" padding) is the identity on as
+/// many channels as possible.
+///
+/// ```
+/// use burn_init::{Dirac, HostRng, InitializerExt};
+/// let w = Dirac::new(1)?.host_vec(&[2, 2, 3], None, HostRng::new(0))?;
+/// assert_eq!(w, vec![0., 1., 0., 0., 0., 0., 0., 0., 0., 0., 1., 0.]);
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Dirac {
+    /// Number of groups of the convolution.
+    pub groups: usize,
+}
+
+impl Dirac {
+    /// # Errors
+    /// If `groups` is zero.
+    pub fn new(groups: usize) -> Result<Self> {
+        if groups == 0 {
+            return Err(InitError::InvalidParameter {
+                field: "groups",
+                value: 0.0,
+                reason: "must be >= 1",
+            });
+        }
+        Ok(Self { groups })
+    }
+}
+
+impl Dirac {
+    /// A short name for reports.
+    pub(crate) fn describe(&self) -> String {
+        format!("dirac(groups={})", self.groups)
+    }
+
+    /// Validates the parameters and the shape.
+    pub(crate) fn check_shape(&self, shape: &[usize]) -> Result<()> {
+        Dirac::new(self.groups)?;
+        check_conv("dirac", shape)?;
+        if !shape[0].is_multiple_of(self.groups) {
+            return Err(shape_error(
+                "dirac",
+                shape,
+                "c_out must be divisible by groups",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Fills `out` (row-major `shape`), after `check_shape`.
+    pub(crate) fn fill(&self, shape: &[usize], out: &mut [f32]) {
+        out.fill(0.0);
+        let out_per_group = shape[0] / self.groups;
+        let min_dim = out_per_group.min(shape[1]);
+        for g in 0..self.groups {
+            for d in 0..min_dim {
+                out[centre_offset(shape, g * out_per_group + d, d)] = 1.0;
+            }
+        }
+    }
+
+    /// The flat tensor on `device` (device RNG), after `check_shape`.
+    pub(crate) fn device_tensor(&self, shape: &[usize], device: &Device) -> Tensor<1> {
+        let (co, ci) = (shape[0], shape[1]);
+        // Output channel o (of its group) feeds from input channel o mod (c_out / groups).
+        let centre = index_equal(co, ci, Some(co / self.groups), device)
+            .float()
+            .reshape([co * ci]);
+        at_centre_tap(shape, centre, device)
+    }
+}
+
+/// Delta-orthogonal for convolutions (Xiao et al., 2018, "Dynamical Isometry and a Mean Field
+/// Theory of CNNs"): every tap is zero except the centre one, which is an orthogonal
+/// `[c_out, c_in]` matrix times `gain` (orthonormal columns, so the layer is an isometry).
+/// Requires `c_in <= c_out`.
+///
+/// ```
+/// use burn_init::{DeltaOrthogonal, HostRng, InitializerExt};
+/// let w = DeltaOrthogonal::new(1.0)?.host_vec(&[4, 4, 3], None, HostRng::new(3))?;
+/// assert_eq!(w.iter().filter(|&&x| x != 0.0).count() <= 16, true);
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DeltaOrthogonal {
+    /// Multiplier.
+    pub gain: f64,
+}
+
+impl DeltaOrthogonal {
+    /// # Errors
+    /// If `gain` is not finite and positive.
+    pub fn new(gain: f64) -> Result<Self> {
+        Ok(Self {
+            gain: positive("gain", gain)?,
+        })
+    }
+}
+
+impl DeltaOrthogonal {
+    /// A short name for reports.
+    pub(crate) fn describe(&self) -> String {
+        format!("delta_orthogonal(gain={})", self.gain)
+    }
+
+    /// Validates the parameters and the shape.
+    pub(crate) fn check_shape(&self, shape: &[usize]) -> Result<()> {
+        DeltaOrthogonal::new(self.gain)?;
+        check_conv("delta_orthogonal", shape)?;
+        if shape[1] > shape[0] {
+            return Err(shape_error(
+                "delta_orthogonal",
+                shape,
+                "needs c_in <= c_out for an isometry",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Fills `out` (row-major `shape`) from the host generator, after `check_shape`.
+    pub(crate) fn fill(&self, shape: &[usize], rng: HostRng, out: &mut [f32]) {
+        out.fill(0.0);
+        let (co, ci) = (shape[0], shape[1]);
+        let mut centre = vec![0f32; co * ci];
+        orthogonal_host(co, ci, self.gain, rng, &mut centre);
+        for o in 0..co {
+            for i in 0..ci {
+                out[centre_offset(shape, o, i)] = centre[o * ci + i];
+            }
+        }
+    }
+
+    /// The flat tensor on `device` (device RNG), after `check_shape`.
+    pub(crate) fn device_tensor(&self, shape: &[usize], device: &Device) -> Tensor<1> {
+        let (co, ci) = (shape[0], shape[1]);
+        let centre = orthogonal_device(co, ci, self.gain, device).reshape([co * ci]);
+        at_centre_tap(shape, centre, device)
+    }
+}

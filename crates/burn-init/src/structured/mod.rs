@@ -1,0 +1,161 @@
+//! Structured initializers: orthogonal, identity, Dirac, delta-orthogonal and sparse.
+//!
+//! Each is a validated parameter struct with its host fill (bit-reproducible) and its device
+//! sampler; the sampling trait is implemented for them in the `init` layer.
+
+mod dirac;
+mod identity;
+mod orthogonal;
+mod qr;
+mod sparse;
+
+pub use self::dirac::{DeltaOrthogonal, Dirac};
+pub use self::identity::Identity;
+pub use self::orthogonal::Orthogonal;
+pub use self::sparse::Sparse;
+
+use burn::tensor::{Bool, Device, Int, Tensor};
+
+use crate::error::{InitError, Result};
+
+pub(crate) fn shape_error(name: &str, shape: &[usize], reason: &str) -> InitError {
+    InitError::InvalidShape {
+        initializer: name.into(),
+        shape: shape.to_vec(),
+        reason: reason.into(),
+    }
+}
+
+fn check_matrix(name: &str, shape: &[usize]) -> Result<(usize, usize)> {
+    if shape.len() < 2 {
+        return Err(shape_error(
+            name,
+            shape,
+            "needs at least 2 dimensions (a 1-D bias has no orthogonal structure; give it its own initializer)",
+        ));
+    }
+    let rows = shape[0];
+    let cols: usize = shape[1..].iter().product();
+    if rows == 0 || cols == 0 {
+        return Err(shape_error(name, shape, "has a zero dimension"));
+    }
+    Ok((rows, cols))
+}
+
+/// `[rows, cols]` on the device: true where `row mod modulus == col` (built on the device from two
+/// `arange`s, nothing uploaded).
+fn index_equal(
+    rows: usize,
+    cols: usize,
+    modulus: Option<usize>,
+    device: &Device,
+) -> Tensor<2, Bool> {
+    let r = Tensor::<1, Int>::arange(0..rows as i64, device);
+    let r = match modulus {
+        Some(m) => r.remainder_scalar(m as i64),
+        None => r,
+    };
+    let c = Tensor::<1, Int>::arange(0..cols as i64, device);
+    r.reshape([rows, 1])
+        .expand([rows, cols])
+        .equal(c.reshape([1, cols]).expand([rows, cols]))
+}
+
+/// Places `centre` (`[c_out · c_in]`) at the centre tap of a zero `[c_out, c_in, k…]` kernel.
+fn at_centre_tap(shape: &[usize], centre: Tensor<1>, device: &Device) -> Tensor<1> {
+    let (co, ci) = (shape[0], shape[1]);
+    let taps: usize = shape[2..].iter().product();
+    let centre_tap = shape[2..].iter().fold(0, |acc, &k| acc * k + k / 2);
+    Tensor::<2>::zeros([co * ci, taps], device)
+        .slice_assign(
+            [0..co * ci, centre_tap..centre_tap + 1],
+            centre.reshape([co * ci, 1]),
+        )
+        .reshape([co * ci * taps])
+}
+
+fn check_conv(name: &str, shape: &[usize]) -> Result<()> {
+    if !(3..=5).contains(&shape.len()) {
+        return Err(shape_error(
+            name,
+            shape,
+            "needs a convolution weight [c_out, c_in/groups, k…] with 3 to 5 dimensions",
+        ));
+    }
+    if shape.contains(&0) {
+        return Err(shape_error(name, shape, "has a zero dimension"));
+    }
+    Ok(())
+}
+
+/// Row-major offset of the centre tap of a conv weight for channels `(o, i)`.
+fn centre_offset(shape: &[usize], o: usize, i: usize) -> usize {
+    let kernel = &shape[2..];
+    let mut off = o * shape[1] + i;
+    for &k in kernel {
+        off = off * k + k / 2;
+    }
+    off
+}
+
+#[cfg(test)]
+mod tests {
+    use super::orthogonal::orthogonal_host;
+    use super::*;
+    use crate::host::HostRng;
+
+    fn gram(w: &[f32], rows: usize, cols: usize, columns: bool) -> f64 {
+        // max |WᵀW − I| (columns) or |WWᵀ − I| (rows)
+        let (n, len) = if columns { (cols, rows) } else { (rows, cols) };
+        let at = |v: usize, k: usize| {
+            if columns {
+                w[k * cols + v] as f64
+            } else {
+                w[v * cols + k] as f64
+            }
+        };
+        let mut worst: f64 = 0.0;
+        for a in 0..n {
+            for b in 0..n {
+                let dot: f64 = (0..len).map(|k| at(a, k) * at(b, k)).sum();
+                worst = worst.max((dot - if a == b { 1.0 } else { 0.0 }).abs());
+            }
+        }
+        worst
+    }
+
+    #[test]
+    fn host_orthogonal_tall_wide_square() {
+        for (r, c) in [(7, 3), (3, 7), (5, 5), (100, 70), (70, 100), (96, 96)] {
+            let mut w = vec![0f32; r * c];
+            orthogonal_host(r, c, 1.0, HostRng::new(9), &mut w);
+            assert!(gram(&w, r, c, r >= c) < 1e-5, "{r}x{c}");
+        }
+    }
+
+    #[test]
+    fn structured_errors() {
+        assert!(matches!(
+            Orthogonal::new(1.0).unwrap().check_shape(&[5]),
+            Err(InitError::InvalidShape { .. })
+        ));
+        assert!(matches!(
+            Dirac::new(1).unwrap().check_shape(&[4, 4]),
+            Err(InitError::InvalidShape { .. })
+        ));
+        assert!(matches!(
+            Dirac::new(3).unwrap().check_shape(&[4, 4, 3]),
+            Err(InitError::InvalidShape { .. })
+        ));
+        assert!(matches!(
+            DeltaOrthogonal::new(1.0).unwrap().check_shape(&[2, 4, 3]),
+            Err(InitError::InvalidShape { .. })
+        ));
+        assert!(Sparse::new(-0.1, 0.01).is_err());
+        assert!(Dirac::new(0).is_err());
+        assert!(matches!(
+            Identity::new(1.0).unwrap().check_shape(&[2, 2, 2]),
+            Err(InitError::InvalidShape { .. })
+        ));
+    }
+}

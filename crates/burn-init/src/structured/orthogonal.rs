@@ -1,0 +1,118 @@
+//! Orthogonal initialization.
+
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use super::check_matrix;
+use super::qr::orthonormal_columns;
+use crate::dist::{Normal, Primitive};
+use crate::error::{Result, positive};
+use crate::host::HostRng;
+
+/// (Semi-)orthogonal matrix scaled by `gain` (Saxe et al., 2013, "Exact solutions to the nonlinear
+/// dynamics of learning in deep linear neural networks").
+///
+/// The tensor is viewed as a matrix `[shape[0], ∏ shape[1..]]`, as PyTorch's `orthogonal_`:
+/// a Gaussian matrix is QR-decomposed (Householder) and `Q` is multiplied by the signs of
+/// `diag(R)`, which makes it Haar-distributed. For a tall matrix the columns are orthonormal
+/// (`WᵀW = gain²·I`), for a wide one the rows (`WWᵀ = gain²·I`). A Burn `Linear` weight
+/// `[d_in, d_out]` with `d_in >= d_out` therefore has orthonormal columns.
+///
+/// Host path: Householder QR in `f64` on the host (bit-reproducible). Device path: Burn's
+/// `linalg::qr` on the device.
+///
+/// ```
+/// use burn_init::{HostRng, InitializerExt, Orthogonal};
+/// let w = Orthogonal::new(1.0)?.host_vec(&[3, 3], None, HostRng::new(1))?;
+/// let col0: f32 = (0..3).map(|i| w[i * 3] * w[i * 3]).sum();
+/// assert!((col0 - 1.0).abs() < 1e-6);
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Orthogonal {
+    /// Multiplier.
+    pub gain: f64,
+}
+
+impl Orthogonal {
+    /// # Errors
+    /// If `gain` is not finite and positive.
+    pub fn new(gain: f64) -> Result<Self> {
+        Ok(Self {
+            gain: positive("gain", gain)?,
+        })
+    }
+}
+
+/// A `rows × cols` orthogonal matrix (row-major) from the host generator.
+pub(super) fn orthogonal_host(rows: usize, cols: usize, gain: f64, rng: HostRng, out: &mut [f32]) {
+    let mut g = crate::host::mem::zeroed_f32(rows * cols);
+    Primitive::Normal(Normal {
+        mean: 0.0,
+        std: 1.0,
+    })
+    .fill_host(rng, &mut g);
+    let g: Vec<f64> = g.into_iter().map(f64::from).collect();
+    if rows >= cols {
+        // A = G (rows × cols), column-major.
+        let mut a = vec![0f64; rows * cols];
+        for i in 0..rows {
+            for j in 0..cols {
+                a[j * rows + i] = g[i * cols + j];
+            }
+        }
+        let q = orthonormal_columns(a, rows, cols);
+        for i in 0..rows {
+            for j in 0..cols {
+                out[i * cols + j] = (gain * q[j * rows + i]) as f32;
+            }
+        }
+    } else {
+        // A = Gᵀ (cols × rows); G's row-major buffer is Gᵀ column-major.
+        let q = orthonormal_columns(g, cols, rows);
+        // W = Qᵀ: W[i][j] = Q[j, i] = q[i * cols + j].
+        for (o, x) in out.iter_mut().zip(q) {
+            *o = (gain * x) as f32;
+        }
+    }
+}
+
+/// Orthogonal on the device with Burn's `linalg::qr`, `rows × cols`, flattened.
+pub(super) fn orthogonal_device(rows: usize, cols: usize, gain: f64, device: &Device) -> Tensor<1> {
+    let (m, n) = if rows >= cols {
+        (rows, cols)
+    } else {
+        (cols, rows)
+    };
+    let a = Tensor::<2>::random([m, n], burn::tensor::Distribution::Normal(0.0, 1.0), device);
+    let (q, r) = burn::linalg::qr(a, true);
+    let diag = r.mul(Tensor::<2>::eye(n, device)).sum_dim(0); // [1, n]
+    let q = q.mul(diag.sign()).mul_scalar(gain);
+    let w = if rows >= cols { q } else { q.transpose() };
+    w.reshape([rows * cols])
+}
+
+impl Orthogonal {
+    /// A short name for reports.
+    pub(crate) fn describe(&self) -> String {
+        format!("orthogonal(gain={})", self.gain)
+    }
+
+    /// Validates the parameters and the shape.
+    pub(crate) fn check_shape(&self, shape: &[usize]) -> Result<()> {
+        Orthogonal::new(self.gain)?;
+        check_matrix("orthogonal", shape).map(|_| ())
+    }
+
+    /// Fills `out` (row-major `shape`) from the host generator, after `check_shape`.
+    pub(crate) fn fill(&self, shape: &[usize], rng: HostRng, out: &mut [f32]) {
+        let rows = shape[0];
+        orthogonal_host(rows, out.len() / rows, self.gain, rng, out);
+    }
+
+    /// The flat tensor on `device` (device RNG), after `check_shape`.
+    pub(crate) fn device_tensor(&self, shape: &[usize], device: &Device) -> Tensor<1> {
+        let rows = shape[0];
+        orthogonal_device(rows, shape[1..].iter().product(), self.gain, device)
+    }
+}

@@ -176,9 +176,20 @@ fn bad_inputs_exit_1_name_the_value_and_change_nothing() {
 
     let cases = vec![
         // The findings of issue 15.
-        case(&["activations", "--depth", "0", "--out", &new], &["--depth", "0"]),
         case(
-            &["all", "--depth", "0", "--dataset", "synthetic", "--out", &new],
+            &["activations", "--depth", "0", "--out", &new],
+            &["--depth", "0"],
+        ),
+        case(
+            &[
+                "all",
+                "--depth",
+                "0",
+                "--dataset",
+                "synthetic",
+                "--out",
+                &new,
+            ],
             &["--depth", "0"],
         ),
         t(&["--width", "100000"], &["100000"]),
@@ -197,21 +208,39 @@ fn bad_inputs_exit_1_name_the_value_and_change_nothing() {
             &["throughput", "--batch-size", "32", "--out", &new],
             &["--batch-size", "32"],
         ),
-        case(&["throughput", "--lr", "0.5", "--out", &new], &["--lr", "0.5"]),
-        case(&["throughput", "--depth", "3", "--out", &new], &["--depth", "3"]),
-        case(&["throughput", "--epochs", "2", "--out", &new], &["--epochs", "2"]),
+        case(
+            &["throughput", "--lr", "0.5", "--out", &new],
+            &["--lr", "0.5"],
+        ),
+        case(
+            &["throughput", "--depth", "3", "--out", &new],
+            &["--depth", "3"],
+        ),
+        case(
+            &["throughput", "--epochs", "2", "--out", &new],
+            &["--epochs", "2"],
+        ),
         case(
             &["throughput", "--optimizer", "adam", "--out", &new],
             &["--optimizer", "adam"],
         ),
         // Options activations does not use (no training).
-        case(&["activations", "--epochs", "3", "--out", &new], &["--epochs", "3"]),
-        case(&["activations", "--lr", "0.1", "--out", &new], &["--lr", "0.1"]),
+        case(
+            &["activations", "--epochs", "3", "--out", &new],
+            &["--epochs", "3"],
+        ),
+        case(
+            &["activations", "--lr", "0.1", "--out", &new],
+            &["--lr", "0.1"],
+        ),
         // Every option out of range.
         t(&["--epochs", "0"], &["--epochs", "0"]),
         t(&["--epochs", "100000000"], &["--epochs", "100000000"]),
         t(&["--batch-size", "0"], &["--batch-size", "0"]),
-        t(&["--batch-size", "100000000"], &["--batch-size", "100000000"]),
+        t(
+            &["--batch-size", "100000000"],
+            &["--batch-size", "100000000"],
+        ),
         t(&["--lr", "0"], &["--lr", "0"]),
         t(&["--lr=-1"], &["--lr", "-1"]),
         t(&["--lr", "nan"], &["--lr", "NaN"]),
@@ -219,7 +248,10 @@ fn bad_inputs_exit_1_name_the_value_and_change_nothing() {
         t(&["--lr", "1e39"], &["--lr", "1e39"]),
         t(&["--momentum", "1"], &["--momentum", "1"]),
         t(&["--momentum=-0.1"], &["--momentum", "-0.1"]),
-        t(&["--momentum", "0.99999999999"], &["--momentum", "0.99999999999"]),
+        t(
+            &["--momentum", "0.99999999999"],
+            &["--momentum", "0.99999999999"],
+        ),
         t(&["--momentum", "nan"], &["--momentum", "NaN"]),
         t(&["--target-accuracy", "0"], &["--target-accuracy", "0"]),
         t(&["--target-accuracy", "1.5"], &["--target-accuracy", "1.5"]),
@@ -232,13 +264,27 @@ fn bad_inputs_exit_1_name_the_value_and_change_nothing() {
         t(&["--jobs", "100000"], &["--jobs", "100000"]),
         t(&["--depth", "abc"], &["abc"]),
         t(&["--seeds=-1"], &["-1"]),
-        t(&["--width", "18446744073709551616"], &["18446744073709551616"]),
-        t(&["--memory-limit", "1M"], &["1M"]),
+        t(
+            &["--width", "18446744073709551616"],
+            &["18446744073709551616"],
+        ),
+        t(&["--memory-limit", "1M"], &["--memory-limit", "1.0 MiB"]),
         t(&["--memory-limit", "lots"], &["lots"]),
         case(
             &[
-                "matrix", "--seed", "18446744073709551615", "--dataset", "synthetic", "--epochs", "1",
-                "--depth", "1", "--width", "2", "--out", &new,
+                "matrix",
+                "--seed",
+                "18446744073709551615",
+                "--dataset",
+                "synthetic",
+                "--epochs",
+                "1",
+                "--depth",
+                "1",
+                "--width",
+                "2",
+                "--out",
+                &new,
             ],
             &["--seed", "18446744073709551615"],
         ),
@@ -258,36 +304,51 @@ fn bad_inputs_exit_1_name_the_value_and_change_nothing() {
             &["--dataset", "mnist-tiny", "--data-dir", &empty_data],
             &[&empty_data],
         ),
-        t(
-            &["--dataset", "mnist", "--data-dir", &a_file],
-            &[&a_file],
-        ),
+        t(&["--dataset", "mnist", "--data-dir", &a_file], &[&a_file]),
         t(
             &["--dataset", "mnist-tiny", "--data-dir", &bad_data],
             &["train-images-idx3-ubyte.gz"],
         ),
         // Output folders: a user's folder, a file, another experiment's, a corrupt marker, a
         // rerun with another configuration (refused before anything is written).
-        t(&["--out", &foreign], &[&foreign, "not an experiments output folder"]),
+        t(
+            &["--out", &foreign],
+            &[&foreign, "not an experiments output folder"],
+        ),
         t(&["--out", &a_file], &[&a_file]),
         case(&["activations", "--out", &foreign], &[&foreign]),
         case(&["throughput", "--out", &foreign], &[&foreign]),
         case(
             &[
-                "all", "--dataset", "synthetic", "--epochs", "1", "--depth", "1", "--width", "2",
-                "--seeds", "1", "--out", &foreign,
+                "all",
+                "--dataset",
+                "synthetic",
+                "--epochs",
+                "1",
+                "--depth",
+                "1",
+                "--width",
+                "2",
+                "--seeds",
+                "1",
+                "--out",
+                &foreign,
             ],
             &[&foreign],
         ),
         {
-            let mut c = case(&["tanh-xavier", "--out", &finished], &["relu-he", &finished]);
+            let mut c = case(
+                &["tanh-xavier", "--out", &finished],
+                &["relu-he", &finished],
+            );
             c.args.extend(small.iter().map(|s| s.to_string()));
             c
         },
         {
-            let mut c = case(&["relu-he", "--seeds", "2", "--out", &corrupt_marker], &[
-                ".experiments.json",
-            ]);
+            let mut c = case(
+                &["relu-he", "--seeds", "2", "--out", &corrupt_marker],
+                &[".experiments.json"],
+            );
             c.args.extend(small.iter().map(|s| s.to_string()));
             c
         },

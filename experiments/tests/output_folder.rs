@@ -153,9 +153,11 @@ fn a_second_process_on_the_same_folder_fails_fast_and_the_first_finishes() {
     let args = sweep_args(&out, 6, 2);
     let first = spawn(&args);
     // Once the first has claimed the folder (its first run has started), start the second.
-    wait_for("the first process to start training", Duration::from_secs(60), || {
-        out.join("runs").is_dir()
-    });
+    wait_for(
+        "the first process to start training",
+        Duration::from_secs(60),
+        || out.join("runs").is_dir(),
+    );
     let start = Instant::now();
     let second = bin().args(&args).output().unwrap();
     let second_took = start.elapsed();
@@ -177,7 +179,13 @@ fn a_second_process_on_the_same_folder_fails_fast_and_the_first_finishes() {
         "failing fast took {second_took:?}"
     );
     check_consistent(&out);
-    assert_eq!(json(&out.join("summary.json"))["runs"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        json(&out.join("summary.json"))["runs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        6
+    );
     assert!(temp_files(&out).is_empty(), "{:?}", temp_files(&out));
 }
 
@@ -213,7 +221,11 @@ fn an_interrupted_sweep_exits_130_and_the_rerun_resumes_to_the_same_results() {
 
     let o = bin().args(&args).output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("relu-he_normal-s0] skipped"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("relu-he_normal-s0] skipped"),
+        "{}",
+        stderr(&o)
+    );
     check_consistent(&out);
     assert_eq!(results(&out), results(&reference));
     assert_eq!(

@@ -146,6 +146,7 @@ fn options(cli: &Cli, given: Vec<String>) -> experiments::Result<Options> {
 /// signal. Nothing needs cleaning up: files are replaced atomically, a run counts as finished
 /// only once its `done.json` is written, temporary files are removed on the next start, and the
 /// output folder's lock goes with the process.
+#[cfg(unix)]
 fn exit_on_interrupt() {
     use signal_hook::consts::{SIGINT, SIGTERM};
     match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
@@ -161,6 +162,11 @@ fn exit_on_interrupt() {
         Err(e) => eprintln!("note: cannot catch Ctrl-C ({e})"),
     }
 }
+
+/// Elsewhere the default handler ends the process at once, which leaves the folder resumable
+/// too (without the message).
+#[cfg(not(unix))]
+fn exit_on_interrupt() {}
 
 fn main() -> ExitCode {
     let matches = match Cli::command().try_get_matches() {

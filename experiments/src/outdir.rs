@@ -379,7 +379,7 @@ pub enum StoredRun {
     /// A folder without `done.json`: the run was interrupted.
     Unfinished,
     /// A finished run made with the expected configuration, every file intact.
-    Finished(RunSummary),
+    Finished(Box<RunSummary>),
     /// A file that is missing, changed since the run finished, or unreadable.
     Corrupt {
         /// The file.
@@ -454,7 +454,7 @@ pub fn read_run(dir: &Path, id: &str, expected: &RunConfig) -> StoredRun {
     ) {
         return corrupt(metrics_path, e.to_string());
     }
-    StoredRun::Finished(summary)
+    StoredRun::Finished(Box::new(summary))
 }
 
 /// Writes the experiment's `metrics.csv` at `path`: the header, then the rows of every run's

@@ -160,7 +160,8 @@ fn rows_at_once(settings: &TrainSettings, data: &Dataset) -> usize {
 }
 
 /// Checks, before any network is built, that `jobs` of the largest of `specs` trained at once
-/// (each with its device copy of the test split) fit in the memory limit.
+/// (each with its device copy of the test split), and the bookkeeping of every run, fit in the
+/// memory limit.
 ///
 /// # Errors
 /// [`Error::Memory`].
@@ -191,7 +192,16 @@ fn check_memory(
     else {
         return Ok(());
     };
-    let needed = per_run(largest).and_then(|b| b.checked_mul(at_once as u64));
+    // The run list: per run its configuration, its summary (two statistics per hidden layer)
+    // and the ids they repeat.
+    let bookkeeping = specs.iter().try_fold(0u64, |sum, s| {
+        let fixed = size_of::<RunConfig>() + size_of::<Option<RunSummary>>() + 3 * s.id.len();
+        let stats = 2 * s.depth.checked_mul(size_of::<crate::stats::LayerStats>())?;
+        sum.checked_add(fixed.checked_add(stats)? as u64)
+    });
+    let needed = per_run(largest)
+        .and_then(|b| b.checked_mul(at_once as u64))
+        .and_then(|b| b.checked_add(bookkeeping?));
     limits::ensure(needed, &limits::limit(options.memory_limit), || {
         format!(
             "training {at_once} network(s) at once (--jobs {jobs}, {} run(s)) of {} hidden layers × {} units \
@@ -291,7 +301,7 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
                     dir.join("summary.json").display()
                 ));
                 skipped += 1;
-                results[i] = Some(summary);
+                results[i] = Some(*summary);
             }
         }
     }

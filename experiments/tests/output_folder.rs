@@ -198,9 +198,10 @@ fn an_interrupted_sweep_exits_130_and_the_rerun_resumes_to_the_same_results() {
     let out = tmp("interrupted");
     let args = sweep_args(&out, 6, 2);
     let child = spawn(&args);
-    let first_run = out.join("runs/relu-he_normal-s0/summary.json");
-    wait_for("the first run to finish", Duration::from_secs(60), || {
-        first_run.is_file()
+    // Runs are trained one at a time: once the second has finished, the first is complete.
+    let second_run = out.join("runs/relu-he_normal-s1/summary.json");
+    wait_for("two runs to finish", Duration::from_secs(60), || {
+        second_run.is_file()
     });
     let kill = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -218,6 +219,10 @@ fn an_interrupted_sweep_exits_130_and_the_rerun_resumes_to_the_same_results() {
         run_dirs(&out).len() < 6,
         "the sweep finished before the signal; nothing was tested"
     );
+    // No half state: the experiment's own files describe finished sweeps only.
+    for f in ["config.json", "summary.json", "metrics.csv", "record.json"] {
+        assert!(!out.join(f).exists(), "{f} written by an unfinished sweep");
+    }
 
     let o = bin().args(&args).output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
@@ -298,4 +303,57 @@ fn stale_temporary_files_are_removed_on_the_next_start() {
     let o = bin().args(&args).output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(temp_files(&out).is_empty(), "{:?}", temp_files(&out));
+}
+
+/// `all` holds its root folder for the whole suite (a second `all` there fails at once) while
+/// its experiments claim their own subfolders (no deadlock on its own lock); run again, it
+/// resumes: every run of every sweep is skipped.
+#[test]
+fn all_holds_its_root_and_its_experiments_their_subfolders() {
+    let out = tmp("all");
+    let args: Vec<String> = [
+        "all",
+        "--dataset",
+        "synthetic",
+        "--epochs",
+        "1",
+        "--depth",
+        "2",
+        "--width",
+        "8",
+        "--seeds",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let first = spawn(&args);
+    wait_for("`all` to claim its folder", Duration::from_secs(60), || {
+        out.join(".experiments.json").is_file()
+    });
+    let second = bin().args(&args).output().unwrap();
+    let first = first.wait_with_output().unwrap();
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("another process"),
+        "{}",
+        stderr(&second)
+    );
+    for e in ["activations", "symmetry", "matrix", "depth", "pretrain"] {
+        let marker = json(&out.join(e).join(".experiments.json"));
+        assert_eq!(marker["experiment"], e);
+        if e != "activations" {
+            check_consistent(&out.join(e));
+        }
+    }
+    let again = bin().args(&args).output().unwrap();
+    assert!(again.status.success(), "{}", stderr(&again));
+    let err = stderr(&again);
+    assert!(
+        !err.contains("train loss"),
+        "a finished run was trained again:\n{err}"
+    );
 }

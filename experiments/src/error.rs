@@ -35,7 +35,7 @@ pub enum Error {
     #[error("device: {0}")]
     Device(String),
     /// An option value that makes no sense.
-    #[error("invalid option --{option} {value}: {reason}")]
+    #[error("invalid option --{option}{}: {reason}", if value.is_empty() { String::new() } else { format!(" {value}") })]
     InvalidOption {
         /// The option, without dashes.
         option: &'static str,
@@ -62,6 +62,44 @@ pub enum Error {
         path: PathBuf,
         /// Why.
         reason: String,
+    },
+    /// An output folder that this command must not write to (not ours, another experiment's,
+    /// not a folder).
+    #[error("{}: {reason}", path.display())]
+    OutputFolder {
+        /// The folder.
+        path: PathBuf,
+        /// Why, and what to do instead.
+        reason: String,
+    },
+    /// Another process holds the output folder's lock.
+    #[error(
+        "another process is writing to {} (it holds {}); wait for it to finish, or choose another --out",
+        path.display(),
+        lock.display()
+    )]
+    Locked {
+        /// The folder.
+        path: PathBuf,
+        /// Its lock file.
+        lock: PathBuf,
+    },
+    /// A command that would need more memory than there is.
+    #[error(
+        "{what} needs about {} of memory, more than the {} {limit_source}; make it smaller, \
+         or pass --memory-limit SIZE (e.g. 64G) if you know it fits",
+        needed.map_or_else(|| "more than 16 EiB".to_string(), crate::limits::fmt_bytes),
+        crate::limits::fmt_bytes(*limit)
+    )]
+    Memory {
+        /// What needs it: the network, the runs at once, the options that set them.
+        what: String,
+        /// Bytes needed (`None`: more than `u64` can count).
+        needed: Option<u64>,
+        /// Bytes allowed.
+        limit: u64,
+        /// Where the limit comes from.
+        limit_source: String,
     },
 }
 

@@ -10,8 +10,14 @@
 //! * [`device`]: flex, ndarray, wgpu;
 //! * [`train`]: the training loop; [`stats`]: per-layer statistics; [`strategy`]: how weights
 //!   are initialized (plain initializers now; LSUV and pretraining later);
-//! * [`sweep`]: resumable lists of runs; [`record`]: the files they leave; [`progress`]: the
-//!   live display.
+//! * [`sweep`]: resumable lists of runs; [`record`]: the files they leave; [`outdir`]: the
+//!   output folder (ours only, locked, checked before written); [`limits`]: memory estimated
+//!   before it is allocated; [`progress`]: the live display.
+//!
+//! Every option is checked in one place, [`Options::validate`] (ranges, counts only a typo
+//! makes, values that `f32` cannot hold), then per experiment ([`registry::unused_options`]:
+//! options it would ignore are refused, not silently dropped), then the memory the command will
+//! need; all of it by [`run`], before anything is loaded or written.
 
 pub mod claims;
 pub mod data;
@@ -20,6 +26,8 @@ pub mod error;
 pub mod experiments;
 pub mod figure;
 pub mod idx;
+pub mod limits;
+pub mod outdir;
 pub mod progress;
 pub mod protocol;
 pub mod record;
@@ -107,10 +115,46 @@ pub struct Options {
     /// (0, 0.5].
     #[serde(default = "default_valid_fraction")]
     pub valid_fraction: f64,
+    /// Memory the command may use, in bytes (`None`: what `/proc/meminfo` says is available;
+    /// see [`limits`]).
+    #[serde(default)]
+    pub memory_limit: Option<u64>,
+    /// The options given on the command line (long names without dashes, `batch-size`), so
+    /// an experiment can refuse those it does not use. Not recorded.
+    #[serde(skip)]
+    pub given: Vec<String>,
 }
 
 fn default_valid_fraction() -> f64 {
     data::DEFAULT_VALID_FRACTION
+}
+
+/// The largest counts accepted: anything above is almost certainly a typo, and refused with
+/// a message rather than attempted (memory is checked separately, see [`limits`]).
+pub mod caps {
+    /// `--epochs`.
+    pub const EPOCHS: usize = 100_000;
+    /// `--batch-size`.
+    pub const BATCH_SIZE: usize = 1 << 20;
+    /// `--depth`.
+    pub const DEPTH: usize = 10_000;
+    /// `--width`.
+    pub const WIDTH: usize = 1_000_000;
+    /// `--seeds`: each seed is at least one network trained from scratch.
+    pub const SEEDS: usize = 10_000;
+    /// `--jobs`: threads, one network each.
+    pub const JOBS: usize = 1024;
+}
+
+/// A float option for messages: as written (`0.02`, `-1`), or in scientific notation when the
+/// plain form is long (`1e-50`, `1e39`).
+fn fmt_float(x: f64) -> String {
+    let plain = x.to_string();
+    if plain.len() <= 16 {
+        plain
+    } else {
+        format!("{x:e}")
+    }
 }
 
 impl Default for Options {
@@ -133,6 +177,8 @@ impl Default for Options {
             force: false,
             target_accuracy: defaults::TARGET_ACCURACY,
             valid_fraction: data::DEFAULT_VALID_FRACTION,
+            memory_limit: None,
+            given: Vec::new(),
         }
     }
 }
@@ -200,55 +246,142 @@ impl Options {
         }
     }
 
-    /// Checks the values.
+    /// The value of the option `name` (its long name without dashes) as the command line
+    /// writes it; empty for an unknown name.
+    pub fn value_of(&self, name: &str) -> String {
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        match name {
+            "device" => Some(self.device.name().to_string()),
+            "dataset" => self.dataset.map(|d| d.name().to_string()),
+            "data-dir" => path(&self.data_dir),
+            "epochs" => self.epochs.map(|v| v.to_string()),
+            "batch-size" => Some(self.batch_size.to_string()),
+            "lr" => self.lr.map(fmt_float),
+            "optimizer" => Some(self.optimizer.name().to_string()),
+            "momentum" => Some(fmt_float(self.momentum)),
+            "depth" => Some(self.depth.to_string()),
+            "width" => Some(self.width.to_string()),
+            "seeds" => self.seeds.map(|v| v.to_string()),
+            "jobs" => self.jobs.map(|v| v.to_string()),
+            "seed" => Some(self.seed.to_string()),
+            "out" => path(&self.out),
+            "target-accuracy" => Some(fmt_float(self.target_accuracy)),
+            "memory-limit" => self.memory_limit.map(|v| v.to_string()),
+            _ => None,
+        }
+        .unwrap_or_default()
+    }
+
+    /// Checks the values: counts at least 1 and at most their [`caps`], the seeds `seed …
+    /// seed + seeds − 1` within `u64`, and every float usable as the `f32` it becomes in
+    /// training (a positive learning rate stays positive and normal, momentum stays below 1).
     ///
     /// # Errors
-    /// [`Error::InvalidOption`] naming the option.
+    /// [`Error::InvalidOption`] naming the option and the value.
     pub fn validate(&self) -> Result<()> {
-        let bad = |option: &'static str, value: String, reason: &str| {
+        let bad = |option: &'static str, value: String, reason: String| {
             Err(Error::InvalidOption {
                 option,
                 value,
-                reason: reason.into(),
+                reason,
             })
         };
-        if self.epochs() == 0 {
-            return bad("epochs", "0".into(), "must be at least 1");
+        let typo = |cap: usize, what: &str| {
+            format!("at most {cap} ({what}; a larger value is almost certainly a typo)")
+        };
+        let counts = [
+            ("epochs", self.epochs(), caps::EPOCHS, "epochs of training"),
+            (
+                "batch-size",
+                self.batch_size,
+                caps::BATCH_SIZE,
+                "examples per minibatch",
+            ),
+            ("depth", self.depth, caps::DEPTH, "hidden layers"),
+            ("width", self.width, caps::WIDTH, "units per hidden layer"),
+            (
+                "seeds",
+                self.seeds(),
+                caps::SEEDS,
+                "each seed is at least one network trained from scratch",
+            ),
+            (
+                "jobs",
+                self.jobs.unwrap_or(1),
+                caps::JOBS,
+                "threads, one network each",
+            ),
+        ];
+        for (option, value, cap, what) in counts {
+            if value == 0 {
+                return bad(option, "0".into(), "must be at least 1".into());
+            }
+            if value > cap {
+                return bad(option, value.to_string(), typo(cap, what));
+            }
         }
-        if self.batch_size == 0 {
-            return bad("batch-size", "0".into(), "must be at least 1");
+        if self.seed.checked_add(self.seeds() as u64 - 1).is_none() {
+            return bad(
+                "seed",
+                self.seed.to_string(),
+                format!(
+                    "with --seeds {} the last seed would pass {} (u64::MAX); choose a smaller --seed",
+                    self.seeds(),
+                    u64::MAX
+                ),
+            );
         }
-        if !(self.lr().is_finite() && self.lr() > 0.0) {
-            return bad("lr", self.lr().to_string(), "must be a positive number");
+        let lr = self.lr();
+        if !(lr.is_finite() && lr > 0.0) {
+            return bad("lr", fmt_float(lr), "must be a positive number".into());
+        }
+        if !(lr as f32).is_normal() {
+            return bad(
+                "lr",
+                fmt_float(lr),
+                format!(
+                    "is {} in f32, the precision training uses; use a value in [{:e}, {:e}]",
+                    lr as f32,
+                    f32::MIN_POSITIVE,
+                    f32::MAX
+                ),
+            );
         }
         if !(0.0..1.0).contains(&self.momentum) {
-            return bad("momentum", self.momentum.to_string(), "must be in [0, 1)");
+            return bad(
+                "momentum",
+                fmt_float(self.momentum),
+                "must be in [0, 1)".into(),
+            );
         }
-        if self.depth == 0 {
-            return bad("depth", "0".into(), "must be at least 1");
-        }
-        if self.width == 0 {
-            return bad("width", "0".into(), "must be at least 1");
-        }
-        if self.seeds() == 0 {
-            return bad("seeds", "0".into(), "must be at least 1");
-        }
-        if self.jobs == Some(0) {
-            return bad("jobs", "0".into(), "must be at least 1");
+        let m32 = self.momentum as f32;
+        if m32 >= 1.0 || (self.momentum > 0.0 && !m32.is_normal()) {
+            return bad(
+                "momentum",
+                fmt_float(self.momentum),
+                format!(
+                    "is {m32} in f32, the precision training uses; use 0 or a value in [{:e}, {}]",
+                    f32::MIN_POSITIVE,
+                    1.0 - f32::EPSILON / 2.0
+                ),
+            );
         }
         if !(self.valid_fraction > 0.0 && self.valid_fraction <= 0.5) {
             return bad(
                 "valid-fraction",
                 self.valid_fraction.to_string(),
-                "must be in (0, 0.5]",
+                "must be in (0, 0.5]".into(),
             );
         }
         if !(self.target_accuracy > 0.0 && self.target_accuracy <= 1.0) {
             return bad(
                 "target-accuracy",
-                self.target_accuracy.to_string(),
-                "must be in (0, 1]",
+                fmt_float(self.target_accuracy),
+                "must be in (0, 1]".into(),
             );
+        }
+        if self.memory_limit == Some(0) {
+            return bad("memory-limit", "0".into(), "must be positive".into());
         }
         Ok(())
     }
@@ -275,10 +408,84 @@ pub fn run(name: &str, options: Options, command: Vec<String>) -> Result<()> {
         return Ok(());
     }
     let experiment = registry::find(name)?;
+    let options = options.with_defaults_of(experiment);
+    options.validate()?;
+    for (option, why) in registry::unused_options(experiment.name) {
+        if options.given.iter().any(|g| g == option) {
+            return Err(Error::InvalidOption {
+                option,
+                value: options.value_of(option),
+                reason: format!("`{name}` does not use it: {why}"),
+            });
+        }
+    }
+    check_memory(experiment.name, &options)?;
     let ctx = Context {
         name: name.into(),
-        options: options.with_defaults_of(experiment),
+        options,
         command,
     };
-    (experiment.run)(&ctx)
+    let result = (experiment.run)(&ctx);
+    outdir::release_all();
+    result
+}
+
+/// Inputs per example of a dataset (for the memory estimate, before it is loaded).
+fn features(dataset: DatasetChoice) -> usize {
+    match dataset {
+        DatasetChoice::MnistSmall | DatasetChoice::Mnist | DatasetChoice::MnistTiny => 28 * 28,
+        DatasetChoice::Digits => 8 * 8,
+        DatasetChoice::Synthetic => 100,
+    }
+}
+
+/// The least memory the command will need, checked before anything is loaded: one network of
+/// the options' shape, trained (or, for `activations`, its forward pass). Sweeps check again,
+/// precisely, once their runs and data are known ([`sweep::run_sweep`]).
+fn check_memory(experiment: &str, o: &Options) -> Result<()> {
+    let forward = || {
+        use crate::experiments::activations::{BATCH, INPUT};
+        let net = limits::MlpShape {
+            inputs: INPUT,
+            depth: o.depth,
+            width: o.width,
+            outputs: 10,
+        };
+        (net.forward_bytes(BATCH), "a forward pass")
+    };
+    let training = || {
+        let net = limits::MlpShape {
+            inputs: features(o.dataset()),
+            depth: o.depth,
+            width: o.width,
+            outputs: 10,
+        };
+        let rows = o
+            .batch_size
+            .saturating_add(defaults::DIAG_EXAMPLES)
+            .saturating_add(1000);
+        (
+            net.training_bytes(rows, o.optimizer == OptimizerChoice::Adam),
+            "training",
+        )
+    };
+    let (needed, what) = match experiment {
+        "throughput" | "readme-section" => return Ok(()),
+        "activations" => forward(),
+        "all" => {
+            let (f, t) = (forward(), training());
+            if f.0.map_or(u128::MAX, u128::from) > t.0.map_or(u128::MAX, u128::from) {
+                f
+            } else {
+                t
+            }
+        }
+        _ => training(),
+    };
+    limits::ensure(needed, &limits::limit(o.memory_limit), || {
+        format!(
+            "{what} of one network of {} hidden layers × {} units (--depth {} --width {})",
+            o.depth, o.width, o.depth, o.width
+        )
+    })
 }

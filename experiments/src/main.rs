@@ -1,10 +1,14 @@
 //! The command line: `experiments <NAME> [OPTIONS]`, `experiments list`. Parses arguments into
-//! [`experiments::Options`]; everything else is in the library.
+//! [`experiments::Options`]; everything else is in the library. Exit status: 0 done, 1 an error
+//! (bad input included: usage errors too, not clap's 2), 130 interrupted (SIGINT or SIGTERM:
+//! every file is written atomically and a run counts only once all its files are there, so
+//! the same command resumes).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser};
 use experiments::data::DatasetChoice;
 use experiments::device::DeviceChoice;
 use experiments::train::OptimizerChoice;
@@ -18,7 +22,9 @@ use experiments::{Options, defaults};
     after_help = "Examples:\n  experiments list\n  experiments relu-he\n  experiments tanh-xavier --device wgpu\n  \
                   experiments sigmoid-small --seeds 3 --epochs 5\n  experiments throughput --data-dir /path/to/mnist\n\n\
                   Every run leaves config.json, record.json, metrics.csv and summary.json under --out \
-                  (default runs/<NAME>/); finished runs of a sweep are skipped when it is run again, unless --force."
+                  (default runs/<NAME>/); finished runs of a sweep are skipped when it is run again, unless --force. \
+                  --out must be a new or empty folder, or one this program wrote for the same experiment; \
+                  one process at a time. Ctrl-C stops; the same command resumes."
 )]
 struct Cli {
     /// Experiment: `<activation>-<init>` (relu-he, tanh-xavier, sigmoid-small, ...), `throughput`,
@@ -96,9 +102,25 @@ struct Cli {
     /// Rerun runs that finished before (otherwise they are skipped).
     #[arg(long)]
     force: bool,
+
+    /// Memory the command may use (e.g. 8G, 512M) [default: what the system has available].
+    /// Commands whose networks would not fit stop before allocating them.
+    #[arg(long, value_name = "SIZE")]
+    memory_limit: Option<String>,
 }
 
-fn options(cli: &Cli) -> experiments::Result<Options> {
+fn options(cli: &Cli, given: Vec<String>) -> experiments::Result<Options> {
+    let memory_limit = cli
+        .memory_limit
+        .as_deref()
+        .map(|text| {
+            experiments::limits::parse_size(text).ok_or_else(|| experiments::Error::InvalidOption {
+                option: "memory-limit",
+                value: text.into(),
+                reason: "a size: bytes, or a number with K, M, G or T (e.g. 8G)".into(),
+            })
+        })
+        .transpose()?;
     Ok(Options {
         device: DeviceChoice::from_name(&cli.device)?,
         dataset: cli
@@ -121,13 +143,66 @@ fn options(cli: &Cli) -> experiments::Result<Options> {
         force: cli.force,
         target_accuracy: cli.target_accuracy,
         valid_fraction: cli.valid_fraction,
+        memory_limit,
+        given,
     })
 }
 
+/// On SIGINT or SIGTERM: say how to resume and exit with 130, from a thread that waits for the
+/// signal. Nothing needs cleaning up: files are replaced atomically, a run counts as finished
+/// only once its `done.json` is written, temporary files are removed on the next start, and the
+/// output folder's lock goes with the process.
+#[cfg(unix)]
+fn exit_on_interrupt() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
+        Ok(mut signals) => {
+            std::thread::spawn(move || {
+                if signals.forever().next().is_some() {
+                    eprintln!("\ninterrupted — rerun the same command to resume");
+                    std::process::exit(130);
+                }
+            });
+        }
+        // The default handlers stay: the process ends at once, still resumable.
+        Err(e) => eprintln!("note: cannot catch Ctrl-C ({e})"),
+    }
+}
+
+/// Elsewhere the default handler ends the process at once, which leaves the folder resumable
+/// too (without the message).
+#[cfg(not(unix))]
+fn exit_on_interrupt() {}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result =
-        options(&cli).and_then(|o| experiments::run(&cli.name, o, std::env::args().collect()));
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => {
+            // --help and --version print to stdout and succeed; usage errors are errors (1).
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::FAILURE;
+        }
+    };
+    // The options given on the command line, by their long names.
+    let given: Vec<String> = matches
+        .ids()
+        .filter(|id| matches.value_source(id.as_str()) == Some(ValueSource::CommandLine))
+        .map(|id| id.as_str().replace('_', "-"))
+        .collect();
+    exit_on_interrupt();
+    let result = options(&cli, given)
+        .and_then(|o| experiments::run(&cli.name, o, std::env::args().collect()));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

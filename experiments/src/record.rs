@@ -1,6 +1,7 @@
 //! What every run leaves behind: atomic files, the environment record, summaries, metrics.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,19 @@ pub const CSV_HEADER: &str = "run,epoch,split,metric,layer,value";
 /// # Errors
 /// [`Error::Io`] naming the file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |f| f.write_all(bytes).map_err(io(path)))
+}
+
+/// Writes `path` atomically with `write`, which gets the temporary file (`.<name>.<pid>.tmp`
+/// in the same folder) and may stream into it; the rename replaces `path` only if `write`
+/// succeeds, and the temporary file is removed if anything fails.
+///
+/// # Errors
+/// What `write` returns; [`Error::Io`] naming the file.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> Result<()>,
+) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -32,14 +46,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
+    let written = std::fs::File::create(&tmp)
+        .map_err(io(&tmp))
+        .and_then(|mut f| write(&mut f))
+        .and_then(|()| {
+            std::fs::rename(&tmp, path).map_err(|e| Error::Io {
+                path: path.to_path_buf(),
+                source: e,
+            })
+        });
+    if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
-        Error::Io {
-            path: path.to_path_buf(),
-            source: e,
-        }
-    })
+    }
+    written
 }
 
 /// "`device` (`adapter`)" of the sweep whose `record.json` is in `dir` (what ran, for reports).
@@ -53,11 +72,22 @@ pub fn device_label(dir: &Path) -> String {
 /// Writes pretty JSON atomically.
 ///
 /// # Errors
-/// [`Error::Io`] naming the file.
+/// [`Error::Io`] naming the file; [`Error::Record`] if `value` cannot be serialized.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let mut s = serde_json::to_string_pretty(value).expect("serializable record");
+    write_atomic(path, &json_bytes(value, path)?)
+}
+
+/// Pretty JSON with a final newline, the bytes [`write_json`] writes to `path`.
+///
+/// # Errors
+/// [`Error::Record`] naming `path` if `value` cannot be serialized.
+pub fn json_bytes<T: Serialize>(value: &T, path: &Path) -> Result<Vec<u8>> {
+    let mut s = serde_json::to_string_pretty(value).map_err(|e| Error::Record {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
     s.push('\n');
-    write_atomic(path, s.as_bytes())
+    Ok(s.into_bytes())
 }
 
 /// Reads JSON.
@@ -391,12 +421,23 @@ pub struct Summary {
 
 /// The `metrics.csv` rows (no header) of one run: per epoch the train, valid and test loss and
 /// accuracy, the valid and test `top_class_share`, and per layer the statistics on the
-/// diagnostic batch (split `train`).
+/// diagnostic batch (split `train`). Written by the `csv` crate (which quotes a field only if it
+/// must; none here needs it).
 pub fn metrics_rows(run: &str, epochs: &[EpochMetrics]) -> String {
-    let mut s = String::new();
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
     let mut row = |epoch: usize, split: &str, metric: &str, layer: Option<usize>, value: f64| {
         let layer = layer.map(|l| l.to_string()).unwrap_or_default();
-        let _ = writeln!(s, "{run},{epoch},{split},{metric},{layer},{value}");
+        // Writing to a Vec cannot fail.
+        let _ = w.write_record([
+            run,
+            &epoch.to_string(),
+            split,
+            metric,
+            &layer,
+            &value.to_string(),
+        ]);
     };
     for e in epochs {
         for (split, loss, acc, top) in [
@@ -442,7 +483,108 @@ pub fn metrics_rows(run: &str, epochs: &[EpochMetrics]) -> String {
             }
         }
     }
-    s
+    w.into_inner()
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_default()
+}
+
+/// One row of a `metrics.csv` ([`CSV_HEADER`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsRow {
+    /// Run id.
+    pub run: String,
+    /// Epoch (0: at initialization).
+    pub epoch: usize,
+    /// `train` or `valid`.
+    pub split: String,
+    /// `loss`, `accuracy`, `act_std`, …
+    pub metric: String,
+    /// Hidden layer (none: a whole-model metric).
+    pub layer: Option<usize>,
+    /// The value (`NaN` where there is none).
+    pub value: f64,
+}
+
+/// Reads a `metrics.csv` from `reader` (named `path` in errors) with the `csv` crate and hands
+/// every row, checked, to `each` (the raw record and its parsed form): the header must be
+/// [`CSV_HEADER`], every row six fields, an epoch, a layer (or nothing) and a number, and the
+/// run `run` when given.
+///
+/// # Errors
+/// [`Error::Record`] naming the file and the line; what `each` returns.
+pub fn for_each_metrics_row(
+    reader: impl std::io::Read,
+    path: &Path,
+    run: Option<&str>,
+    mut each: impl FnMut(&csv::StringRecord, &MetricsRow) -> Result<()>,
+) -> Result<()> {
+    let bad = |line: u64, reason: String| Error::Record {
+        path: path.to_path_buf(),
+        reason: format!("line {line}: {reason}"),
+    };
+    let mut r = csv::Reader::from_reader(reader);
+    let header = r.headers().map_err(|e| bad(1, e.to_string()))?;
+    if header.iter().collect::<Vec<_>>() != CSV_HEADER.split(',').collect::<Vec<_>>() {
+        return Err(bad(1, format!("the header is not `{CSV_HEADER}`")));
+    }
+    let mut record = csv::StringRecord::new();
+    loop {
+        match r.read_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(0, csv::Position::line);
+                return Err(bad(line, e.to_string()));
+            }
+        }
+        let line = record.position().map_or(0, csv::Position::line);
+        let field = |i: usize| record.get(i).unwrap_or_default();
+        let row = MetricsRow {
+            run: field(0).to_string(),
+            epoch: field(1)
+                .parse()
+                .map_err(|_| bad(line, format!("epoch `{}` is not a count", field(1))))?,
+            split: field(2).to_string(),
+            metric: field(3).to_string(),
+            layer: match field(4) {
+                "" => None,
+                l => Some(
+                    l.parse()
+                        .map_err(|_| bad(line, format!("layer `{l}` is not a count")))?,
+                ),
+            },
+            value: field(5)
+                .parse()
+                .map_err(|_| bad(line, format!("value `{}` is not a number", field(5))))?,
+        };
+        if row.run.is_empty() || row.split.is_empty() || row.metric.is_empty() {
+            return Err(bad(line, "an empty run, split or metric".into()));
+        }
+        if let Some(run) = run
+            && row.run != run
+        {
+            return Err(bad(
+                line,
+                format!("a row of run `{}`, not `{run}`", row.run),
+            ));
+        }
+        each(&record, &row)?;
+    }
+}
+
+/// Every row of the `metrics.csv` at `path`, checked ([`for_each_metrics_row`]).
+///
+/// # Errors
+/// [`Error::Io`] or [`Error::Record`] naming the file.
+pub fn read_metrics(path: &Path) -> Result<Vec<MetricsRow>> {
+    let f = std::fs::File::open(path).map_err(io(path))?;
+    let mut rows = Vec::new();
+    for_each_metrics_row(f, path, None, |_, row| {
+        rows.push(row.clone());
+        Ok(())
+    })?;
+    Ok(rows)
 }
 
 /// Files of one experiment's output folder.

@@ -40,6 +40,73 @@ pub const REGISTRY: &[Experiment] = &[
     experiments::throughput::EXPERIMENT,
 ];
 
+/// The options an experiment does not use, each with the reason; [`crate::run`] refuses them
+/// when given on the command line rather than ignoring them. (`all` passes every option on to
+/// its experiments, and the training experiments use them all.)
+pub fn unused_options(experiment: &str) -> &'static [(&'static str, &'static str)] {
+    const TRAINING: &str = "it trains nothing: one forward pass of fixed N(0, 1) inputs";
+    const THROUGHPUT: &str = "its protocol is fixed to compare with the PyTorch reference \
+                              (one epoch, batch 128, SGD lr 0.1, 784-256-256-256-10 tanh)";
+    const README: &str = "it only reads the `all` run in --out";
+    match experiment {
+        "activations" => &[
+            ("dataset", TRAINING),
+            ("data-dir", TRAINING),
+            ("epochs", TRAINING),
+            ("batch-size", TRAINING),
+            ("lr", TRAINING),
+            ("optimizer", TRAINING),
+            ("momentum", TRAINING),
+            ("jobs", TRAINING),
+            ("force", TRAINING),
+            ("target-accuracy", TRAINING),
+            ("valid-fraction", TRAINING),
+        ],
+        "depth" => &[(
+            "depth",
+            "it compares fixed depths (5, 10, 20 and 30 hidden layers)",
+        )],
+        "pretrain" => &[(
+            "depth",
+            "its nets are fixed by its protocol (5 hidden layers; 10 for the deep sigmoid net)",
+        )],
+        "throughput" => &[
+            ("epochs", THROUGHPUT),
+            ("batch-size", THROUGHPUT),
+            ("lr", THROUGHPUT),
+            ("optimizer", THROUGHPUT),
+            ("momentum", THROUGHPUT),
+            ("depth", THROUGHPUT),
+            ("width", THROUGHPUT),
+            ("seeds", THROUGHPUT),
+            ("jobs", THROUGHPUT),
+            ("force", THROUGHPUT),
+            ("target-accuracy", THROUGHPUT),
+            ("valid-fraction", THROUGHPUT),
+        ],
+        "readme-section" => &[
+            ("device", README),
+            ("dataset", README),
+            ("data-dir", README),
+            ("epochs", README),
+            ("batch-size", README),
+            ("lr", README),
+            ("optimizer", README),
+            ("momentum", README),
+            ("depth", README),
+            ("width", README),
+            ("seeds", README),
+            ("jobs", README),
+            ("seed", README),
+            ("force", README),
+            ("target-accuracy", README),
+            ("valid-fraction", README),
+            ("memory-limit", README),
+        ],
+        _ => &[],
+    }
+}
+
 /// Names that are commands rather than experiments.
 pub const COMMANDS: &[(&str, &str)] =
     &[("list", "print every experiment with a one-line description")];

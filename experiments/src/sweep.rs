@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{self, Dataset};
 use crate::device::{self, OpenDevice};
-use crate::error::{Error, Result, io};
+use crate::error::{Error, Result};
+use crate::limits::{self, MlpShape};
+use crate::outdir::{self, OutputFolder, StoredRun};
 use crate::progress::Progress;
-use crate::record::{self, CSV_HEADER, Chance, DatasetRecord, OutDir, Record, RunSummary, Summary};
+use crate::record::{self, Chance, DatasetRecord, OutDir, Record, RunSummary, Summary};
 use crate::train::{RunOutcome, RunSpec, TrainSettings, train_run};
 use crate::{Context, Options};
 
@@ -160,11 +162,86 @@ pub fn prepare(options: &Options, progress: &mut Progress) -> Result<Prepared> {
     Ok(Prepared { device, data })
 }
 
+/// Rows that go through a network at once while it trains: a minibatch, the diagnostic
+/// batch, and a batch of the evaluation (`train::EvalSet` evaluates 1,000 at a time).
+fn rows_at_once(settings: &TrainSettings, data: &Dataset) -> usize {
+    settings
+        .batch_size
+        .saturating_add(settings.diag_examples.min(data.train.n))
+        .saturating_add(1000)
+}
+
+/// Checks, before any network is built, that `jobs` of the largest of `specs` trained at once
+/// (each with its device copy of the test split), and the bookkeeping of every run, fit in the
+/// memory limit.
+///
+/// # Errors
+/// [`Error::Memory`].
+fn check_memory(
+    options: &Options,
+    settings: &TrainSettings,
+    specs: &[RunSpec],
+    data: &Dataset,
+    jobs: usize,
+) -> Result<()> {
+    let at_once = jobs.min(specs.len()).max(1);
+    let rows = rows_at_once(settings, data);
+    let adam = settings.optimizer == crate::train::OptimizerChoice::Adam;
+    let shape = |s: &RunSpec| MlpShape {
+        inputs: data.features,
+        depth: s.depth,
+        width: s.width,
+        outputs: data.classes,
+    };
+    let per_run = |s: &RunSpec| {
+        let test_copy = (data.test.x.len() as u64).checked_mul(4)?;
+        shape(s).training_bytes(rows, adam)?.checked_add(test_copy)
+    };
+    // The largest run (an overflow counts as the largest).
+    let Some(largest) = specs
+        .iter()
+        .max_by_key(|s| per_run(s).map_or(u128::MAX, u128::from))
+    else {
+        return Ok(());
+    };
+    // The run list: per run its configuration, its summary (two statistics per hidden layer)
+    // and the ids they repeat.
+    let bookkeeping = specs.iter().try_fold(0u64, |sum, s| {
+        let fixed = size_of::<RunConfig>() + size_of::<Option<RunSummary>>() + 3 * s.id.len();
+        let stats = 2 * s.depth.checked_mul(size_of::<crate::stats::LayerStats>())?;
+        sum.checked_add(fixed.checked_add(stats)? as u64)
+    });
+    let needed = per_run(largest)
+        .and_then(|b| b.checked_mul(at_once as u64))
+        .and_then(|b| b.checked_add(bookkeeping?));
+    limits::ensure(needed, &limits::limit(options.memory_limit), || {
+        format!(
+            "training {at_once} network(s) at once (--jobs {jobs}, {} run(s)) of {} hidden layers × {} units \
+             (--depth {}, --width {}) on {} inputs, {rows} rows at a time (--batch-size {} + diagnostics + evaluation)",
+            specs.len(),
+            largest.depth,
+            largest.width,
+            options.depth,
+            options.width,
+            data.features,
+            settings.batch_size
+        )
+    })
+}
+
 /// Runs `specs` as experiment `experiment` and writes its folder; returns every run's summary
 /// and the device.
 ///
+/// The folder is claimed first ([`OutputFolder::claim`]: ours or new, locked for this
+/// process) and nothing is written to it until every finished run has been checked against
+/// this configuration: a run made with another one stops the sweep (without `--force`); a run
+/// whose files are corrupt or incomplete is reported and trained again. The experiment's own
+/// files (`config.json`, `metrics.csv`, `summary.json`, `record.json`) are written together at
+/// the end, so they always describe the last sweep that finished.
+///
 /// # Errors
-/// Invalid options, no device, missing data, unwritable output, or a finished run made with
+/// Invalid options, no device, missing data, not enough memory, an output folder that is not
+/// ours or is locked by another process, unwritable output, or a finished run made with
 /// another configuration (without `--force`).
 pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result<Sweep> {
     let start = Instant::now();
@@ -174,23 +251,17 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
     let settings = options.settings();
     let mut progress = Progress::new();
     let Prepared { device, data } = prepare(options, &mut progress)?;
+    check_memory(
+        options,
+        &settings,
+        &specs,
+        &data,
+        options.jobs_for(device.choice),
+    )?;
     let out = OutDir {
         root: options.out_dir(experiment),
     };
-    std::fs::create_dir_all(&out.root).map_err(io(&out.root))?;
-    record::write_json(
-        &out.config(),
-        &ExperimentConfig {
-            experiment: experiment.into(),
-            options: Options {
-                dataset: Some(options.dataset()),
-                lr: Some(options.lr()),
-                ..options.clone()
-            },
-            settings: settings.clone(),
-            runs: specs.clone(),
-        },
-    )?;
+    let folder = OutputFolder::claim(&out.root, experiment)?;
 
     let total = specs.len();
     let mut results: Vec<Option<RunSummary>> = vec![None; total];
@@ -206,38 +277,51 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
             split: data.split,
         })
         .collect();
+    // The check, before anything is written.
     for (i, spec) in specs.iter().enumerate() {
         let dir = out.run_dir(&spec.id);
-        let summary_path = dir.join("summary.json");
-        let config_path = dir.join("run.json");
-        if options.force || !summary_path.is_file() {
+        let tag = format!("[{}/{total} {}]", i + 1, spec.id);
+        if options.force {
             pending.push(i);
             continue;
         }
-        let stored: RunConfig = record::read_json(&config_path)?;
-        if stored != run_configs[i] {
-            return Err(Error::Record {
-                path: config_path,
-                reason: format!(
-                    "run {} finished before with another configuration; pass --force to rerun and overwrite it, \
-                     or --out DIR to write elsewhere",
-                    spec.id
-                ),
-            });
+        match outdir::read_run(&dir, &spec.id, &run_configs[i]) {
+            StoredRun::Missing => pending.push(i),
+            StoredRun::Unfinished => {
+                progress.println(&format!("{tag} unfinished before (interrupted): rerun"));
+                pending.push(i);
+            }
+            StoredRun::Corrupt { file, reason } => {
+                progress.println(&format!(
+                    "{tag} {} is corrupt ({reason}): the run is rerun",
+                    file.display()
+                ));
+                pending.push(i);
+            }
+            StoredRun::OtherConfig(path) => {
+                return Err(Error::Record {
+                    path,
+                    reason: format!(
+                        "run {} finished before with another configuration; pass --force to rerun and overwrite it, \
+                         or --out DIR to write elsewhere",
+                        spec.id
+                    ),
+                });
+            }
+            StoredRun::Finished(summary) => {
+                progress.println(&format!(
+                    "{tag} skipped: finished before ({}); --force reruns it",
+                    dir.join("summary.json").display()
+                ));
+                skipped += 1;
+                results[i] = Some(*summary);
+            }
         }
-        let summary: RunSummary = record::read_json(&summary_path)?;
-        progress.println(&format!(
-            "[{}/{total} {}] skipped: finished before ({}); --force reruns it",
-            i + 1,
-            spec.id,
-            summary_path.display()
-        ));
-        skipped += 1;
-        results[i] = Some(summary);
     }
+    folder.begin()?;
 
     let mut stats = TrainedStats::default();
-    // Writes a finished run's folder (atomically, file by file; `summary.json` last, so a run
+    // Writes a finished run's folder (atomically, file by file; `done.json` last, so a run
     // counts as finished only once everything else is on disk).
     let mut finish = |i: usize, outcome: RunOutcome, stats: &mut TrainedStats| -> Result<()> {
         let spec = &specs[i];
@@ -254,14 +338,12 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
             device.choice.name(),
             "single",
         );
-        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-        record::write_json(&dir.join("run.json"), &run_configs[i])?;
-        let csv = format!(
-            "{CSV_HEADER}\n{}",
-            record::metrics_rows(&spec.id, &outcome.epochs)
-        );
-        record::write_atomic(&dir.join("metrics.csv"), csv.as_bytes())?;
-        record::write_json(&dir.join("summary.json"), &summary)?;
+        outdir::write_run(
+            &dir,
+            &run_configs[i],
+            &record::metrics_rows(&spec.id, &outcome.epochs),
+            &summary,
+        )?;
         results[i] = Some(summary);
         Ok(())
     };
@@ -314,23 +396,32 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
         ..
     } = stats;
 
-    // The experiment's files, rebuilt from every run's folder (so resumed runs are included).
-    let mut csv = format!("{CSV_HEADER}\n");
-    for spec in &specs {
-        let path = out.run_dir(&spec.id).join("metrics.csv");
-        let text = std::fs::read_to_string(&path).map_err(io(&path))?;
-        for line in text.lines().skip(1) {
-            csv.push_str(line);
-            csv.push('\n');
-        }
-    }
-    record::write_atomic(&out.metrics(), csv.as_bytes())?;
+    // The experiment's files, rebuilt from every run's folder (so resumed runs are included),
+    // each run's rows checked as they are copied.
+    let run_metrics: Vec<(String, std::path::PathBuf)> = specs
+        .iter()
+        .map(|s| (s.id.clone(), out.run_dir(&s.id).join("metrics.csv")))
+        .collect();
+    outdir::write_metrics(&out.metrics(), &run_metrics)?;
     record::write_json(
         &out.summary(),
         &Summary {
             experiment: experiment.into(),
             target_accuracy: settings.target_accuracy,
             runs: summaries.clone(),
+        },
+    )?;
+    record::write_json(
+        &out.config(),
+        &ExperimentConfig {
+            experiment: experiment.into(),
+            options: Options {
+                dataset: Some(options.dataset()),
+                lr: Some(options.lr()),
+                ..options.clone()
+            },
+            settings: settings.clone(),
+            runs: specs.clone(),
         },
     )?;
     record::write_json(

@@ -906,10 +906,11 @@ fn run(ctx: &Context) -> Result<()> {
     let start = std::time::Instant::now();
     let device = crate::device::open(o.device)?;
     let seeds = o.seeds();
+    let folder = crate::outdir::OutputFolder::claim(&o.out_dir("activations"), "activations")?;
     let cases = study(&device.device, o.depth, o.width, o.seed, seeds)?;
     let claims = claims(&cases);
-    let out = o.out_dir("activations");
-    std::fs::create_dir_all(&out).map_err(crate::error::io(&out))?;
+    folder.begin()?;
+    let out = folder.root().to_path_buf();
     let wall = start.elapsed().as_secs_f64();
     let header = format!(
         "Inputs: {BATCH} × {INPUT} standard normal; {} hidden layers × {} units; zero biases; {seeds} seed(s) from {}; \

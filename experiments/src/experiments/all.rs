@@ -27,6 +27,8 @@ pub const SUITE: [&str; 5] = ["activations", "symmetry", "matrix", "depth", "pre
 fn run(ctx: &Context) -> Result<()> {
     let start = std::time::Instant::now();
     let base = ctx.options.out_dir("all");
+    // Held for the whole suite; each experiment claims its own subfolder.
+    crate::outdir::OutputFolder::claim(&base, "all")?.begin()?;
     let mut claims: Vec<Claim> = Vec::new();
     let mut r = String::from("# The whole suite\n\n");
     let mut walls = Vec::new();

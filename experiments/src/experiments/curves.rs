@@ -28,23 +28,19 @@ pub struct Claim {
 /// `run → [(epoch, value)]` for one `(split, metric)` of a `metrics.csv` (per-model rows only).
 ///
 /// # Errors
-/// The file cannot be read.
+/// The file cannot be read, or a row is malformed ([`crate::record::read_metrics`]).
 pub fn read_curves(
     path: &Path,
     split: &str,
     metric: &str,
 ) -> Result<BTreeMap<String, Vec<(usize, f64)>>> {
-    let text = std::fs::read_to_string(path).map_err(crate::error::io(path))?;
     let mut curves: BTreeMap<String, Vec<(usize, f64)>> = BTreeMap::new();
-    for line in text.lines().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        if f.len() == 6
-            && f[2] == split
-            && f[3] == metric
-            && f[4].is_empty()
-            && let (Ok(e), Ok(v)) = (f[1].parse(), f[5].parse())
-        {
-            curves.entry(f[0].to_string()).or_default().push((e, v));
+    for row in crate::record::read_metrics(path)? {
+        if row.split == split && row.metric == metric && row.layer.is_none() {
+            curves
+                .entry(row.run)
+                .or_default()
+                .push((row.epoch, row.value));
         }
     }
     Ok(curves)

@@ -123,6 +123,7 @@ pub fn section(dir: &Path, figures: &str) -> Result<String> {
 
 fn run(ctx: &Context) -> Result<()> {
     let dir = ctx.options.out.clone().unwrap_or_else(|| "runs/all".into());
+    crate::outdir::open_for_reading(&dir, "all")?;
     let readme = Path::new("README.md");
     let text = std::fs::read_to_string(readme).map_err(crate::error::io(readme))?;
     let (Some(b), Some(e)) = (text.find(BEGIN), text.find(END)) else {
@@ -131,14 +132,15 @@ fn run(ctx: &Context) -> Result<()> {
             reason: format!("no `{BEGIN}` … `{END}` markers"),
         });
     };
+    // Everything is read before anything is written.
     let figures = Path::new("docs/figures");
-    std::fs::create_dir_all(figures).map_err(crate::error::io(figures))?;
+    let mut copies = Vec::new();
     for (from, to) in [
         ("activations/std_vs_layer.svg", "std_vs_layer.svg"),
         ("matrix/heatmap.svg", "heatmap.svg"),
     ] {
         let bytes = std::fs::read(dir.join(from)).map_err(crate::error::io(dir.join(from)))?;
-        write_atomic(&figures.join(to), &bytes)?;
+        copies.push((figures.join(to), bytes));
     }
     let new = format!(
         "{}{BEGIN}\n{}{}",
@@ -146,6 +148,9 @@ fn run(ctx: &Context) -> Result<()> {
         section(&dir, "docs/figures")?,
         &text[e..]
     );
+    for (to, bytes) in &copies {
+        write_atomic(to, bytes)?;
+    }
     write_atomic(readme, new.as_bytes())?;
     println!("README.md updated from {}", dir.display());
     Ok(())

@@ -158,6 +158,7 @@ fn run(ctx: &Context) -> Result<()> {
         data.train.n,
         data.test.n
     ));
+    let folder = crate::outdir::OutputFolder::claim(&o.out_dir("throughput"), "throughput")?;
     let result = measure(&dev, &data, o.seed, &mut progress)?;
     let result = ThroughputResult {
         wall_seconds: start.elapsed().as_secs_f64(),
@@ -189,8 +190,8 @@ fn run(ctx: &Context) -> Result<()> {
             "(PyTorch reference numbers are for full MNIST: pass --data-dir with the MNIST IDX files to compare)"
         );
     }
-    let out = o.out_dir("throughput");
-    let path = out.join("throughput.json");
+    folder.begin()?;
+    let path = folder.root().join("throughput.json");
     record::write_json(&path, &result)?;
     println!("files: {}", path.display());
     Ok(())

@@ -22,6 +22,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod criticality;
 pub mod diagnostics;
 pub mod dist;
 pub mod error;

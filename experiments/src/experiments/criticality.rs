@@ -255,7 +255,7 @@ pub fn fit_rate(d: &[f64], floor: f64) -> Option<(f64, usize, usize)> {
     let start = d.iter().position(|&v| v <= half)?;
     let end = d[start..]
         .iter()
-        .position(|&v| !(v > floor))
+        .position(|&v| v.is_nan() || v <= floor)
         .map_or(d.len(), |k| start + k);
     (end >= start + MIN_FIT_LAYERS).then(|| (decay_rate(&d[start..end]), start + 1, end))
 }
@@ -903,11 +903,11 @@ fn average(stats: &[SpectrumStats]) -> SpectrumStats {
     }
 }
 
-fn family<'a>(
-    fams: &'a [SpectrumFamily],
+fn family(
+    fams: &[SpectrumFamily],
     activation: Activation,
     weights: WeightKind,
-) -> Option<&'a SpectrumFamily> {
+) -> Option<&SpectrumFamily> {
     fams.iter()
         .find(|f| f.activation == activation && f.weights == weights)
 }
@@ -2040,9 +2040,8 @@ pub fn report(
     let _ = writeln!(
         r,
         "## (c) Jacobian spectra at criticality\n\n\
-         | family | σ_w² | σ_b² | q | χ₁ | μ₂/μ₁² | depth | mean λ (pred. {}) | Var(λ)/mean² (95 % interval) | predicted | 5 % | median | 95 % | max | zero fraction |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-        "χ₁^L"
+         | family | σ_w² | σ_b² | q | χ₁ | μ₂/μ₁² | depth | mean λ (pred. χ₁^L) | Var(λ)/mean² (95 % interval) | predicted | 5 % | median | 95 % | max | zero fraction |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
     for f in &res.spectra {
         for d in &f.depths {

@@ -35,6 +35,7 @@ pub const REGISTRY: &[Experiment] = &[
     experiments::matrix::EXPERIMENT,
     experiments::depth::EXPERIMENT,
     experiments::pretrain::EXPERIMENT,
+    experiments::criticality::EXPERIMENT,
     experiments::all::EXPERIMENT,
     experiments::readme::EXPERIMENT,
     experiments::throughput::EXPERIMENT,

@@ -2,6 +2,7 @@
 
 pub mod activations;
 pub mod all;
+pub mod criticality;
 pub mod curves;
 pub mod depth;
 pub mod matrix;

@@ -3,6 +3,7 @@
 //! [`Layered`]. This layer alone needs Burn's `autodiff` and `optim`.
 
 mod activation;
+pub mod criticality;
 mod diagnostics;
 mod layered;
 mod lsuv;

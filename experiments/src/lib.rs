@@ -10,8 +10,8 @@
 //! * [`device`]: flex, ndarray, wgpu;
 //! * [`train`]: the training loop; [`stats`]: per-layer statistics; [`strategy`]: how weights
 //!   are initialized (plain initializers now; LSUV and pretraining later);
-//! * [`sweep`]: resumable lists of runs; [`record`]: the files they leave; [`progress`]: the
-//!   live display.
+//! * [`sweep`]: resumable lists of runs, trained in stacks ([`stacked`]: many models as one)
+//!   or one by one; [`record`]: the files they leave; [`progress`]: the live display.
 
 pub mod claims;
 pub mod data;
@@ -24,6 +24,7 @@ pub mod progress;
 pub mod record;
 pub mod registry;
 mod serde_nan;
+pub mod stacked;
 pub mod stats;
 pub mod strategy;
 pub mod sweep;
@@ -106,6 +107,13 @@ pub struct Options {
     /// (0, 0.5].
     #[serde(default = "default_valid_fraction")]
     pub valid_fraction: f64,
+    /// How sweeps train: in stacks of models (default) or one model at a time.
+    #[serde(default)]
+    pub engine: sweep::Engine,
+    /// The most models per stack (`None`: whole groups, up to a memory-based cap). Results do
+    /// not depend on it.
+    #[serde(default)]
+    pub stack: Option<usize>,
 }
 
 fn default_valid_fraction() -> f64 {
@@ -132,6 +140,8 @@ impl Default for Options {
             force: false,
             target_accuracy: defaults::TARGET_ACCURACY,
             valid_fraction: data::DEFAULT_VALID_FRACTION,
+            engine: sweep::Engine::default(),
+            stack: None,
         }
     }
 }
@@ -234,6 +244,9 @@ impl Options {
         }
         if self.jobs == Some(0) {
             return bad("jobs", "0".into(), "must be at least 1");
+        }
+        if self.stack == Some(0) {
+            return bad("stack", "0".into(), "must be at least 1");
         }
         if !(self.valid_fraction > 0.0 && self.valid_fraction <= 0.5) {
             return bad(

@@ -71,8 +71,8 @@ struct Cli {
     #[arg(long, value_name = "N")]
     seeds: Option<usize>,
 
-    /// Runs of a sweep trained at the same time, one thread each [default: the CPU cores].
-    /// Results do not depend on it.
+    /// Runs (--engine single) or stacks (--engine stacked) of a sweep trained at the same
+    /// time, one thread each [default: the CPU cores]. Results do not depend on it.
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
 
@@ -88,6 +88,16 @@ struct Cli {
     /// with a fixed split seed, the same for every run), in (0, 0.5].
     #[arg(long, default_value_t = experiments::data::DEFAULT_VALID_FRACTION, value_name = "F")]
     valid_fraction: f64,
+
+    /// Training engine of sweeps: stacked (runs with the same architecture and seed trained
+    /// as one stack of models) or single (one model at a time).
+    #[arg(long, default_value = "stacked", value_name = "stacked|single")]
+    engine: String,
+
+    /// The most models per stack (--engine stacked) [default: whole groups, up to a
+    /// memory-based cap]. Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    stack: Option<usize>,
 
     /// Output folder [default: runs/<NAME>].
     #[arg(long, value_name = "DIR")]
@@ -121,6 +131,8 @@ fn options(cli: &Cli) -> experiments::Result<Options> {
         force: cli.force,
         target_accuracy: cli.target_accuracy,
         valid_fraction: cli.valid_fraction,
+        engine: experiments::sweep::Engine::from_name(&cli.engine)?,
+        stack: cli.stack,
     })
 }
 

@@ -44,7 +44,7 @@ use burn::tensor::{Bool, Device, Int, Tensor, TensorData, activation::log_softma
 use burn_init::{Activation, HostRng, Layered, Mlp};
 
 use crate::data::{Dataset, Split};
-use crate::device::OpenDevice;
+use crate::device::{DeviceChoice, OpenDevice};
 use crate::error::Result;
 use crate::progress::Progress;
 use crate::stats::{LayerStats, distinct_neurons};
@@ -187,23 +187,57 @@ pub fn dropout_mask(
         .collect()
 }
 
+/// `activation(pre)`. With `once`, on an autodiff tensor, tanh and sigmoid are evaluated once:
+/// Burn's autodiff evaluates them again in the backward pass (its tanh and sigmoid steps keep
+/// the input, not the output), which on a CPU device costs as much as the forward evaluation
+/// (a scalar `tanhf`/`expf` per element). Here the value `y` is computed without autodiff and
+/// the derivative is attached as constant factors: `((pre − pre₀)·a)·b + y`, with `pre₀` the
+/// value of `pre` (so the first term is exactly 0 where `pre` is finite, and masked to 0 where
+/// it is infinite) and `a`, `b` the factors in the order Burn's backward multiplies them:
+/// tanh `grad·(1 − y²)` (`a = 1 − y²`, `b = 1`), sigmoid `(grad·y)·(1 − y)` (`a = 1 − y`,
+/// `b = y`). The forward value and the gradient are bit for bit Burn's.
+fn activate(pre: Tensor<3>, activation: Activation, once: bool) -> Tensor<3> {
+    if !(once && pre.is_autodiff()) || !matches!(activation, Activation::Tanh | Activation::Sigmoid)
+    {
+        return activation.apply(pre);
+    }
+    let value = pre.clone().inner();
+    let y = activation.apply(value.clone());
+    let infinite = value.clone().is_inf();
+    let zero = (pre - value).mask_fill(infinite, 0.0);
+    let y_ad = y.clone().autodiff();
+    match activation {
+        Activation::Tanh => {
+            // Burn: grad · ((−(y²)) + 1).
+            let slope = y.clone().square().neg().add_scalar(1.0).autodiff();
+            zero * slope + y_ad
+        }
+        _ => {
+            // Burn (flex `sigmoid_backward`): (grad · y) · (1 − y).
+            let one_minus = y.clone().neg().add_scalar(1.0).autodiff();
+            (zero * one_minus) * y.autodiff() + y_ad
+        }
+    }
+}
+
 /// The forward pass of a stack: parameters `[w0, b0, w1, b1, …]` (weights `[K, d_in, d_out]`,
 /// biases `[K, 1, d_out]`), the shared input `[B, d]`, optional dropout multipliers per hidden
 /// layer (`[1, B, n]`). Returns each hidden layer's (pre-activation, activation) if `trace`,
-/// and the logits `[K, B, classes]`.
+/// and the logits `[K, B, classes]`. `once`: see [`activate`].
 fn forward(
     params: &[Tensor<3>],
     x: Tensor<2>,
     activation: Activation,
     masks: Option<&[Tensor<3>]>,
     trace: bool,
+    once: bool,
 ) -> (Vec<(Tensor<3>, Tensor<3>)>, Tensor<3>) {
     let layers = params.len() / 2;
     let mut h: Tensor<3> = x.unsqueeze::<3>();
     let mut traces = Vec::new();
     for l in 0..layers - 1 {
         let pre = h.matmul(params[2 * l].clone()) + params[2 * l + 1].clone();
-        let post = activation.apply(pre.clone());
+        let post = activate(pre.clone(), activation, once);
         if trace {
             traces.push((pre, post.clone()));
         }
@@ -290,10 +324,12 @@ impl StackOptimizer {
     }
 
     /// One step: `params[i] ← params[i] − lr · update(grads[i])`, `lr` `[K, 1, 1]`.
-    pub fn step(&mut self, params: &mut [Tensor<3>], grads: Vec<Tensor<3>>, lr: &Tensor<3>) {
+    pub fn step(&mut self, params: &mut Vec<Tensor<3>>, grads: Vec<Tensor<3>>, lr: &Tensor<3>) {
+        // Each parameter is taken by value so that, uniquely owned, it can be updated in place.
+        let old = std::mem::take(params);
         match self {
             Self::Sgd { momentum, velocity } => {
-                for ((p, g), v) in params.iter_mut().zip(grads).zip(velocity.iter_mut()) {
+                for ((p, g), v) in old.into_iter().zip(grads).zip(velocity.iter_mut()) {
                     let delta = match momentum {
                         Some(mu) => {
                             let next = match v.take() {
@@ -306,7 +342,7 @@ impl StackOptimizer {
                         }
                         None => g,
                     };
-                    *p = p.clone() - delta.mul(lr.clone());
+                    params.push(p - delta.mul(lr.clone()));
                 }
             }
             Self::Adam { time, moments } => {
@@ -314,7 +350,7 @@ impl StackOptimizer {
                 let t = *time;
                 let bias_correction2_sqrt = (1.0 - ADAM_BETA_2.powi(t)).sqrt();
                 let combined = bias_correction2_sqrt / (1.0 - ADAM_BETA_1.powi(t));
-                for ((p, g), state) in params.iter_mut().zip(grads).zip(moments.iter_mut()) {
+                for ((p, g), state) in old.into_iter().zip(grads).zip(moments.iter_mut()) {
                     let (m, v) = match state.take() {
                         Some((m, v)) => (
                             m.mul_scalar(ADAM_BETA_1)
@@ -333,7 +369,7 @@ impl StackOptimizer {
                             .add_scalar(ADAM_EPSILON * bias_correction2_sqrt),
                     );
                     *state = Some((m, v));
-                    *p = p.clone() - update.mul(lr.clone());
+                    params.push(p - update.mul(lr.clone()));
                 }
             }
         }
@@ -399,7 +435,7 @@ impl StackEvalSet {
         let mut predictions = Vec::with_capacity(self.batches.len());
         for (x, y) in &self.batches {
             let b = y.dims()[1];
-            let (_, logits) = forward(params, x.clone(), activation, None, false);
+            let (_, logits) = forward(params, x.clone(), activation, None, false, false);
             let l = cross_entropy_per_model(logits.clone(), y.clone()).mul_scalar(b as f32);
             predictions.push(logits.argmax(2).reshape([k, b]).float());
             loss = Some(match loss {
@@ -429,12 +465,13 @@ fn stack_diagnostics(
     y: &Tensor<3, Int>,
     activation: Activation,
     masks: Option<&[Tensor<3>]>,
+    once: bool,
 ) -> Vec<Vec<LayerStats>> {
     let leaves: Vec<Tensor<3>> = params
         .iter()
         .map(|p| p.clone().autodiff().require_grad())
         .collect();
-    let (traces, logits) = forward(&leaves, x.clone(), activation, masks, true);
+    let (traces, logits) = forward(&leaves, x.clone(), activation, masks, true, once);
     let grads = cross_entropy_per_model(logits, y.clone()).sum().backward();
     let k = params[0].dims()[0];
     let layers = traces.len();
@@ -591,6 +628,9 @@ pub fn train_stack(
     let plain = &device.device;
     let features = data.features;
     let activation = key.activation;
+    // On the CPU devices tanh and sigmoid are evaluated once per step ([`activate`]); on a GPU
+    // Burn's own autodiff step is cheaper than the extra operations.
+    let once = matches!(device.choice, DeviceChoice::Flex | DeviceChoice::Ndarray);
 
     // Build every model exactly as the single trainer does, then stack its parameters.
     let mut logs: Vec<ModelLog> = (0..k).map(|_| ModelLog::default()).collect();
@@ -630,6 +670,11 @@ pub fn train_stack(
     let mut lr = lr_tensor(&lrs);
     let mut optim = StackOptimizer::new(settings.optimizer, settings.momentum, params.len());
 
+    // The training inputs, uploaded once; each step selects its rows on the device.
+    let train_x = Tensor::<2>::from_data(
+        TensorData::new(data.train.x.clone(), [data.train.n, features]),
+        &ad,
+    );
     let valid = StackEvalSet::new(&data.valid, features, k, plain);
     let test = StackEvalSet::new(&data.test, features, k, plain);
     let diag_rows: Vec<usize> = (0..settings.diag_examples.min(data.train.n)).collect();
@@ -650,7 +695,8 @@ pub fn train_stack(
         let v = valid.evaluate(params, activation);
         let t = test.evaluate(params, activation);
         let masks = masks_for(epoch, DIAGNOSTIC_STEP, diag_rows.len());
-        let layers = stack_diagnostics(params, &diag_x, &diag_y, activation, masks.as_deref());
+        let layers =
+            stack_diagnostics(params, &diag_x, &diag_y, activation, masks.as_deref(), once);
         (v, t, layers)
     };
 
@@ -688,14 +734,18 @@ pub fn train_stack(
         for (i, rows) in chunks.iter().enumerate() {
             let b = rows.len();
             let labels: Vec<u8> = rows.iter().map(|&r| data.train.y[r]).collect();
-            let x = inputs(&data.train, features, rows, &ad);
+            let index: Vec<i64> = rows.iter().map(|&r| r as i64).collect();
+            let x = train_x.clone().select(
+                0,
+                Tensor::<1, Int>::from_data(TensorData::new(index, [b]), &ad),
+            );
             let y = repeated_labels(&labels, k, &ad);
             let leaves: Vec<Tensor<3>> = params
                 .iter()
                 .map(|p| p.clone().autodiff().require_grad())
                 .collect();
             let masks = masks_for(epoch, i as u64, b);
-            let (_, logits) = forward(&leaves, x, activation, masks.as_deref(), false);
+            let (_, logits) = forward(&leaves, x, activation, masks.as_deref(), false, once);
             let loss = cross_entropy_per_model(logits.clone(), y.clone());
             let l = loss.clone().inner().mul_scalar(b as f32);
             let c = logits
@@ -713,15 +763,16 @@ pub fn train_stack(
                 Some(s) => s + c,
                 None => c,
             });
-            let grads = loss.sum().backward();
+            let mut grads = loss.sum().backward();
             let g: Vec<Tensor<3>> = leaves
                 .iter()
                 .map(|leaf| {
-                    leaf.grad(&grads)
+                    leaf.grad_remove(&mut grads)
                         .expect("every parameter takes part in the loss")
                 })
                 .collect();
-            drop(grads);
+            // The parameters are now referenced only by `params`: the update can reuse them.
+            drop((grads, leaves));
             optim.step(&mut params, g, &lr);
             samples += b;
             if (i + 1) % every == 0 || i + 1 == total {

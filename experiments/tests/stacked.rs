@@ -264,6 +264,29 @@ fn engines_agree(choice: DeviceChoice) {
     );
     compare(&specs, &one, &many, &data);
 
+    // tanh and sigmoid (evaluated once per step on the CPU devices, by Burn's autodiff on
+    // wgpu), with a run whose pre-activations overflow (large random weights, lr 1e4).
+    let s = settings(OptimizerChoice::Sgd, 0.05, 2);
+    for activation in [Activation::Tanh, Activation::Sigmoid] {
+        let specs: Vec<RunSpec> = [
+            ("glorot", InitStrategy::plain(Init::GlorotUniform), None),
+            ("small", InitStrategy::plain(Init::SmallRandom), Some(0.5)),
+            ("large", InitStrategy::plain(Init::LargeRandom), Some(1e4)),
+        ]
+        .into_iter()
+        .map(|(name, strategy, lr)| RunSpec {
+            activation,
+            ..spec(&format!("{}-{name}", activation.name()), strategy, lr)
+        })
+        .collect();
+        compare(
+            &specs,
+            &single(&specs, &s, &data, &dev),
+            &stacked(&specs, &s, &data, &dev),
+            &data,
+        );
+    }
+
     // Adam, one learning rate per model.
     let s = settings(OptimizerChoice::Adam, 1e-3, 2);
     let specs = vec![

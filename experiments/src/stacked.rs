@@ -197,7 +197,7 @@ pub fn dropout_mask(
 /// tanh `grad·(1 − y²)` (`a = 1 − y²`, `b = 1`), sigmoid `(grad·y)·(1 − y)` (`a = 1 − y`,
 /// `b = y`). The forward value and the gradient are bit for bit Burn's.
 fn activate(pre: Tensor<3>, activation: Activation, once: bool) -> Tensor<3> {
-    if !(once && pre.is_autodiff()) || !matches!(activation, Activation::Tanh | Activation::Sigmoid)
+    if !(once && pre.is_autodiff() && matches!(activation, Activation::Tanh | Activation::Sigmoid))
     {
         return activation.apply(pre);
     }
@@ -443,7 +443,7 @@ impl StackEvalSet {
                 None => l,
             });
         }
-        let loss = loss.map_or_else(|| Tensor::zeros([k], &params[0].device()), |l| l);
+        let loss = loss.unwrap_or_else(|| Tensor::zeros([k], &params[0].device()));
         let all = Tensor::cat(vec![loss.reshape([k, 1]), Tensor::cat(predictions, 1)], 1);
         let values = read_floats(all);
         (0..k)
@@ -609,6 +609,7 @@ pub fn train_stack(
             reason: "a stack needs at least one run".into(),
         });
     };
+    crate::train::require_validation(data)?;
     let key = StackKey::of(first);
     for spec in specs {
         spec.validate(settings)?;
@@ -764,11 +765,12 @@ pub fn train_stack(
                 None => c,
             });
             let mut grads = loss.sum().backward();
+            // Every parameter takes part in the loss; a missing gradient would be a zero one.
             let g: Vec<Tensor<3>> = leaves
                 .iter()
                 .map(|leaf| {
                     leaf.grad_remove(&mut grads)
-                        .expect("every parameter takes part in the loss")
+                        .unwrap_or_else(|| Tensor::zeros(leaf.dims(), plain))
                 })
                 .collect();
             // The parameters are now referenced only by `params`: the update can reuse them.

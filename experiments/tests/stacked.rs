@@ -319,13 +319,9 @@ fn stacked_matches_single_on_wgpu() {
     engines_agree(DeviceChoice::Wgpu);
 }
 
-/// A run's numbers are the same whether it trains alone, in a stack of 2, or of 6: bit for
-/// bit on flex.
-#[test]
-fn stacked_results_do_not_depend_on_the_stack_size() {
-    let Some(dev) = open(DeviceChoice::Flex) else {
-        return;
-    };
+/// A run's numbers are the same whether it trains alone, in a stack of 2, or of 6.
+fn stack_size_does_not_matter(choice: DeviceChoice) {
+    let Some(dev) = open(choice) else { return };
     let data = dataset();
     let s = settings(OptimizerChoice::Sgd, 0.05, 2);
     let specs = sgd_runs();
@@ -343,6 +339,17 @@ fn stacked_results_do_not_depend_on_the_stack_size() {
         );
     }
     assert_eq!(whole[0].epochs, alone[0].epochs, "stack of 6 vs alone");
+}
+
+/// Bit for bit on flex.
+#[test]
+fn stacked_results_do_not_depend_on_the_stack_size() {
+    stack_size_does_not_matter(DeviceChoice::Flex);
+}
+
+#[test]
+fn stacked_results_do_not_depend_on_the_stack_size_on_wgpu() {
+    stack_size_does_not_matter(DeviceChoice::Wgpu);
 }
 
 /// Runs that do not share an architecture and seed are refused, not trained together.

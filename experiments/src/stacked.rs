@@ -146,7 +146,12 @@ pub fn plan_stacks(
             g.chunks(cap).map(<[usize]>::to_vec).collect::<Vec<_>>()
         })
         .collect();
-    stacks.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    stacks.sort_by_key(|s| {
+        (
+            std::cmp::Reverse(s.len()),
+            pending.iter().position(|&i| i == s[0]),
+        )
+    });
     stacks
 }
 
@@ -981,7 +986,7 @@ mod tests {
         );
         assert_eq!(
             plan_stacks(&specs, &all, |_| 2),
-            vec![vec![0, 2], vec![1], vec![5], vec![3], vec![4]]
+            vec![vec![0, 2], vec![1], vec![3], vec![4], vec![5]]
         );
         assert_eq!(plan_stacks(&specs, &[5, 2], |_| 10), vec![vec![5, 2]]);
     }

@@ -5,9 +5,11 @@
 //!    the embedded mnist-small; flex and ndarray, samples/s beside PyTorch's reference figure for
 //!    the same job on this kind of machine (41,900 samples/s on 2 cores; run
 //!    `benches/reference/torch_reference.py` for your own).
-//! 2. A sweep of small MLPs (the suite's 5 × 50 net on mnist-small, 12 runs × 2 epochs) through
-//!    the sweep's own runner (`sweep::train_side_by_side`): one at a time versus two side by side
-//!    (`--jobs 2`), aggregate training samples/s and wall time.
+//! 2. A sweep of small MLPs (the suite's 5 × 50 net on mnist-small, 3 activations × 4
+//!    initializations, one seed, 2 epochs) through the sweep's own runners: one model at a time
+//!    (`sweep::train_side_by_side`, `--engine single`) and in stacks (`sweep::train_stacks`,
+//!    `--engine stacked`: 3 stacks of 4), each with one and two workers (`--jobs`); aggregate
+//!    training samples/s and wall time.
 //!
 //! Rows with machine, versions and the git commit land in `bench-results/train.json`.
 
@@ -20,7 +22,7 @@ use experiments::data::{self, DatasetChoice};
 use experiments::device::{self, DeviceChoice};
 use experiments::progress::Progress;
 use experiments::strategy::InitStrategy;
-use experiments::sweep::train_side_by_side;
+use experiments::sweep::{train_side_by_side, train_stacks};
 use experiments::train::RunSpec;
 use experiments::{Options, experiments::throughput};
 
@@ -73,53 +75,71 @@ fn main() {
     }
 
     // A sweep of the suite's small nets: one at a time versus side by side.
-    let small = data::load(DatasetChoice::MnistSmall, None).expect("embedded data");
+    let small = data::load(DatasetChoice::MnistSmall, None)
+        .and_then(|d| d.with_validation(data::DEFAULT_VALID_FRACTION, data::SPLIT_SEED))
+        .expect("embedded data");
     let open = device::open(DeviceChoice::Flex).expect("flex");
     let settings = Options {
         epochs: Some(2),
         ..Options::default()
     }
     .settings();
+    let inits = [
+        Init::GlorotUniform,
+        Init::HeNormal,
+        Init::LecunNormal,
+        Init::Orthogonal { gain: 1.0 },
+    ];
     let specs: Vec<RunSpec> = (0..12)
         .map(|k| RunSpec {
             id: format!("bench-{k}"),
-            activation: [Activation::Tanh, Activation::Sigmoid, Activation::Relu][k % 3],
-            strategy: InitStrategy::plain(Init::GlorotUniform),
+            activation: [Activation::Tanh, Activation::Sigmoid, Activation::Relu][k / 4],
+            strategy: InitStrategy::plain(inits[k % 4].clone()),
             depth: 5,
             width: 50,
-            seed: k as u64,
+            seed: 0,
             dropout: 0.0,
             lr: None,
             bias_init: Init::Zeros,
         })
         .collect();
     println!("\nsweep: 12 runs of the 5 × 50 net, 2 epochs each, mnist-small, flex");
-    for jobs in [1usize, 2] {
-        let start = Instant::now();
-        let mut samples = 0usize;
-        let order: Vec<usize> = (0..specs.len()).collect();
-        train_side_by_side(
-            &specs,
-            &order,
-            jobs,
-            &settings,
-            &small,
-            &open,
-            |_, outcome| {
-                samples += outcome.train_samples;
-                Ok(())
-            },
-        )
-        .expect("runs");
-        let secs = start.elapsed().as_secs_f64();
-        println!(
-            "jobs {jobs}: {secs:>6.1} s wall, {:>8.0} training samples/s (incl. evaluation and diagnostics)",
-            samples as f64 / secs
-        );
-        rows.push(serde_json::json!({
-            "group": "sweep", "jobs": jobs, "runs": specs.len(), "wall_seconds": secs,
-            "samples_per_second": samples as f64 / secs,
-        }));
+    let order: Vec<usize> = (0..specs.len()).collect();
+    for engine in ["single", "stacked"] {
+        for jobs in [1usize, 2] {
+            let start = Instant::now();
+            let mut samples = 0usize;
+            if engine == "single" {
+                train_side_by_side(&specs, &order, jobs, &settings, &small, &open, |_, o| {
+                    samples += o.train_samples;
+                    Ok(())
+                })
+            } else {
+                train_stacks(
+                    &specs,
+                    &order,
+                    jobs,
+                    None,
+                    &settings,
+                    &small,
+                    &open,
+                    |_, o, _| {
+                        samples += o.train_samples;
+                        Ok(())
+                    },
+                )
+            }
+            .expect("runs");
+            let secs = start.elapsed().as_secs_f64();
+            println!(
+                "{engine:<7} jobs {jobs}: {secs:>6.1} s wall, {:>8.0} training samples/s (incl. evaluation and diagnostics)",
+                samples as f64 / secs
+            );
+            rows.push(serde_json::json!({
+                "group": "sweep", "engine": engine, "jobs": jobs, "runs": specs.len(),
+                "wall_seconds": secs, "samples_per_second": samples as f64 / secs,
+            }));
+        }
     }
 
     let record = serde_json::json!({

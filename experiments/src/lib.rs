@@ -10,9 +10,12 @@
 //! * [`device`]: flex, ndarray, wgpu;
 //! * [`train`]: the training loop; [`stats`]: per-layer statistics; [`strategy`]: how weights
 //!   are initialized (plain initializers now; LSUV and pretraining later);
-//! * [`sweep`]: resumable lists of runs; [`record`]: the files they leave; [`outdir`]: the
-//!   output folder (ours only, locked, checked before written); [`limits`]: memory estimated
-//!   before it is allocated; [`progress`]: the live display.
+//! * [`sweep`]: resumable lists of runs, trained in stacks ([`stacked`]: many models as one)
+//!   or one by one; [`record`]: the files they leave; [`outdir`]: the output folder (ours only,
+//!   locked, checked before written); [`limits`]: memory estimated before it is allocated;
+//!   [`progress`]: the live display;
+//! * [`claims`] and [`protocol`]: how the suite decides (intervals over seeds, choices on the
+//!   validation split, paired comparisons).
 //!
 //! Every option is checked in one place, [`Options::validate`] (ranges, counts only a typo
 //! makes, values that `f32` cannot hold), then per experiment ([`registry::unused_options`]:
@@ -33,6 +36,7 @@ pub mod protocol;
 pub mod record;
 pub mod registry;
 mod serde_nan;
+pub mod stacked;
 pub mod stats;
 pub mod strategy;
 pub mod sweep;
@@ -123,6 +127,13 @@ pub struct Options {
     /// an experiment can refuse those it does not use. Not recorded.
     #[serde(skip)]
     pub given: Vec<String>,
+    /// How sweeps train: in stacks of models (default) or one model at a time.
+    #[serde(default)]
+    pub engine: sweep::Engine,
+    /// The most models per stack (`None`: whole groups, up to a memory-based cap). Results do
+    /// not depend on it.
+    #[serde(default)]
+    pub stack: Option<usize>,
 }
 
 fn default_valid_fraction() -> f64 {
@@ -179,6 +190,8 @@ impl Default for Options {
             valid_fraction: data::DEFAULT_VALID_FRACTION,
             memory_limit: None,
             given: Vec::new(),
+            engine: sweep::Engine::default(),
+            stack: None,
         }
     }
 }
@@ -365,6 +378,9 @@ impl Options {
                     1.0 - f32::EPSILON / 2.0
                 ),
             );
+        }
+        if self.stack == Some(0) {
+            return bad("stack", "0".into(), "must be at least 1".into());
         }
         if !(self.valid_fraction > 0.0 && self.valid_fraction <= 0.5) {
             return bad(

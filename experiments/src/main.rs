@@ -77,8 +77,8 @@ struct Cli {
     #[arg(long, value_name = "N")]
     seeds: Option<usize>,
 
-    /// Runs of a sweep trained at the same time, one thread each [default: the CPU cores].
-    /// Results do not depend on it.
+    /// Runs (--engine single) or stacks (--engine stacked) of a sweep trained at the same
+    /// time, one thread each [default: the CPU cores]. Results do not depend on it.
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
 
@@ -94,6 +94,16 @@ struct Cli {
     /// with a fixed split seed, the same for every run), in (0, 0.5].
     #[arg(long, default_value_t = experiments::data::DEFAULT_VALID_FRACTION, value_name = "F")]
     valid_fraction: f64,
+
+    /// Training engine of sweeps: stacked (runs with the same architecture and seed trained
+    /// as one stack of models) or single (one model at a time).
+    #[arg(long, default_value = "stacked", value_name = "stacked|single")]
+    engine: String,
+
+    /// The most models per stack (--engine stacked) [default: whole groups, up to a
+    /// memory-based cap]. Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    stack: Option<usize>,
 
     /// Output folder [default: runs/<NAME>].
     #[arg(long, value_name = "DIR")]
@@ -145,6 +155,8 @@ fn options(cli: &Cli, given: Vec<String>) -> experiments::Result<Options> {
         valid_fraction: cli.valid_fraction,
         memory_limit,
         given,
+        engine: experiments::sweep::Engine::from_name(&cli.engine)?,
+        stack: cli.stack,
     })
 }
 

@@ -94,9 +94,78 @@ pub fn activation_stats(
     }
 }
 
+/// Number of distinct neurons of a layer with weight `w` (`[d_in, width]` row-major, Burn's
+/// layout) and bias `b`: neuron `j`'s incoming vector is column `j` plus its bias, and a neuron
+/// within Euclidean distance `tol` of an earlier representative counts as that one. The rule of
+/// `burn_init::diagnostics::symmetry` on host slices (the same representatives, in the same
+/// order; a distance stops being summed once it exceeds `tol`).
+pub fn distinct_neurons(
+    w: &[f32],
+    b: Option<&[f32]>,
+    d_in: usize,
+    width: usize,
+    tol: f64,
+) -> usize {
+    let tol2 = tol * tol;
+    let close = |r: usize, j: usize| {
+        let mut sum = 0.0f64;
+        for i in 0..d_in {
+            sum += (f64::from(w[i * width + r]) - f64::from(w[i * width + j])).powi(2);
+            if sum > tol2 {
+                return false;
+            }
+        }
+        if let Some(b) = b {
+            sum += (f64::from(b[r]) - f64::from(b[j])).powi(2);
+        }
+        sum.sqrt() <= tol
+    };
+    let mut reps: Vec<usize> = Vec::new();
+    for j in 0..width {
+        if !reps.iter().any(|&r| close(r, j)) {
+            reps.push(j);
+        }
+    }
+    reps.len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distinct_neurons_agrees_with_the_library() {
+        use burn::tensor::Device;
+        use burn_init::signal::MlpConfig;
+        use burn_init::{HostRng, Init, Source};
+        let device = Device::flex();
+        for init in [
+            Init::GlorotUniform,
+            Init::Constant { value: 0.3 },
+            Init::Zeros,
+        ] {
+            let model = MlpConfig::new(7, vec![6, 5], 3, Activation::Tanh, init)
+                .init(Source::Host(HostRng::new(3)), &device)
+                .unwrap();
+            let lib = diagnostics::symmetry(&model, 1e-6);
+            for (layer, sym) in lib.iter().enumerate() {
+                let w = model.layer_weight(layer);
+                let [d_in, width] = w.dims();
+                let w = w.into_data().try_into_vec_as::<f32>().unwrap();
+                let b = model
+                    .layer_bias(layer)
+                    .map(|b| b.into_data().try_into_vec_as::<f32>().unwrap());
+                assert_eq!(
+                    distinct_neurons(&w, b.as_deref(), d_in, width, 1e-6),
+                    sym.distinct_neurons
+                );
+            }
+        }
+        // Two equal columns of three, one apart: 2 distinct.
+        let w = [1.0f32, 1.0, 2.0, 0.5, 0.5, 0.5];
+        assert_eq!(distinct_neurons(&w, None, 2, 3, 1e-6), 2);
+        assert_eq!(distinct_neurons(&w, Some(&[0.0, 1.0, 0.0]), 2, 3, 1e-6), 3);
+    }
 
     #[test]
     fn saturation_and_dead_units() {

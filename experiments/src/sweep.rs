@@ -14,6 +14,7 @@ use crate::limits::{self, MlpShape};
 use crate::outdir::{self, OutputFolder, StoredRun};
 use crate::progress::Progress;
 use crate::record::{self, Chance, DatasetRecord, OutDir, Record, RunSummary, Summary};
+use crate::stacked;
 use crate::train::{RunOutcome, RunSpec, TrainSettings, train_run};
 use crate::{Context, Options};
 
@@ -75,6 +76,82 @@ pub struct Prepared {
     pub data: Dataset,
 }
 
+/// How a sweep trains its runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Engine {
+    /// Runs with the same architecture and seed trained as one stack of models
+    /// ([`crate::stacked`]), `--jobs` stacks side by side.
+    #[default]
+    Stacked,
+    /// One model at a time ([`train_run`]), `--jobs` runs side by side.
+    Single,
+}
+
+impl Engine {
+    /// Every engine name.
+    pub const NAMES: [&'static str; 2] = ["stacked", "single"];
+
+    /// Parses a name.
+    ///
+    /// # Errors
+    /// [`Error::UnknownName`] listing the valid names.
+    pub fn from_name(name: &str) -> Result<Self> {
+        Ok(match name {
+            "stacked" => Self::Stacked,
+            "single" => Self::Single,
+            _ => return Err(crate::error::unknown("engine", name, &Self::NAMES)),
+        })
+    }
+
+    /// The stable name.
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+/// Runs `run(work[k], k)` for every `k` in `0..work.len()`, `jobs` at a time (one thread each),
+/// and hands every result to `done` on the calling thread, in the order they finish. After the
+/// first error (of `run` or of `done`) nothing new starts; the work in flight finishes and is
+/// handed to `done`; that first error is returned.
+///
+/// # Errors
+/// The first error of `run` or of `done`.
+pub fn side_by_side<W: Sync, T: Send>(
+    work: &[W],
+    jobs: usize,
+    run: impl Fn(&W, usize) -> Result<T> + Sync,
+    mut done: impl FnMut(usize, T) -> Result<()>,
+) -> Result<()> {
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<(usize, Result<T>)>();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1).min(work.len().max(1)) {
+            let tx = tx.clone();
+            let (next, run) = (&next, &run);
+            scope.spawn(move || {
+                loop {
+                    let k = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(w) = work.get(k) else { break };
+                    if tx.send((k, run(w, k))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut first_error = None;
+        for (k, result) in rx {
+            if let Err(e) = result.and_then(|t| done(k, t)) {
+                // Stop handing out work; what is in flight finishes.
+                next.store(work.len(), Ordering::SeqCst);
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    })
+}
+
 /// Trains the runs `specs[i]` for `i` in `order`, `jobs` at a time (one thread each, each with
 /// its own one-line-per-epoch progress), and hands every outcome to `done` on the calling
 /// thread, in the order the runs finish. Burn's device generator is global: runs that draw from
@@ -94,42 +171,103 @@ pub fn train_side_by_side(
     device: &OpenDevice,
     mut done: impl FnMut(usize, RunOutcome) -> Result<()>,
 ) -> Result<()> {
-    let next = AtomicUsize::new(0);
     let device_rng = Mutex::new(());
-    let (tx, rx) = mpsc::channel::<(usize, Result<RunOutcome>)>();
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.max(1) {
-            let tx = tx.clone();
-            let (next, device_rng) = (&next, &device_rng);
-            scope.spawn(move || {
-                loop {
-                    let k = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(&i) = order.get(k) else { break };
-                    let spec = &specs[i];
-                    let mut progress = Progress::lines_only();
-                    progress.start_run(&spec.id, i, specs.len(), None);
-                    let guard = spec
-                        .uses_device_rng()
-                        .then(|| device_rng.lock().unwrap_or_else(PoisonError::into_inner));
-                    let outcome = train_run(spec, settings, data, device, &mut progress);
-                    drop(guard);
-                    if tx.send((i, outcome)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(tx);
-        let mut first_error = None;
-        for (i, outcome) in rx {
-            if let Err(e) = outcome.and_then(|o| done(i, o)) {
-                // Stop handing out runs; the ones in flight finish.
-                next.store(order.len(), Ordering::SeqCst);
-                first_error.get_or_insert(e);
+    side_by_side(
+        order,
+        jobs,
+        |&i, _| {
+            let spec = &specs[i];
+            let mut progress = Progress::lines_only();
+            progress.start_run(&spec.id, i, specs.len(), None);
+            let _guard = spec
+                .uses_device_rng()
+                .then(|| device_rng.lock().unwrap_or_else(PoisonError::into_inner));
+            train_run(spec, settings, data, device, &mut progress)
+        },
+        |k, outcome| done(order[k], outcome),
+    )
+}
+
+/// Trains the runs `specs[i]`, `i` in `pending`, in stacks ([`stacked::plan_stacks`]: runs
+/// with the same architecture and seed, at most `cap` per stack, else as many as the memory
+/// budget holds), `jobs` stacks at a time, and hands every run's outcome to `done` on the
+/// calling thread as its stack finishes (`done` gets the stack's position and size too).
+/// Runs whose initialization draws from Burn's device generator build their model under one
+/// lock; training never touches that generator. Same numbers for any `jobs` and `cap`.
+///
+/// # Errors
+/// The first error of a stack or of `done`.
+#[allow(clippy::too_many_arguments)]
+pub fn train_stacks(
+    specs: &[RunSpec],
+    pending: &[usize],
+    jobs: usize,
+    cap: Option<usize>,
+    settings: &TrainSettings,
+    data: &Dataset,
+    device: &OpenDevice,
+    mut done: impl FnMut(usize, RunOutcome, StackDone) -> Result<()>,
+) -> Result<()> {
+    let stacks = stacked::plan_stacks(specs, pending, |spec| {
+        stacked::stack_cap(spec, data.features, data.classes, settings, cap)
+    });
+    let device_rng = Mutex::new(());
+    let total = stacks.len();
+    side_by_side(
+        &stacks,
+        jobs,
+        |stack, k| {
+            let runs: Vec<&RunSpec> = stack.iter().map(|&i| &specs[i]).collect();
+            let mut progress = if jobs <= 1 {
+                Progress::new()
+            } else {
+                Progress::lines_only()
+            };
+            let first = runs[0];
+            let label = format!(
+                "stack {} {}-d{}x{}-s{}, {} run{}",
+                k + 1,
+                first.activation.name(),
+                first.depth,
+                first.width,
+                first.seed,
+                runs.len(),
+                if runs.len() == 1 { "" } else { "s" }
+            );
+            progress.start_run(&label, k, total, None);
+            progress.println(&format!(
+                "[{label}] {}",
+                runs.iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            stacked::train_stack(&runs, settings, data, device, &device_rng, &mut progress)
+        },
+        |k, outcomes| {
+            let stack = &stacks[k];
+            for (&i, outcome) in stack.iter().zip(outcomes) {
+                done(
+                    i,
+                    outcome,
+                    StackDone {
+                        size: stack.len(),
+                        stacks: total,
+                    },
+                )?;
             }
-        }
-        first_error.map_or(Ok(()), Err)
-    })
+            Ok(())
+        },
+    )
+}
+
+/// Where a run trained in a stack came from (for progress messages).
+#[derive(Debug, Clone, Copy)]
+pub struct StackDone {
+    /// Runs in its stack.
+    pub size: usize,
+    /// Stacks in the sweep.
+    pub stacks: usize,
 }
 
 /// Opens the device (wgpu: errors if no adapter), loads the dataset of `options` and carves
@@ -323,70 +461,113 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
     let mut stats = TrainedStats::default();
     // Writes a finished run's folder (atomically, file by file; `done.json` last, so a run
     // counts as finished only once everything else is on disk).
-    let mut finish = |i: usize, outcome: RunOutcome, stats: &mut TrainedStats| -> Result<()> {
-        let spec = &specs[i];
-        let dir = out.run_dir(&spec.id);
-        stats.trained += 1;
-        stats.wall += outcome.wall_seconds;
-        stats.samples += outcome.train_samples;
-        stats.seconds += outcome.train_seconds;
-        let summary = RunSummary::new(
-            spec,
-            &settings,
-            &outcome,
-            Chance::of(&data),
-            device.choice.name(),
-            "single",
-        );
-        outdir::write_run(
-            &dir,
-            &run_configs[i],
-            &record::metrics_rows(&spec.id, &outcome.epochs),
-            &summary,
-        )?;
-        results[i] = Some(summary);
-        Ok(())
-    };
+    let mut finish =
+        |i: usize, outcome: RunOutcome, stats: &mut TrainedStats, engine: &str| -> Result<()> {
+            let spec = &specs[i];
+            let dir = out.run_dir(&spec.id);
+            stats.trained += 1;
+            stats.wall += outcome.wall_seconds;
+            stats.samples += outcome.train_samples;
+            stats.seconds += outcome.train_seconds;
+            let summary = RunSummary::new(
+                spec,
+                &settings,
+                &outcome,
+                Chance::of(&data),
+                device.choice.name(),
+                engine,
+            );
+            outdir::write_run(
+                &dir,
+                &run_configs[i],
+                &record::metrics_rows(&spec.id, &outcome.epochs),
+                &summary,
+            )?;
+            results[i] = Some(summary);
+            Ok(())
+        };
+    let engine = options.engine;
     let jobs = options.jobs_for(device.choice).min(pending.len()).max(1);
-    if jobs == 1 {
-        for (k, &i) in pending.iter().enumerate() {
-            let eta = (stats.trained > 0).then(|| {
-                Duration::from_secs_f64(
-                    stats.wall / stats.trained as f64 * (pending.len() - k) as f64,
-                )
-            });
-            progress.start_run(&specs[i].id, i, total, eta);
-            let outcome = train_run(&specs[i], &settings, &data, &device, &mut progress)?;
-            finish(i, outcome, &mut stats)?;
+    let mut finish = |i: usize, outcome: RunOutcome, stats: &mut TrainedStats| {
+        finish(i, outcome, stats, engine.name())
+    };
+    match engine {
+        Engine::Stacked if !pending.is_empty() => {
+            progress.println(&format!(
+                "training {} runs in stacks (runs with the same architecture and seed as one; --engine single trains them one by one), {jobs} stack(s) at a time (--jobs)",
+                pending.len()
+            ));
+            let parallel_start = Instant::now();
+            train_stacks(
+                &specs,
+                &pending,
+                jobs,
+                options.stack,
+                &settings,
+                &data,
+                &device,
+                |i, outcome, _| {
+                    finish(i, outcome, &mut stats)?;
+                    let left = pending.len() - stats.trained;
+                    let per_run = parallel_start.elapsed().as_secs_f64() / stats.trained as f64;
+                    progress.println(&format!(
+                        "[{}/{} {} done] {} left, ETA {}",
+                        stats.trained,
+                        pending.len(),
+                        specs[i].id,
+                        left,
+                        crate::progress::fmt_duration(Duration::from_secs_f64(
+                            per_run * left as f64
+                        ))
+                    ));
+                    Ok(())
+                },
+            )?;
         }
-    } else {
-        progress.println(&format!(
-            "training {} runs, {jobs} at a time (--jobs)",
-            pending.len()
-        ));
-        let parallel_start = Instant::now();
-        train_side_by_side(
-            &specs,
-            &pending,
-            jobs,
-            &settings,
-            &data,
-            &device,
-            |i, outcome| {
+        Engine::Stacked => {}
+        Engine::Single if jobs == 1 => {
+            for (k, &i) in pending.iter().enumerate() {
+                let eta = (stats.trained > 0).then(|| {
+                    Duration::from_secs_f64(
+                        stats.wall / stats.trained as f64 * (pending.len() - k) as f64,
+                    )
+                });
+                progress.start_run(&specs[i].id, i, total, eta);
+                let outcome = train_run(&specs[i], &settings, &data, &device, &mut progress)?;
                 finish(i, outcome, &mut stats)?;
-                let left = pending.len() - stats.trained;
-                let per_run = parallel_start.elapsed().as_secs_f64() / stats.trained as f64;
-                progress.println(&format!(
-                    "[{}/{} {} done] {} left, ETA {}",
-                    stats.trained,
-                    pending.len(),
-                    specs[i].id,
-                    left,
-                    crate::progress::fmt_duration(Duration::from_secs_f64(per_run * left as f64))
-                ));
-                Ok(())
-            },
-        )?;
+            }
+        }
+        Engine::Single => {
+            progress.println(&format!(
+                "training {} runs, {jobs} at a time (--jobs)",
+                pending.len()
+            ));
+            let parallel_start = Instant::now();
+            train_side_by_side(
+                &specs,
+                &pending,
+                jobs,
+                &settings,
+                &data,
+                &device,
+                |i, outcome| {
+                    finish(i, outcome, &mut stats)?;
+                    let left = pending.len() - stats.trained;
+                    let per_run = parallel_start.elapsed().as_secs_f64() / stats.trained as f64;
+                    progress.println(&format!(
+                        "[{}/{} {} done] {} left, ETA {}",
+                        stats.trained,
+                        pending.len(),
+                        specs[i].id,
+                        left,
+                        crate::progress::fmt_duration(Duration::from_secs_f64(
+                            per_run * left as f64
+                        ))
+                    ));
+                    Ok(())
+                },
+            )?;
+        }
     }
     let summaries: Vec<RunSummary> = results.into_iter().flatten().collect();
     let TrainedStats {

@@ -555,6 +555,7 @@ pub fn train_run(
 ) -> Result<RunOutcome> {
     let start = Instant::now();
     spec.validate(settings)?;
+    require_validation(data)?;
     let ad = device.autodiff();
     if spec.uses_device_rng() {
         // Only runs that draw from Burn's global device generator seed it (see
@@ -640,6 +641,24 @@ pub fn train_run(
         train_samples,
         pretrain_losses,
     })
+}
+
+/// Checks that `data` has a validation split to select on.
+///
+/// # Errors
+/// [`crate::Error::InvalidOption`] (`--valid-fraction`) when it has none.
+pub fn require_validation(data: &Dataset) -> Result<()> {
+    if data.valid.n == 0 {
+        return Err(crate::Error::InvalidOption {
+            option: "valid-fraction",
+            value: data.split.fraction.to_string(),
+            reason: format!(
+                "dataset {} has no validation split to select on (carve one with Dataset::with_validation)",
+                data.name
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// How many times per epoch the running training loss is read back and checked: a run stops

@@ -520,6 +520,8 @@ fn list_and_help() {
         "--seed",
         "--jobs",
         "--valid-fraction",
+        "--engine",
+        "--stack",
         "--out",
         "--force",
     ] {
@@ -1008,18 +1010,16 @@ fn suite_all_wgpu() {
 }
 
 /// Sweeps give the same numbers whether their runs are trained one at a time or side by side
-/// (`--jobs`), dropout runs (Burn's global device generator) included.
+/// (`--jobs`), and, stacked, whatever the stack size (`--stack`), dropout runs included (Burn's
+/// global device generator for `--engine single`, the host generator for stacks).
 #[test]
-fn jobs_do_not_change_results() {
+fn jobs_and_stack_size_do_not_change_results() {
     let Some(tiny) = tiny_dir() else { return };
-    let mut results = Vec::new();
-    for jobs in ["1", "2"] {
-        let out = tmp(&format!("symmetry-jobs{jobs}"));
-        let o = run(&tiny_args(
-            &tiny,
-            &out,
-            &["symmetry", "--depth", "2", "--width", "8", "--jobs", jobs],
-        ));
+    let summary_of = |name: &str, extra: &[&str]| {
+        let out = tmp(&format!("symmetry-{name}"));
+        let mut args = vec!["symmetry", "--depth", "2", "--width", "8"];
+        args.extend_from_slice(extra);
+        let o = run(&tiny_args(&tiny, &out, &args));
         assert!(o.status.success(), "{}", stderr(&o));
         let mut summary = json(&out.join("summary.json"));
         for r in summary["runs"].as_array_mut().unwrap() {
@@ -1027,9 +1027,23 @@ fn jobs_do_not_change_results() {
             r.remove("wall_seconds");
             r.remove("samples_per_second");
         }
-        results.push(summary);
-    }
-    assert_eq!(results[0], results[1]);
+        summary
+    };
+    let single_1 = summary_of("single-jobs1", &["--engine", "single", "--jobs", "1"]);
+    let single_2 = summary_of("single-jobs2", &["--engine", "single", "--jobs", "2"]);
+    assert_eq!(single_1, single_2, "--engine single, --jobs 1 vs 2");
+    let whole = summary_of("stacked-jobs1", &["--jobs", "1"]);
+    assert_eq!(whole["runs"][0]["engine"], "stacked");
+    let stack_1 = summary_of("stacked-stack1-jobs2", &["--stack", "1", "--jobs", "2"]);
+    let stack_2 = summary_of("stacked-stack2-jobs2", &["--stack", "2", "--jobs", "2"]);
+    assert_eq!(
+        whole, stack_1,
+        "stacked: whole groups, --jobs 1 vs --stack 1, --jobs 2"
+    );
+    assert_eq!(
+        whole, stack_2,
+        "stacked: whole groups, --jobs 1 vs --stack 2, --jobs 2"
+    );
 }
 
 /// The README section is generated from a finished `all` run (claims, verdicts, figures),

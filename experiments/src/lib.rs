@@ -20,6 +20,7 @@ pub mod error;
 pub mod experiments;
 pub mod figure;
 pub mod idx;
+pub mod mlp;
 pub mod progress;
 pub mod record;
 pub mod registry;

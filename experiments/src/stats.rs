@@ -4,9 +4,11 @@
 //! those of `burn_init::diagnostics`.
 
 use burn::tensor::{Int, Tensor};
-use burn_init::signal::{self as diagnostics, Activation, Layered, Mlp};
+use burn_init::Nonlinearity as Activation;
+use burn_init::signal::{self as diagnostics, Layered};
 use serde::{Deserialize, Serialize};
 
+use crate::mlp::Mlp;
 use crate::serde_nan;
 
 /// Statistics of one hidden layer on one batch.

@@ -8,15 +8,16 @@
 use std::fmt::Write as _;
 
 use burn_init::signal::{
-    Activation, DiagnosticsConfig, LayerStats, MeanFieldLayer, MlpConfig, activation_stats, predict,
+    ActivationStats, DiagnosticsConfig, MeanFieldLayer, activation_stats, mean_field,
 };
-use burn_init::{Fans, HostRng, Init, InitializerExt, Source};
+use burn_init::{Fans, HostRng, Init, Nonlinearity as Activation, Source, TensorInitExt};
 use serde::{Deserialize, Serialize};
 
 use crate::Context;
 use crate::error::Result;
 use crate::experiments::curves::Claim;
 use crate::figure::write_figure;
+use crate::mlp::MlpConfig;
 use crate::record::{git_commit, write_atomic, write_json};
 use crate::registry::Experiment;
 
@@ -58,7 +59,7 @@ pub struct Case {
     /// Its stable name in the library.
     pub init_name: String,
     /// Measured statistics per hidden layer.
-    pub measured: Vec<LayerStats>,
+    pub measured: Vec<ActivationStats>,
     /// Mean-field predictions per hidden layer.
     pub predicted: Vec<MeanFieldLayer>,
 }
@@ -74,7 +75,7 @@ pub fn study(
     seed: u64,
 ) -> Result<Vec<Case>> {
     let rng = HostRng::new(seed);
-    let x = Init::LargeRandom.tensor_seeded([BATCH, INPUT], None, rng.derive(0), device)?;
+    let x = Init::LargeRandom.sample([BATCH, INPUT], None, rng.derive(0), device)?;
     let mut cases = Vec::new();
     for activation in [Activation::Tanh, Activation::Sigmoid, Activation::Relu] {
         for (label, init) in inits() {
@@ -101,7 +102,7 @@ pub fn study(
                 init: label.into(),
                 init_name: init.stable_name(),
                 measured,
-                predicted: predict(activation, &layers, 1.0),
+                predicted: mean_field(activation, &layers, 1.0),
             });
         }
     }

@@ -3,7 +3,7 @@
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::initializer::Initializer;
+use super::initializer::TensorInit;
 use crate::dist::{Constant, Normal, Primitive, TruncatedNormal, Uniform};
 use crate::error::{InitError, Result, closest};
 use crate::host::HostRng;
@@ -293,7 +293,7 @@ impl Init {
 
     /// `Var(w)` for these fans, where it depends only on them (element-wise initializers).
     pub fn variance(&self, fans: Fans) -> Option<f64> {
-        Initializer::primitive(self, Some(fans)).map(|p| p.variance())
+        TensorInit::primitive(self, Some(fans)).map(|p| p.variance())
     }
 
     /// The same distribution as Burn's closed `burn::nn::Initializer`, where Burn represents
@@ -411,7 +411,7 @@ pub(crate) enum Resolved {
 }
 
 impl Resolved {
-    fn as_dyn(&self) -> &dyn Initializer {
+    fn as_dyn(&self) -> &dyn TensorInit {
         match self {
             Resolved::Prim(Primitive::Constant(c)) => c,
             Resolved::Prim(Primitive::Uniform(u)) => u,
@@ -427,7 +427,7 @@ impl Resolved {
     }
 }
 
-impl Initializer for Init {
+impl TensorInit for Init {
     fn name(&self) -> String {
         self.stable_name()
     }

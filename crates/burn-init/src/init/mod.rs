@@ -1,4 +1,4 @@
-//! Sampling: the open [`Initializer`] trait with its entry points, where random numbers come from
+//! Sampling: the open [`TensorInit`] trait with its entry points, where random numbers come from
 //! ([`Source`]), the trait's implementations for the built-in parameter structs, and the
 //! serializable catalogue [`Init`] of every built-in initializer.
 
@@ -8,4 +8,4 @@ mod initializer;
 
 pub use self::catalogue::Init;
 pub(crate) use self::initializer::sample_checked;
-pub use self::initializer::{Initializer, InitializerExt, Source};
+pub use self::initializer::{Source, TensorInit, TensorInitExt};

@@ -13,12 +13,11 @@ use burn::optim::{AdamConfig, GradientsParams, SgdConfig};
 use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use super::activation::Activation;
 use super::layered::Layered;
 use crate::error::{InitError, Result};
 use crate::host::HostRng;
-use crate::init::{Init, InitializerExt, Source};
-use crate::scale::Fans;
+use crate::init::{Init, Source, TensorInitExt};
+use crate::scale::{Fans, Nonlinearity};
 
 /// The optimizer of each autoencoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -90,7 +89,7 @@ struct Autoencoder {
     decoder_weight: Option<Param<Tensor<2>>>,
     decoder_bias: Param<Tensor<1>>,
     #[module(skip)]
-    activation: Activation,
+    activation: Nonlinearity,
 }
 
 impl Autoencoder {
@@ -176,7 +175,7 @@ pub fn pretrain_greedy<M: Layered>(
         };
         let mut epoch_losses = Vec::with_capacity(config.epochs);
         for epoch in 0..config.epochs {
-            let perm = permutation(n, layer_rng.derive(1 + epoch as u64));
+            let perm = layer_rng.derive(1 + epoch as u64).permutation(n);
             let mut total = Tensor::<1>::zeros([1], device);
             let mut batches = 0usize;
             for chunk in perm.chunks(config.batch_size) {
@@ -226,24 +225,7 @@ pub fn pretrain_greedy<M: Layered>(
     Ok((model, PretrainReport { layers }))
 }
 
-/// A seeded permutation of `0..n` (Fisher–Yates on the host generator).
-fn permutation(n: usize, rng: HostRng) -> Vec<usize> {
-    let mut p: Vec<usize> = (0..n).collect();
-    for i in (1..n).rev() {
-        let w = rng.word(i as u64) as u64;
-        let j = ((w * (i as u64 + 1)) >> 32) as usize;
-        p.swap(i, j);
-    }
-    p
-}
-
 /// Sum of a weight's entries, in `f64` on the host.
 fn weight_sum(w: Tensor<2>) -> f64 {
-    w.into_data()
-        .convert::<f32>()
-        .try_to_vec::<f32>()
-        .expect("f32")
-        .iter()
-        .map(|&x| x as f64)
-        .sum()
+    w.into_data().iter::<f32>().map(f64::from).sum()
 }

@@ -230,4 +230,51 @@ mod tests {
             .with_layer_init(3, Init::Zeros, Init::Zeros);
         assert!(too_many.init(Source::Device, &device).is_err());
     }
+
+    /// Every weight equals `1/fan_in`.
+    #[derive(Debug)]
+    struct Average;
+
+    impl burn_init::TensorInit for Average {
+        fn name(&self) -> String {
+            "average".into()
+        }
+        fn check(&self, _shape: &[usize], fans: Option<Fans>) -> Result<()> {
+            fans.map(|_| ()).ok_or(InitError::MissingFans {
+                initializer: self.name(),
+            })
+        }
+        fn fill_host(
+            &self,
+            _shape: &[usize],
+            fans: Option<Fans>,
+            _rng: burn_init::HostRng,
+            out: &mut [f32],
+        ) {
+            if let Some(f) = fans {
+                out.fill(1.0 / f.fan_in as f32);
+            }
+        }
+    }
+
+    /// A user-defined initializer in the MLP config: for every layer, and as one layer's
+    /// override.
+    #[test]
+    fn custom_initializer_in_the_config() {
+        let device = Device::flex();
+        let average = Init::custom(Average);
+        let all = MlpConfig::new(10, vec![8, 4], 3, Activation::Relu, average.clone());
+        let model = all.init(Source::Device, &device).unwrap();
+        let weights = |m: &Mlp, i: usize| -> Vec<f32> {
+            m.layer_weight(i).into_data().iter::<f32>().collect()
+        };
+        assert!(weights(&model, 0).iter().all(|&x| x == 0.1));
+        assert!(weights(&model, 1).iter().all(|&x| x == 0.125));
+        let one = MlpConfig::new(10, vec![8, 4], 3, Activation::Relu, Init::GlorotUniform)
+            .with_layer_init(1, average, Init::Zeros);
+        let model = one.init(7, &device).unwrap();
+        assert!(weights(&model, 1).iter().all(|&x| x == 0.125));
+        assert!(weights(&model, 0).iter().any(|&x| x != weights(&model, 0)[0]));
+        assert!(serde_json::to_string(&one).is_err(), "custom: not serializable");
+    }
 }

@@ -44,7 +44,7 @@
 //! | distributions | `dist` | [`Constant`], [`Uniform`], [`Normal`], [`TruncatedNormal`], [`Primitive`] |
 //! | scale | `scale` (fans, nonlinearities, variance scaling) | [`Fans`], [`FanMode`], [`Nonlinearity`], [`NegativeSlope`], [`VarianceScaling`], [`VsDistribution`], the presets ([`he_normal`], …) |
 //! | structured | `structured` | [`Orthogonal`], [`Identity`], [`Dirac`], [`DeltaOrthogonal`], [`Sparse`] |
-//! | sampling | `init` (trait, built-in impls, catalogue) | [`TensorInit`], [`TensorInitExt`], [`Source`], [`Init`] |
+//! | sampling | `init` (trait, built-in impls, catalogue, custom) | [`TensorInit`], [`TensorInitExt`], [`Source`], [`Init`], [`CustomInit`] |
 //! | modules | `module` (layers, re-initialization) | [`InitLayer`], [`ParamInits`], [`reinit`], [`Rule`], [`Role`], [`ReinitReport`], [`ReinitEntry`] |
 //! | signal propagation (feature `signal`, default) | [`signal`] | [`Layered`](signal::Layered), [`LinearChain`](signal::LinearChain), diagnostics, mean field, LSUV, pretraining |
 //!
@@ -85,7 +85,7 @@ mod structured;
 pub use dist::{Constant, Normal, Primitive, TruncatedNormal, Uniform};
 pub use error::{InitError, Result};
 pub use host::HostRng;
-pub use init::{Init, Source, TensorInit, TensorInitExt};
+pub use init::{CustomInit, Init, Source, TensorInit, TensorInitExt};
 pub use module::{InitLayer, ParamInits, ReinitEntry, ReinitReport, Role, Rule, reinit};
 pub use scale::{
     FanMode, Fans, NegativeSlope, Nonlinearity, TRUNCATED_NORMAL_STD_CORRECTION, VarianceScaling,

@@ -4,8 +4,10 @@
 
 mod builtin;
 mod catalogue;
+mod custom;
 mod initializer;
 
 pub use self::catalogue::Init;
+pub use self::custom::CustomInit;
 pub(crate) use self::initializer::sample_checked;
 pub use self::initializer::{Source, TensorInit, TensorInitExt};

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use burn_init::Init;
-use burn_init::signal::Activation;
+use burn_init::Nonlinearity as Activation;
 use experiments::data::{self, DatasetChoice};
 use experiments::device::{self, DeviceChoice};
 use experiments::progress::Progress;

@@ -193,7 +193,7 @@ pub fn stratified_split(labels: &[u8], fraction: f64, seed: u64) -> (Vec<usize>,
             continue;
         }
         let held = ((idx.len() as f64 * fraction).round() as usize).min(idx.len());
-        let order = crate::train::permutation(idx.len(), HostRng::new(seed).derive(c as u64));
+        let order = HostRng::new(seed).derive(c as u64).permutation(idx.len());
         for (k, &o) in order.iter().enumerate() {
             if k < held {
                 valid.push(idx[o]);

@@ -30,6 +30,7 @@ pub mod experiments;
 pub mod figure;
 pub mod idx;
 pub mod limits;
+pub mod mlp;
 pub mod outdir;
 pub mod progress;
 pub mod protocol;

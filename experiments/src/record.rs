@@ -731,7 +731,7 @@ mod tests {
     fn summaries_select_on_validation_and_never_report_a_diverged_run() {
         use crate::strategy::InitStrategy;
         let spec = RunSpec::per_seed(
-            burn_init::signal::Activation::Relu,
+            burn_init::Nonlinearity::Relu,
             &InitStrategy::plain(burn_init::Init::HeNormal),
             &crate::Options::default(),
         )

@@ -40,9 +40,11 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
+use crate::mlp::Mlp;
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData, activation::log_softmax};
 use burn_init::HostRng;
-use burn_init::signal::{Activation, Layered, Mlp};
+use burn_init::Nonlinearity as Activation;
+use burn_init::signal::Layered;
 
 use crate::data::{Dataset, Split};
 use crate::device::{DeviceChoice, OpenDevice};

@@ -4,9 +4,11 @@
 //! those of `burn_init::signal`.
 
 use burn::tensor::{Int, Tensor};
-use burn_init::signal::{self as diagnostics, Activation, Layered, Mlp};
+use burn_init::Nonlinearity as Activation;
+use burn_init::signal::{self as diagnostics, Layered};
 use serde::{Deserialize, Serialize};
 
+use crate::mlp::Mlp;
 use crate::serde_nan;
 
 /// Statistics of one hidden layer on one batch.
@@ -135,8 +137,8 @@ mod tests {
 
     #[test]
     fn distinct_neurons_agrees_with_the_library() {
+        use crate::mlp::MlpConfig;
         use burn::tensor::Device;
-        use burn_init::signal::MlpConfig;
         use burn_init::{HostRng, Init, Source};
         let device = Device::flex();
         for init in [

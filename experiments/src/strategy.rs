@@ -5,11 +5,12 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use burn::tensor::{Device, Tensor, TensorData};
-use burn_init::signal::{self, LsuvConfig, Mlp, MlpConfig, PretrainConfig, PretrainReport};
+use burn_init::signal::{self, LsuvConfig, PretrainConfig, PretrainReport};
 use burn_init::{HostRng, Init, Source};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::mlp::{Mlp, MlpConfig};
 
 /// An initialization strategy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,13 +7,13 @@ use burn::module::Module;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData, activation::log_softmax};
-use burn_init::signal::{Activation, Mlp, MlpConfig};
-use burn_init::{HostRng, Init};
+use burn_init::{HostRng, Init, Nonlinearity as Activation};
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Dataset, Split};
 use crate::device::OpenDevice;
 use crate::error::{Result, unknown};
+use crate::mlp::{Mlp, MlpConfig};
 use crate::progress::Progress;
 use crate::stats::{LayerStats, layer_diagnostics};
 use crate::strategy::InitStrategy;
@@ -350,16 +350,6 @@ pub fn cross_entropy(logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
         .neg()
 }
 
-/// A seeded permutation of `0..n` (Fisher–Yates on the host generator).
-pub fn permutation(n: usize, rng: HostRng) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..n).collect();
-    for i in (1..n).rev() {
-        let r = (u64::from(rng.word(2 * i as u64)) << 32) | u64::from(rng.word(2 * i as u64 + 1));
-        idx.swap(i, (r % (i as u64 + 1)) as usize);
-    }
-    idx
-}
-
 /// Inputs and labels of the examples `rows` of `split`, on `device`.
 pub fn batch(
     split: &Split,
@@ -671,7 +661,9 @@ pub const EVAL_BATCH: usize = 1000;
 /// The shuffling order of `epoch` for a run seeded with `seed`: it depends on the seed only,
 /// so every run with the same seed sees the same minibatches (what stacked training relies on).
 pub fn epoch_order(n: usize, seed: u64, epoch: usize) -> Vec<usize> {
-    permutation(n, HostRng::new(seed).derive(1_000_000 + epoch as u64))
+    HostRng::new(seed)
+        .derive(1_000_000 + epoch as u64)
+        .permutation(n)
 }
 
 /// The progress line of epoch 0.
@@ -732,16 +724,6 @@ pub fn torch_default_init() -> Init {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn permutation_is_a_seeded_permutation() {
-        let p = permutation(100, HostRng::new(1));
-        let mut s = p.clone();
-        s.sort_unstable();
-        assert_eq!(s, (0..100).collect::<Vec<_>>());
-        assert_eq!(p, permutation(100, HostRng::new(1)));
-        assert_ne!(p, permutation(100, HostRng::new(2)));
-    }
 
     #[test]
     fn cross_entropy_matches_hand_computation() {

@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 
 use burn_init::Init;
-use burn_init::signal::Activation;
+use burn_init::Nonlinearity as Activation;
 use experiments::data::{self, Dataset, SPLIT_SEED};
 use experiments::device::{self, DeviceChoice, OpenDevice};
 use experiments::progress::Progress;

@@ -5,8 +5,8 @@ use burn::nn::LinearConfig;
 use burn::nn::conv::{Conv1dConfig, Conv2dConfig, ConvTranspose2dConfig};
 use burn::tensor::{Device, Tensor};
 use burn_init::{
-    Dirac, FanMode, Fans, HostRng, Init, InitError, Initializer, InitializerExt, Nonlinearity,
-    Normal, Orthogonal, Source, Sparse, TruncatedNormal, Uniform, VarianceScaling, VsDistribution,
+    Dirac, FanMode, Fans, HostRng, Init, InitError, Nonlinearity, Normal, Orthogonal, Source,
+    Sparse, TensorInit, TensorInitExt, TruncatedNormal, Uniform, VarianceScaling, VsDistribution,
 };
 use burn_init_tests::{device_tests, values};
 
@@ -100,7 +100,7 @@ fn bad_inputs_are_typed_errors(device: &Device) {
         std: -1.0,
     };
     assert!(matches!(
-        bad.tensor([4, 3], f, device),
+        bad.sample([4, 3], f, Source::Device, device),
         Err(InitError::InvalidParameter { field: "std", .. })
     ));
     let zero = Fans {
@@ -108,11 +108,11 @@ fn bad_inputs_are_typed_errors(device: &Device) {
         fan_out: 3,
     };
     assert!(matches!(
-        Init::HeNormal.tensor([4, 3], zero, device),
+        Init::HeNormal.sample([4, 3], zero, Source::Device, device),
         Err(InitError::ZeroFan { .. })
     ));
     assert!(matches!(
-        Init::HeNormal.tensor([4, 3], None, device),
+        Init::HeNormal.sample([4, 3], None, Source::Device, device),
         Err(InitError::MissingFans { .. })
     ));
     assert!(matches!(
@@ -124,15 +124,17 @@ fn bad_inputs_are_typed_errors(device: &Device) {
     );
     // Structured initializers on shapes they cannot fill.
     assert!(matches!(
-        Init::Orthogonal { gain: 1.0 }.tensor([5], None, device),
+        Init::Orthogonal { gain: 1.0 }.sample([5], None, Source::Device, device),
         Err(InitError::InvalidShape { .. })
     ));
     assert!(matches!(
-        Dirac::new(1).unwrap().tensor([4, 4], None, device),
+        Dirac::new(1)
+            .unwrap()
+            .sample([4, 4], None, Source::Device, device),
         Err(InitError::InvalidShape { .. })
     ));
     assert!(matches!(
-        Init::Orthogonal { gain: 1.0 }.tensor([0, 4], None, device),
+        Init::Orthogonal { gain: 1.0 }.sample([0, 4], None, Source::Device, device),
         Err(InitError::InvalidShape { .. })
     ));
 }
@@ -143,12 +145,12 @@ fn reproducible(device: &Device) {
     let f = Fans::linear(64, 32).unwrap();
     for init in [Init::HeNormal, Init::GlorotUniform, Init::LargeRandom] {
         device.seed(99);
-        let a = values(init.tensor([64, 32], f, device).unwrap());
+        let a = values(init.sample([64, 32], f, Source::Device, device).unwrap());
         device.seed(99);
-        let b = values(init.tensor([64, 32], f, device).unwrap());
+        let b = values(init.sample([64, 32], f, Source::Device, device).unwrap());
         assert_eq!(a, b, "{}: same seed on the same device", init.stable_name());
         device.seed(100);
-        let c = values(init.tensor([64, 32], f, device).unwrap());
+        let c = values(init.sample([64, 32], f, Source::Device, device).unwrap());
         assert_ne!(a, c, "{}: another seed", init.stable_name());
     }
     // Value stability: these numbers are part of the API. If they change, reproducibility broke.
@@ -157,7 +159,7 @@ fn reproducible(device: &Device) {
             mean: 0.0,
             std: 1.0,
         }
-        .tensor_seeded([4], None, HostRng::new(42), device)
+        .sample([4], None, HostRng::new(42), device)
         .unwrap(),
     );
     assert_eq!(
@@ -169,7 +171,7 @@ fn reproducible(device: &Device) {
             low: 0.0,
             high: 1.0,
         }
-        .tensor_seeded([4], None, HostRng::new(42), device)
+        .sample([4], None, HostRng::new(42), device)
         .unwrap(),
     );
     assert_eq!(
@@ -212,20 +214,17 @@ fn params_are_lazy_and_valid(device: &Device) {
 
 /// The gain table is PyTorch's `calculate_gain`, exactly.
 fn gain_table(_device: &Device) {
-    assert_eq!(Nonlinearity::Linear.gain(), 1.0);
-    assert_eq!(Nonlinearity::Conv.gain(), 1.0);
+    assert_eq!(Nonlinearity::Identity.gain(), 1.0);
+    assert_eq!(Nonlinearity::from_name("conv2d").unwrap().gain(), 1.0);
     assert_eq!(Nonlinearity::Sigmoid.gain(), 1.0);
     assert_eq!(Nonlinearity::Tanh.gain(), 5.0 / 3.0);
     assert_eq!(Nonlinearity::Relu.gain(), 2f64.sqrt());
     assert_eq!(
-        Nonlinearity::leaky_relu_default().gain(),
+        Nonlinearity::LEAKY_RELU.gain(),
         (2.0 / (1.0 + 0.01f64 * 0.01)).sqrt()
     );
     assert_eq!(
-        Nonlinearity::LeakyRelu {
-            negative_slope: 0.2
-        }
-        .gain(),
+        Nonlinearity::leaky_relu(0.2).unwrap().gain(),
         (2.0 / 1.04f64).sqrt()
     );
     assert_eq!(Nonlinearity::Selu.gain(), 0.75);
@@ -295,10 +294,7 @@ fn host_path_is_bit_identical_across_devices_and_threads() {
             init.stable_name()
         );
         for d in &devices {
-            let w = values(
-                init.tensor_seeded([256, 128], f, HostRng::new(7), d)
-                    .unwrap(),
-            );
+            let w = values(init.sample([256, 128], f, HostRng::new(7), d).unwrap());
             assert_eq!(w, reference, "{} on {d:?}", init.stable_name());
         }
     }

@@ -4,7 +4,7 @@
 
 use burn::tensor::Device;
 use burn_init::{
-    FanMode, Fans, HostRng, Init, InitializerExt, Nonlinearity, Source, VsDistribution,
+    FanMode, Fans, HostRng, Init, Nonlinearity, Source, TensorInitExt, VsDistribution,
 };
 use burn_init_tests::{Moments, device_tests, ks_test, normal_cdf, values};
 
@@ -164,7 +164,7 @@ fn run_case(device: &Device, init: Init, expect: Expect) {
     }
     // Host generator, uploaded.
     let t = init
-        .tensor_seeded(SHAPE, fans(), HostRng::new(2024), device)
+        .sample(SHAPE, fans(), HostRng::new(2024), device)
         .unwrap();
     let host = values(t);
     if let Err(e) = check(&host, expect) {
@@ -211,7 +211,7 @@ cases! {
     xavier_uniform_gain: Init::XavierUniform { gain: 1.5 } => uniform_var(2.25 * 2.0 / (FI + FO));
     kaiming_normal_fan_out_tanh: Init::KaimingNormal { mode: FanMode::FanOut, nonlinearity: Nonlinearity::Tanh }
         => Expect::Normal { mean: 0.0, std: 5.0 / 3.0 / FO.sqrt() };
-    kaiming_uniform_leaky: Init::KaimingUniform { mode: FanMode::FanIn, nonlinearity: Nonlinearity::LeakyRelu { negative_slope: 0.2 } }
+    kaiming_uniform_leaky: Init::KaimingUniform { mode: FanMode::FanIn, nonlinearity: Nonlinearity::leaky_relu(0.2).unwrap() }
         => uniform_var(2.0 / 1.04 / FI);
     variance_scaling_fan_avg_truncated: Init::VarianceScaling { scale: 0.5, mode: FanMode::FanAvg, distribution: VsDistribution::TruncatedNormal }
         => keras_trunc(0.5 / ((FI + FO) / 2.0));

@@ -9,8 +9,8 @@ use burn::nn::{
 };
 use burn::tensor::{Device, Distribution, Tensor};
 use burn_init::{
-    Fans, HostRng, Init, InitError, InitLayer, Initializer, InitializerExt, LayerInit, Role, Rule,
-    Source, reinit, reinit_with,
+    Fans, HostRng, Init, InitError, InitLayer, ParamInits, Role, Rule, Source, TensorInit,
+    TensorInitExt, reinit,
 };
 use burn_init_tests::{Moments, device_tests, values};
 
@@ -35,7 +35,7 @@ fn layers_get_weight_and_bias_inits(device: &Device) {
         low: -0.1,
         high: 0.3,
     };
-    let li = LayerInit::new(w_init.clone()).with_bias(b_init.clone());
+    let li = ParamInits::new(w_init.clone()).with_bias(b_init.clone());
     let linear = LinearConfig::new(1000, 500)
         .init_layer(&li, device)
         .unwrap();
@@ -92,7 +92,7 @@ fn layers_get_weight_and_bias_inits(device: &Device) {
 
     // Default bias: zeros (Keras/Flax).
     let zero_bias = LinearConfig::new(10, 7)
-        .init_layer(&LayerInit::new(Init::GlorotNormal), device)
+        .init_layer(&ParamInits::new(Init::GlorotNormal), device)
         .unwrap();
     assert!(
         values(zero_bias.bias.unwrap().val())
@@ -102,7 +102,7 @@ fn layers_get_weight_and_bias_inits(device: &Device) {
 
     let emb = EmbeddingConfig::new(300, 64)
         .init_layer(
-            &LayerInit::new(Init::Normal {
+            &ParamInits::new(Init::Normal {
                 mean: 0.0,
                 std: 0.02,
             }),
@@ -112,7 +112,7 @@ fn layers_get_weight_and_bias_inits(device: &Device) {
     assert_eq!(emb.weight.val().dims(), [300, 64]);
 
     // Bad input: an orthogonal bias is a typed error, not a panic.
-    let bad = LayerInit::new(Init::GlorotUniform).with_bias(Init::Orthogonal { gain: 1.0 });
+    let bad = ParamInits::new(Init::GlorotUniform).with_bias(Init::Orthogonal { gain: 1.0 });
     assert!(matches!(
         LinearConfig::new(4, 3).init_layer(&bad, device),
         Err(InitError::InvalidShape { .. })
@@ -184,7 +184,7 @@ fn reinit_touches_exactly_the_named_params(device: &Device) {
             .layer("Linear")
             .path("stages.1.*.weight"),
     ];
-    let (after, report) = reinit(before, &rules, device).unwrap();
+    let (after, report) = reinit(before, &rules, Source::Device, device).unwrap();
     let snap_after = snapshot(&after);
     let touched: Vec<&str> = report.entries.iter().map(|e| e.path.as_str()).collect();
     assert_eq!(
@@ -226,7 +226,13 @@ fn reinit_touches_exactly_the_named_params(device: &Device) {
     // A bias rule on the head (no bias) matches nothing there, but the rule matched elsewhere.
 
     // Buffers are only touched when a path names them.
-    let (n2, r2) = reinit(net(device), &[Rule::new(Init::Zeros)], device).unwrap();
+    let (n2, r2) = reinit(
+        net(device),
+        &[Rule::new(Init::Zeros)],
+        Source::Device,
+        device,
+    )
+    .unwrap();
     assert!(
         !r2.entries
             .iter()
@@ -235,6 +241,7 @@ fn reinit_touches_exactly_the_named_params(device: &Device) {
     let (_, r3) = reinit(
         n2,
         &[Rule::new(Init::Ones).path("norm.running_var")],
+        Source::Device,
         device,
     )
     .unwrap();
@@ -244,6 +251,7 @@ fn reinit_touches_exactly_the_named_params(device: &Device) {
     let err = reinit(
         net(device),
         &[Rule::new(Init::Zeros).path("encoder.layer.*.weight")],
+        Source::Device,
         device,
     )
     .unwrap_err();
@@ -258,6 +266,7 @@ fn reinit_touches_exactly_the_named_params(device: &Device) {
     let err = reinit(
         net(device),
         &[Rule::new(Init::Orthogonal { gain: 1.0 }).layer("Linear")],
+        Source::Device,
         device,
     )
     .unwrap_err();
@@ -265,10 +274,10 @@ fn reinit_touches_exactly_the_named_params(device: &Device) {
     assert!(err.to_string().contains("encoder.layers.0.bias"), "{err}");
 
     // Host source: bit-identical on every device.
-    let (a, _) = reinit_with(
+    let (a, _) = reinit(
         net(device),
         &[Rule::new(Init::HeNormal).role(Role::Weight).layer("Linear")],
-        Source::Host(HostRng::new(3)),
+        3, // the host stream of seed 3
         device,
     )
     .unwrap();
@@ -326,14 +335,14 @@ fn orthogonal_is_orthogonal(device: &Device) {
 fn identity_and_dirac_are_identity_maps(device: &Device) {
     let x = Tensor::<2>::random([5, 12], Distribution::Normal(0.0, 1.0), device);
     let lin = LinearConfig::new(12, 12)
-        .init_layer(&LayerInit::new(Init::Identity { gain: 1.0 }), device)
+        .init_layer(&ParamInits::new(Init::Identity { gain: 1.0 }), device)
         .unwrap();
     assert_eq!(values(lin.forward(x.clone())), values(x));
 
     let x = Tensor::<3>::random([2, 6, 9], Distribution::Normal(0.0, 1.0), device);
     let conv = Conv1dConfig::new(6, 6, 3)
         .with_padding(PaddingConfig1d::Same)
-        .init_layer(&LayerInit::new(Init::Dirac { groups: 1 }), device)
+        .init_layer(&ParamInits::new(Init::Dirac { groups: 1 }), device)
         .unwrap();
     let y = values(conv.forward(x.clone()));
     let xv = values(x);
@@ -343,7 +352,7 @@ fn identity_and_dirac_are_identity_maps(device: &Device) {
     let conv = Conv2dConfig::new([4, 8], [3, 3])
         .with_groups(2)
         .with_padding(PaddingConfig2d::Same)
-        .init_layer(&LayerInit::new(Init::Dirac { groups: 2 }), device)
+        .init_layer(&ParamInits::new(Init::Dirac { groups: 2 }), device)
         .unwrap();
     let y = values(conv.forward(x.clone()));
     let xv = values(x);
@@ -455,7 +464,7 @@ fn burn_bugs_we_avoid(device: &Device) {
         "Burn defines no fan_out for transposed convolutions"
     );
     // Ours: both work.
-    let li = LayerInit::new(Init::XavierUniform { gain: 1.0 })
+    let li = ParamInits::new(Init::XavierUniform { gain: 1.0 })
         .with_bias(Init::XavierUniform { gain: 1.0 });
     ConvTranspose2dConfig::new([2, 3], [3, 3])
         .init_layer(&li, device)

@@ -1,39 +1,47 @@
 //! Signal propagation: diagnostics on hand-built weights, symmetry, LSUV, mean-field predictions
 //! against a wide random network, and greedy layer-wise pretraining, on every device.
 
+use burn::nn::LinearConfig;
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 use burn_init::signal::{
-    Activation, DiagnosticsConfig, Layered, LsuvConfig, MlpConfig, PretrainConfig, Reconstruction,
-    Stop, activation_stats, gradient_stats, lsuv, predict, pretrain_greedy, symmetry,
+    DiagnosticsConfig, Layered, LinearChain, LsuvConfig, PretrainConfig, Reconstruction, Stop,
+    activation_stats, gradient_stats, lsuv, mean_field, pretrain_greedy, symmetry,
 };
-use burn_init::{HostRng, Init, InitError, Source};
-use burn_init_tests::{device_tests, values};
+use burn_init::{Init, InitError, InitLayer, Nonlinearity, ParamInits, Source, TensorInitExt};
+use burn_init_tests::{device_tests, sum as weight_sum, values};
+
+/// `rows × cols` draws of `init` from the host stream of `seed`.
+fn draw(init: Init, rows: usize, cols: usize, seed: u64, device: &Device) -> Tensor<2> {
+    init.sample([rows, cols], None, seed, device).unwrap()
+}
 
 fn data(device: &Device, rows: usize, cols: usize, seed: u64) -> Tensor<2> {
-    Init::LargeRandom.tensor_seeded_any([rows, cols], HostRng::new(seed), device)
+    draw(Init::LargeRandom, rows, cols, seed, device)
 }
 
-trait AnyShape {
-    fn tensor_seeded_any(&self, shape: [usize; 2], rng: HostRng, device: &Device) -> Tensor<2>;
-}
-impl AnyShape for Init {
-    fn tensor_seeded_any(&self, shape: [usize; 2], rng: HostRng, device: &Device) -> Tensor<2> {
-        use burn_init::InitializerExt;
-        self.tensor_seeded(shape, None, rng, device).unwrap()
-    }
+/// A chain of `Linear` layers through `widths`, every weight from `init`, zero biases.
+fn chain(
+    widths: &[usize],
+    activation: Nonlinearity,
+    init: Init,
+    source: impl Into<Source>,
+    device: &Device,
+) -> LinearChain {
+    let inits = ParamInits::new(init).with_source(source);
+    LinearChain::new(widths, activation, &inits, device).unwrap()
 }
 
 /// Diagnostics on hand-built weights equal hand-computed values.
 fn diagnostics_match_hand_computation(device: &Device) {
     // 2 → 2 (tanh) → 1, every weight 0.5, biases 0: both hidden units see 0.5·(x1 + x2).
-    let cfg = MlpConfig::new(
-        2,
-        vec![2],
-        1,
-        Activation::Tanh,
-        Init::Constant { value: 0.5 },
+    let half = Init::Constant { value: 0.5 };
+    let model = chain(
+        &[2, 2, 1],
+        Nonlinearity::Tanh,
+        half.clone(),
+        Source::Device,
+        device,
     );
-    let model = cfg.init(Source::Device, device).unwrap();
     let x = Tensor::<2>::from_data(TensorData::new(vec![1.0f32, 2.0, 3.0, 4.0], [2, 2]), device);
     let stats = activation_stats(
         &model,
@@ -59,27 +67,20 @@ fn diagnostics_match_hand_computation(device: &Device) {
     assert_eq!(s.dead_fraction, 0.0);
     assert_eq!(s.histogram.counts, vec![0, 0, 0, 4]);
     // ReLU with negative weights: every unit is dead.
-    let cfg = MlpConfig::new(
-        2,
-        vec![3],
-        1,
-        Activation::Relu,
-        Init::Constant { value: -0.5 },
+    let minus_half = Init::Constant { value: -0.5 };
+    let model = chain(
+        &[2, 3, 1],
+        Nonlinearity::Relu,
+        minus_half,
+        Source::Device,
+        device,
     );
-    let model = cfg.init(Source::Device, device).unwrap();
     let stats = activation_stats(&model, x.clone(), &DiagnosticsConfig::default());
     assert_eq!(stats[0].dead_fraction, 1.0);
     assert_eq!(stats[0].act_std, 0.0);
     // Gradient norms: loss = sum of outputs; d/dW1 of sum(0.5·tanh(0.5(x1+x2))·2 units) by hand.
     let ad = device.clone().autodiff();
-    let cfg = MlpConfig::new(
-        2,
-        vec![2],
-        1,
-        Activation::Tanh,
-        Init::Constant { value: 0.5 },
-    );
-    let model = cfg.init(Source::Device, &ad).unwrap();
+    let model = chain(&[2, 2, 1], Nonlinearity::Tanh, half, Source::Device, &ad);
     let x = Tensor::<2>::from_data(TensorData::new(vec![1.0f32, 2.0, 3.0, 4.0], [2, 2]), &ad);
     let loss = model.forward(x).sum();
     let g = gradient_stats(&model, loss);
@@ -96,46 +97,58 @@ fn diagnostics_match_hand_computation(device: &Device) {
 
 /// Symmetry: 1 distinct neuron under constant init, the width under random init.
 fn symmetry_measure(device: &Device) {
-    let constant = MlpConfig::new(
-        10,
-        vec![8, 8],
-        3,
-        Activation::Tanh,
-        Init::Constant { value: 0.1 },
-    )
-    .init(Source::Device, device)
-    .unwrap();
+    let tenth = Init::Constant { value: 0.1 };
+    let constant = chain(
+        &[10, 8, 8, 3],
+        Nonlinearity::Tanh,
+        tenth.clone(),
+        Source::Device,
+        device,
+    );
     for s in symmetry(&constant, 1e-6) {
         assert_eq!(s.distinct_neurons, 1);
         assert_eq!(s.max_pairwise_distance, 0.0);
     }
-    let random = MlpConfig::new(10, vec![8, 8], 3, Activation::Tanh, Init::GlorotUniform)
-        .init(Source::Host(HostRng::new(1)), device)
-        .unwrap();
+    let random = chain(
+        &[10, 8, 8, 3],
+        Nonlinearity::Tanh,
+        Init::GlorotUniform,
+        1,
+        device,
+    );
     for s in symmetry(&random, 1e-6) {
         assert_eq!(s.distinct_neurons, 8);
         assert!(s.max_pairwise_distance > 0.1);
     }
     // Per-layer initializers: only layer 1 is constant.
-    let mixed = MlpConfig::new(10, vec![8, 8], 3, Activation::Tanh, Init::GlorotUniform)
-        .with_layer_init(1, Init::Constant { value: 0.1 }, Init::Zeros)
-        .init(Source::Host(HostRng::new(1)), device)
-        .unwrap();
+    let layer = |d_in, d_out, init: Init, seed: u64| {
+        let inits = ParamInits::new(init).with_source(seed);
+        LinearConfig::new(d_in, d_out)
+            .init_layer(&inits, device)
+            .unwrap()
+    };
+    let layers = vec![
+        layer(10, 8, Init::GlorotUniform, 1),
+        layer(8, 8, tenth, 2),
+        layer(8, 3, Init::GlorotUniform, 3),
+    ];
+    let mixed = LinearChain::from_layers(layers, Nonlinearity::Tanh).unwrap();
     let s = symmetry(&mixed, 1e-6);
     assert_eq!((s[0].distinct_neurons, s[1].distinct_neurons), (8, 1));
-    let too_many = MlpConfig::new(10, vec![8], 3, Activation::Tanh, Init::GlorotUniform)
-        .with_layer_init(3, Init::Zeros, Init::Zeros);
-    assert!(too_many.init(Source::Device, device).is_err());
+    assert!(LinearChain::from_layers(vec![], Nonlinearity::Tanh).is_err());
 }
 
 /// After LSUV every layer's output variance on a fresh batch is within tol of the target.
 fn lsuv_reaches_unit_variance(device: &Device) {
-    for act in [Activation::Tanh, Activation::Relu, Activation::Sigmoid] {
-        let model = MlpConfig::new(100, vec![50; 5], 10, act, Init::SmallRandom)
-            .init(Source::Host(HostRng::new(2)), device)
-            .unwrap();
+    for act in [
+        Nonlinearity::Tanh,
+        Nonlinearity::Relu,
+        Nonlinearity::Sigmoid,
+    ] {
+        let widths = [100, 50, 50, 50, 50, 50, 10];
+        let model = chain(&widths, act, Init::SmallRandom, 2, device);
         let config = LsuvConfig {
-            source: Source::Host(HostRng::new(3)),
+            source: Source::from(3),
             ..LsuvConfig::default()
         };
         let (model, report) = lsuv(model, data(device, 1000, 100, 4), &config, device).unwrap();
@@ -153,30 +166,32 @@ fn lsuv_reaches_unit_variance(device: &Device) {
         }
     }
     // Errors: empty batch, dead layer.
-    let model = MlpConfig::new(4, vec![3], 2, Activation::Relu, Init::GlorotUniform)
-        .init(Source::Device, device)
-        .unwrap();
+    let inits = ParamInits::new(Init::GlorotUniform);
+    let model = LinearChain::new(&[4, 3, 2], Nonlinearity::Relu, &inits, device).unwrap();
     let empty = Tensor::<2>::zeros([0, 4], device);
     assert!(matches!(
         lsuv(model, empty, &LsuvConfig::default(), device),
         Err(InitError::Data(_))
     ));
-    let dead = MlpConfig::new(
-        4,
-        vec![3, 3],
-        2,
-        Activation::Relu,
+    let dead = chain(
+        &[4, 3, 3, 2],
+        Nonlinearity::Relu,
         Init::Constant { value: -1.0 },
-    )
-    .init(Source::Device, device)
-    .unwrap();
+        Source::Device,
+        device,
+    );
     // Positive inputs: layer 0's pre-activations vary but are all negative, so its ReLU outputs
     // are all 0 and layer 1's output variance is 0.
-    let positive = Init::Uniform {
-        low: 0.5,
-        high: 1.0,
-    }
-    .tensor_seeded_any([8, 4], HostRng::new(9), device);
+    let positive = draw(
+        Init::Uniform {
+            low: 0.5,
+            high: 1.0,
+        },
+        8,
+        4,
+        9,
+        device,
+    );
     let err = lsuv(
         dead,
         positive,
@@ -194,14 +209,14 @@ fn lsuv_reaches_unit_variance(device: &Device) {
 fn mean_field_matches_wide_network(device: &Device) {
     let width = 1000;
     for (act, init, sw2) in [
-        (Activation::Identity, Init::LecunNormal, 1.0),
+        (Nonlinearity::Identity, Init::LecunNormal, 1.0),
         (
-            Activation::Tanh,
+            Nonlinearity::Tanh,
             Init::XavierNormal { gain: 1.2 },
             1.44 * 2.0 * width as f64 / (2.0 * width as f64),
         ),
         (
-            Activation::Relu,
+            Nonlinearity::Relu,
             Init::KaimingNormal {
                 mode: burn_init::FanMode::FanIn,
                 nonlinearity: burn_init::Nonlinearity::Relu,
@@ -211,13 +226,17 @@ fn mean_field_matches_wide_network(device: &Device) {
     ] {
         // Mean field predicts the expectation over weights: average three independent networks
         // (a single width-1000 ReLU net fluctuates by ~10 % at depth 5).
-        let predicted = predict(act, &[(sw2, 0.0); 5], 1.0);
+        let predicted = mean_field(act, &[(sw2, 0.0); 5], 1.0);
         let mut measured = [0.0f64; 5];
         let seeds = 3;
         for seed in 0..seeds {
-            let model = MlpConfig::new(width, vec![width; 5], 10, act, init.clone())
-                .init(Source::Host(HostRng::new(11 + seed)), device)
-                .unwrap();
+            let model = chain(
+                &[vec![width], vec![width; 5], vec![10]].concat(),
+                act,
+                init.clone(),
+                11 + seed,
+                device,
+            );
             let (traces, _) = model.forward_trace(data(device, 256, width, 12 + seed));
             for (l, t) in traces.into_iter().enumerate() {
                 let v = values(t.pre);
@@ -236,40 +255,42 @@ fn mean_field_matches_wide_network(device: &Device) {
     }
 }
 
-/// Greedy pretraining lowers each layer's normalized reconstruction error (FVU, 1 = the mean) on
-/// sigmoid codes (cross-entropy) and centred real inputs (squared error), stops at a plateau,
-/// and the model holds the trained encoders.
+/// Greedy pretraining lowers each layer's reconstruction loss and the model holds the trained
+/// encoder weights.
 fn pretraining_learns_and_installs(device: &Device) {
-    let weight_sum = |w: Tensor<2>| -> f64 {
-        w.into_data()
-            .convert::<f32>()
-            .try_to_vec::<f32>()
-            .unwrap()
-            .iter()
-            .map(|&x| f64::from(x))
-            .sum()
+    let model = || {
+        chain(
+            &[20, 16, 12, 3],
+            Nonlinearity::Sigmoid,
+            Init::GlorotUniform,
+            1,
+            device,
+        )
     };
-    let model = MlpConfig::new(
-        20,
-        vec![16, 12],
-        3,
-        Activation::Sigmoid,
-        Init::GlorotUniform,
-    )
-    .init(Source::Host(HostRng::new(1)), device)
-    .unwrap();
-    let before: Vec<f64> = (0..2).map(|i| weight_sum(model.layer_weight(i))).collect();
+    let before: Vec<f64> = (0..2)
+        .map(|i| weight_sum(model().layer_weight(i)))
+        .collect();
     // Inputs in [0, 1] with structure: 4 latent factors mixed into 20 features.
-    let z = Init::Uniform {
-        low: 0.0,
-        high: 1.0,
-    }
-    .tensor_seeded_any([512, 4], HostRng::new(2), device);
-    let mix = Init::Uniform {
-        low: 0.0,
-        high: 0.5,
-    }
-    .tensor_seeded_any([4, 20], HostRng::new(3), device);
+    let z = draw(
+        Init::Uniform {
+            low: 0.0,
+            high: 1.0,
+        },
+        512,
+        4,
+        2,
+        device,
+    );
+    let mix = draw(
+        Init::Uniform {
+            low: 0.0,
+            high: 0.5,
+        },
+        4,
+        20,
+        3,
+        device,
+    );
     let x = z.matmul(mix).clamp(0.0, 1.0);
     let config = PretrainConfig {
         max_epochs: 8,
@@ -279,7 +300,7 @@ fn pretraining_learns_and_installs(device: &Device) {
         seed: 7,
         ..PretrainConfig::default()
     };
-    let (model, report) = pretrain_greedy(model, x.clone(), &config, device).unwrap();
+    let (trained, report) = pretrain_greedy(model(), x.clone(), &config, device).unwrap();
     assert_eq!(report.layers.len(), 2);
     for (i, l) in report.layers.iter().enumerate() {
         assert_eq!(
@@ -294,27 +315,18 @@ fn pretraining_learns_and_installs(device: &Device) {
             "starts near the mean's FVU of 1: {:?}",
             l.fvu
         );
-        let held = weight_sum(model.layer_weight(i));
+        let held = weight_sum(trained.layer_weight(i));
         assert_ne!(
             held, before[i],
             "layer {i}: the model holds the trained encoder"
         );
     }
     // The same seed gives the same encoders.
-    let again = MlpConfig::new(
-        20,
-        vec![16, 12],
-        3,
-        Activation::Sigmoid,
-        Init::GlorotUniform,
-    )
-    .init(Source::Host(HostRng::new(1)), device)
-    .unwrap();
-    let (again, report2) = pretrain_greedy(again, x, &config, device).unwrap();
+    let (again, report2) = pretrain_greedy(model(), x, &config, device).unwrap();
     assert_eq!(report, report2);
     assert_eq!(
         weight_sum(again.layer_weight(1)),
-        weight_sum(model.layer_weight(1))
+        weight_sum(trained.layer_weight(1))
     );
     // Untied, denoising, on centred real inputs (squared error), with the plateau rule.
     let untied = PretrainConfig {
@@ -324,11 +336,15 @@ fn pretraining_learns_and_installs(device: &Device) {
         plateau: 0.05,
         ..config
     };
-    let model = MlpConfig::new(20, vec![16], 3, Activation::Tanh, Init::GlorotUniform)
-        .init(Source::Device, device)
-        .unwrap();
+    let tanh = chain(
+        &[20, 16, 3],
+        Nonlinearity::Tanh,
+        Init::GlorotUniform,
+        Source::Device,
+        device,
+    );
     let x = Tensor::<2>::random([256, 20], Distribution::Normal(0.0, 1.0), device);
-    let (_, r) = pretrain_greedy(model, x, &untied, device).unwrap();
+    let (_, r) = pretrain_greedy(tanh, x, &untied, device).unwrap();
     let l = &r.layers[0];
     assert_eq!(l.reconstruction, Reconstruction::SquaredError);
     assert_eq!(l.stop, Stop::Plateau, "{:?}", l.fvu);
@@ -338,10 +354,14 @@ fn pretraining_learns_and_installs(device: &Device) {
         plateau: 1.5,
         ..PretrainConfig::default()
     };
-    let model = MlpConfig::new(4, vec![3], 2, Activation::Tanh, Init::GlorotUniform)
-        .init(Source::Device, device)
-        .unwrap();
-    let e = pretrain_greedy(model, Tensor::<2>::zeros([8, 4], device), &bad, device)
+    let small = chain(
+        &[4, 3, 2],
+        Nonlinearity::Tanh,
+        Init::GlorotUniform,
+        Source::Device,
+        device,
+    );
+    let e = pretrain_greedy(small, Tensor::<2>::zeros([8, 4], device), &bad, device)
         .unwrap_err()
         .to_string();
     assert!(e.contains("plateau") && e.contains("1.5"), "{e}");

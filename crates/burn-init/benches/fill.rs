@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use burn::nn::Initializer as BurnInit;
 use burn::tensor::{Device, Tensor};
-use burn_init::{Fans, HostRng, Init, InitializerExt, Source};
+use burn_init::{Fans, HostRng, Init, Source, TensorInitExt};
 
 const REPS: usize = 7;
 
@@ -193,7 +193,7 @@ fn fills(device: &Device, n: usize) -> Vec<(String, [Option<f64>; 3])> {
             &group,
             &format!("host generator only: {name}"),
             median_secs(|| {
-                burn_init::Initializer::fill_host(
+                burn_init::TensorInit::fill_host(
                     &init,
                     &[n, n],
                     Some(fans),

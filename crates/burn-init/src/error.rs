@@ -111,6 +111,19 @@ pub(crate) fn finite(field: &'static str, value: f64) -> Result<f64> {
     }
 }
 
+/// Checks that `value` is finite in `f32` (`|value| <= f32::MAX`), naming `field` otherwise.
+pub(crate) fn finite_f32(field: &'static str, value: f64) -> Result<f64> {
+    finite(field, value)?;
+    if value.abs() > f64::from(f32::MAX) {
+        return Err(InitError::InvalidParameter {
+            field,
+            value,
+            reason: "must be finite in f32 (|value| <= 3.4028235e38)",
+        });
+    }
+    Ok(value)
+}
+
 /// Checks that `value` is finite and `>= 0`.
 pub(crate) fn non_negative(field: &'static str, value: f64) -> Result<f64> {
     finite(field, value)?;

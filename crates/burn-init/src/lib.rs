@@ -3,28 +3,38 @@
 //! Weight initialization for [Burn](https://burn.dev): every initializer of PyTorch's
 //! `torch.nn.init`, Keras and JAX, built on one general [`VarianceScaling`], with typed [`Fans`]
 //! for Burn's own layouts, a gain table ([`Nonlinearity`]), structured initializers
-//! ([`Orthogonal`], [`Identity`], [`Dirac`], [`DeltaOrthogonal`], [`Sparse`]), a reproducible
-//! host generator ([`HostRng`], Philox4x32-10) and the device RNG ([`Source`]).
+//! ([`Orthogonal`], [`Identity`], [`Dirac`], [`DeltaOrthogonal`], [`Sparse`]), an open trait for
+//! your own ([`TensorInit`]), layers with separate weight and bias initializers ([`InitLayer`]),
+//! re-initialization of any module by rules ([`reinit`]), and signal-propagation tools
+//! ([`signal`]: diagnostics, mean field, LSUV, greedy pretraining).
+//!
+//! Random numbers come from a [`Source`]: the device's own RNG ([`Source::Device`]), or a `u64`
+//! seed for the portable host stream ([`HostRng`], Philox4x32-10), which gives bit-identical
+//! weights on every device.
 //!
 //! ```
+//! use burn::nn::LinearConfig;
 //! use burn::tensor::Device;
-//! use burn_init::{Fans, Init, InitializerExt, HostRng, he_normal};
+//! use burn_init::{Fans, Init, InitLayer, ParamInits, Source, TensorInitExt, he_normal};
 //!
 //! let device = Device::flex();
 //! // He (Kaiming) normal for a Linear layer 784 → 256 (Burn weight [d_in, d_out]).
 //! let fans = Fans::linear(784, 256)?;
-//! let w = he_normal().tensor([784, 256], fans, &device)?;
+//! let w = he_normal().sample([784, 256], fans, Source::Device, &device)?;
 //! assert_eq!(w.dims(), [784, 256]);
-//! // Bit-identical on every device: the seeded host path.
-//! let w2 = Init::HeNormal.tensor_seeded([784, 256], fans, HostRng::new(42), &device)?;
+//! // Bit-identical on every device: the host stream of seed 42.
+//! let w2 = Init::HeNormal.sample([784, 256], fans, 42, &device)?;
 //! assert_eq!(w2.dims(), [784, 256]);
+//! // A Burn Linear layer with He-normal weights and zero biases.
+//! let layer = LinearConfig::new(784, 256).init_layer(&ParamInits::new(Init::HeNormal), &device)?;
 //! # Ok::<(), burn_init::InitError>(())
 //! ```
 //!
 //! ## Where things are
 //!
-//! The modules are private; every public item has one path, given here. Each layer uses only
-//! the layers above it in this table.
+//! The modules are private; every public item has one path: the crate root, or
+//! `burn_init::signal` for the signal-propagation tools. Each layer of the table uses only the
+//! layers above it.
 //!
 //! | layer | module | public items |
 //! |---|---|---|
@@ -32,13 +42,33 @@
 //! | host generator | `host` (Philox rounds, chunk drivers, host buffers) | [`HostRng`] |
 //! | special functions | `special` (normal CDF and quantile) | — |
 //! | distributions | `dist` | [`Constant`], [`Uniform`], [`Normal`], [`TruncatedNormal`], [`Primitive`] |
-//! | scale | `scale` (fans, gains, variance scaling) | [`Fans`], [`FanMode`], [`Nonlinearity`], [`VarianceScaling`], [`VsDistribution`], the presets ([`he_normal`], …) |
+//! | scale | `scale` (fans, nonlinearities, variance scaling) | [`Fans`], [`FanMode`], [`Nonlinearity`], [`NegativeSlope`], [`VarianceScaling`], [`VsDistribution`], the presets ([`he_normal`], …) |
 //! | structured | `structured` | [`Orthogonal`], [`Identity`], [`Dirac`], [`DeltaOrthogonal`], [`Sparse`] |
-//! | sampling | `init` (trait, built-in impls, catalogue) | [`Initializer`], [`InitializerExt`], [`Source`], [`Init`] |
-//! | modules | `module` (layers, re-initialization) | [`InitLayer`], [`LayerInit`], [`reinit`], [`reinit_with`], [`Rule`], [`Role`], [`ReinitReport`], [`ReinitEntry`] |
-//! | signal propagation (feature `signal`) | [`signal`] | diagnostics, mean field, LSUV, pretraining |
+//! | sampling | `init` (trait, built-in impls, catalogue, custom) | [`TensorInit`], [`TensorInitExt`], [`Source`], [`Init`], [`CustomInit`] |
+//! | modules | `module` (layers, re-initialization) | [`InitLayer`], [`ParamInits`], [`reinit`], [`Rule`], [`Role`], [`ReinitReport`], [`ReinitEntry`] |
+//! | signal propagation (feature `signal`, default) | [`signal`] | [`Layered`](signal::Layered), [`LinearChain`](signal::LinearChain), diagnostics, mean field, LSUV, pretraining |
 //!
-//! [`prelude`] gathers what most code needs.
+//! [`prelude`] gathers what most code needs. Without the `signal` feature
+//! (`default-features = false`) the crate compiles neither Burn's autodiff nor its optimizers.
+//!
+//! ## Moved and renamed (0.1 → 0.2)
+//!
+//! | before | now |
+//! |---|---|
+//! | `burn_init::{dist, fans, gain, variance, structured, init, layers, reinit, rng}::X` | `burn_init::X` |
+//! | `burn_init::{diagnostics, meanfield, lsuv, pretrain}::X` | `burn_init::signal::X` |
+//! | trait `Initializer`, `InitializerExt` (clashed with `burn::nn::Initializer`) | [`TensorInit`], [`TensorInitExt`] |
+//! | `.tensor(shape, fans, device)` | `.sample(shape, fans, Source::Device, device)` |
+//! | `.tensor_seeded(shape, fans, HostRng::new(s), device)`, `Source::Host(HostRng::new(s))`, `reinit::host(s)` | a seed `s` wherever a source goes (`impl Into<Source>`) |
+//! | `reinit(m, rules, device)`, `reinit_with(m, rules, source, device)` | [`reinit`]`(m, rules, source, device)` |
+//! | `LayerInit` (an anagram of the trait `InitLayer`) | [`ParamInits`] |
+//! | `Activation` and `Nonlinearity` | one enum, [`Nonlinearity`] (`Linear`/`Conv` → `Identity`, `LeakyRelu { negative_slope }` → `LeakyRelu(NegativeSlope)`, `leaky_relu_default()` → `LEAKY_RELU`, `from_torch_name` → `from_name`, `SATURATION_SLOPE` → `Nonlinearity::SATURATION_SLOPE`) |
+//! | `diagnostics::LayerStats` | [`signal::ActivationStats`] |
+//! | `meanfield::predict` | [`signal::mean_field`] |
+//! | `Mlp`, `MlpConfig` | the experiments crate (`experiments::mlp`); [`signal::LinearChain`] for tests and examples |
+//! | `pretrain::permutation` (and the experiments' own) | [`HostRng::permutation`] |
+//! | `init::NAMES`, `init::ALIASES` | [`Init::NAMES`], [`Init::ALIASES`] |
+//! | `rng::philox4x32_10`, `BatchKernel`, `UniformMap`, `special::*`, `dist::erfinv`, `error::closest`, `pretrain::weight_sum` | private |
 #![deny(missing_docs)]
 
 mod dist;
@@ -55,14 +85,13 @@ mod structured;
 pub use dist::{Constant, Normal, Primitive, TruncatedNormal, Uniform};
 pub use error::{InitError, Result};
 pub use host::HostRng;
-pub use init::{Init, Initializer, InitializerExt, Source};
-pub use module::{
-    InitLayer, LayerInit, ReinitEntry, ReinitReport, Role, Rule, reinit, reinit_with,
-};
+pub use init::{CustomInit, Init, Source, TensorInit, TensorInitExt};
+pub use module::{InitLayer, ParamInits, ReinitEntry, ReinitReport, Role, Rule, reinit};
 pub use scale::{
-    FanMode, Fans, Nonlinearity, TRUNCATED_NORMAL_STD_CORRECTION, VarianceScaling, VsDistribution,
-    glorot_normal, glorot_uniform, he_avg_normal, he_avg_uniform, he_normal, he_uniform,
-    kaiming_normal, kaiming_uniform, lecun_normal, lecun_uniform, xavier_normal, xavier_uniform,
+    FanMode, Fans, NegativeSlope, Nonlinearity, TRUNCATED_NORMAL_STD_CORRECTION, VarianceScaling,
+    VsDistribution, glorot_normal, glorot_uniform, he_avg_normal, he_avg_uniform, he_normal,
+    he_uniform, kaiming_normal, kaiming_uniform, lecun_normal, lecun_uniform, xavier_normal,
+    xavier_uniform,
 };
 pub use structured::{DeltaOrthogonal, Dirac, Identity, Orthogonal, Sparse};
 
@@ -70,27 +99,75 @@ pub use structured::{DeltaOrthogonal, Dirac, Identity, Orthogonal, Sparse};
 /// `burn::prelude`.
 pub mod prelude {
     pub use crate::{
-        Fans, HostRng, Init, InitError, InitLayer, Initializer, InitializerExt, LayerInit,
-        Nonlinearity, Role, Rule, Source, reinit,
+        Fans, HostRng, Init, InitError, InitLayer, Nonlinearity, ParamInits, Role, Rule, Source,
+        TensorInit, TensorInitExt, reinit,
     };
 }
 
-/// All zeros ([`Init::Zeros`]).
+/// All zeros ([`Init::Zeros`]; PyTorch `zeros_`, Keras `Zeros`).
+///
+/// `w = 0`. A specialization of [`Constant`]. The usual bias initializer (Keras, Flax); as a
+/// weight it makes every unit of a layer identical, and gradient descent keeps them so
+/// (Rumelhart, Hinton & Williams 1986, "Learning internal representations by error
+/// propagation", in *Parallel Distributed Processing* vol. 1: the symmetry is broken by starting
+/// from small random weights).
+///
+/// ```
+/// use burn_init::{HostRng, TensorInitExt, zeros};
+/// assert_eq!(zeros().host_vec(&[2, 2], None, HostRng::new(0))?, vec![0.0; 4]);
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
 pub const fn zeros() -> Constant {
     Constant { value: 0.0 }
 }
 
-/// All ones ([`Init::Ones`]).
+/// All ones ([`Init::Ones`]; PyTorch `ones_`, Keras `Ones`).
+///
+/// `w = 1`. A specialization of [`Constant`]: how Burn, PyTorch and Keras initialize the scale
+/// `γ` of batch normalization (Ioffe & Szegedy 2015, "Batch Normalization: Accelerating Deep
+/// Network Training by Reducing Internal Covariate Shift").
+///
+/// ```
+/// use burn_init::{HostRng, TensorInitExt, ones};
+/// assert_eq!(ones().host_vec(&[3], None, HostRng::new(0))?, vec![1.0; 3]);
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
 pub const fn ones() -> Constant {
     Constant { value: 1.0 }
 }
 
-/// "Small random" `N(0, 0.01²)`: activations vanish layer by layer.
+/// "Small random" ([`Init::SmallRandom`]): `w ~ N(0, 0.01²)`, i.e. `0.01·N(0, 1)`.
+///
+/// A specialization of [`Normal`] (mean 0, std 0.01), whatever the fans: in a deep network
+/// with `fan_in · 0.01² ≪ 1` the activations shrink layer by layer and so do the gradients
+/// (LeCun, Bottou, Orr & Müller 1998, "Efficient BackProp", §4.6: weights too small make
+/// learning slow).
+///
+/// ```
+/// use burn_init::{HostRng, TensorInitExt, small_random};
+/// let w = small_random().host_vec(&[100, 100], None, HostRng::new(1))?;
+/// let var = w.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() / 1e4;
+/// assert!((var.sqrt() - 0.01).abs() < 0.001);
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
 pub const fn small_random() -> Normal {
     Normal::small_random()
 }
 
-/// "Large random" `N(0, 1)`: tanh and sigmoid saturate.
+/// "Large random" ([`Init::LargeRandom`]): `w ~ N(0, 1)`.
+///
+/// A specialization of [`Normal`] (mean 0, std 1), whatever the fans: the pre-activations have
+/// variance `fan_in · Var(x)`, far in the flat parts of tanh and sigmoid, which saturate
+/// (LeCun, Bottou, Orr & Müller 1998, "Efficient BackProp", §4.6: weights too large saturate the
+/// sigmoid and give small gradients).
+///
+/// ```
+/// use burn_init::{HostRng, TensorInitExt, large_random};
+/// let w = large_random().host_vec(&[100, 100], None, HostRng::new(1))?;
+/// let var = w.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() / 1e4;
+/// assert!((var - 1.0).abs() < 0.05);
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
 pub const fn large_random() -> Normal {
     Normal::large_random()
 }

@@ -26,8 +26,8 @@
 use std::fmt::Write as _;
 
 use burn::tensor::{Device, Tensor};
-use burn_init::signal::{Activation, Layered, MlpConfig, gaussian_expectation, predict};
-use burn_init::{Fans, HostRng, Init, InitializerExt, Source};
+use burn_init::signal::{Layered, gaussian_expectation, mean_field};
+use burn_init::{Fans, HostRng, Init, Nonlinearity as Activation, TensorInitExt};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
@@ -35,6 +35,7 @@ use crate::Context;
 use crate::claims::{self, Claim, ClaimText, Condition, Direction, Estimate, Guards, fmt};
 use crate::error::Result;
 use crate::figure::write_figure;
+use crate::mlp::MlpConfig;
 use crate::record::{git_commit, write_atomic, write_json};
 use crate::registry::Experiment;
 
@@ -178,7 +179,7 @@ pub fn predictions(activation: Activation, init: &Init, widths: &[usize]) -> Vec
     let sw2: Vec<(f64, f64)> = (0..layers)
         .map(|l| (widths[l] as f64 * var(l), 0.0))
         .collect();
-    let forward = predict(activation, &sw2, 1.0);
+    let forward = mean_field(activation, &sw2, 1.0);
     let std_normal = Normal::new(0.0, 1.0).ok();
     let saturated = |q: f64| match (activation.saturation_bound(), &std_normal) {
         (Some(b), Some(n)) if q > 0.0 => 2.0 * (1.0 - n.cdf(b / q.sqrt())),
@@ -256,9 +257,9 @@ fn measure(
     device: &Device,
 ) -> Result<(Vec<LayerMeasure>, Vec<Histogram>)> {
     let rng = HostRng::new(seed);
-    let x = Init::LargeRandom.tensor_seeded([BATCH, INPUT], None, rng.derive(0), device)?;
+    let x = Init::LargeRandom.sample([BATCH, INPUT], None, rng.derive(0), device)?;
     let config = MlpConfig::new(INPUT, vec![width; depth], CLASSES, activation, init.clone());
-    let model = config.init(Source::Host(rng.derive(1)), device)?;
+    let model = config.init(rng.derive(1), device)?;
     let labels: Vec<usize> = (0..BATCH)
         .map(|b| rng.derive(2).word(b as u64) as usize % CLASSES)
         .collect();

@@ -22,11 +22,11 @@ use std::path::Path;
 use std::time::Instant;
 
 use burn::tensor::{DType, Device, Tensor, TensorCreationOptions, TensorData};
-use burn_init::signal::Activation;
+use burn_init::Nonlinearity as Activation;
 use burn_init::signal::criticality::{
     CriticalityError, FixedPoints, LayerState, MeanField, critical_weight_variance, gaussian_mean,
 };
-use burn_init::{HostRng, Init, InitError, InitializerExt};
+use burn_init::{HostRng, Init, InitError, TensorInitExt};
 use serde::{Deserialize, Serialize};
 
 use crate::Context;
@@ -351,18 +351,8 @@ fn draws(width: usize, depth: usize, rng: HostRng, device: &Device) -> Result<Dr
     let mut weights = Vec::with_capacity(depth);
     let mut biases = Vec::with_capacity(depth);
     for l in 0..depth as u64 {
-        weights.push(Init::LargeRandom.tensor_seeded(
-            [width, width],
-            None,
-            rng.derive(2 * l),
-            device,
-        )?);
-        biases.push(Init::LargeRandom.tensor_seeded(
-            [width],
-            None,
-            rng.derive(2 * l + 1),
-            device,
-        )?);
+        weights.push(Init::LargeRandom.sample([width, width], None, rng.derive(2 * l), device)?);
+        biases.push(Init::LargeRandom.sample([width], None, rng.derive(2 * l + 1), device)?);
     }
     Ok(Draws { weights, biases })
 }

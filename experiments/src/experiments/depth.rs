@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use burn_init::Init;
-use burn_init::signal::Activation;
+use burn_init::Nonlinearity as Activation;
 
 use crate::Context;
 use crate::claims::{self, Claim, ClaimText, fmt};

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use burn_init::Init;
-use burn_init::signal::Activation;
+use burn_init::Nonlinearity as Activation;
 use serde::{Deserialize, Serialize};
 
 use crate::Context;

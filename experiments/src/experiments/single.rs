@@ -3,7 +3,7 @@
 //! seeds.
 
 use burn_init::Init;
-use burn_init::signal::Activation;
+use burn_init::Nonlinearity as Activation;
 
 use crate::Context;
 use crate::error::Result;

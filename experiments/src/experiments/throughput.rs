@@ -5,20 +5,18 @@
 
 use std::time::Instant;
 
-use burn_init::signal::{Activation, MlpConfig};
-use burn_init::{HostRng, Source};
+use burn_init::{HostRng, Nonlinearity as Activation, Source};
 use serde::Serialize;
 
 use crate::Context;
 use crate::data::{self, DatasetChoice};
 use crate::device;
 use crate::error::Result;
+use crate::mlp::MlpConfig;
 use crate::progress::Progress;
 use crate::record::{self, DatasetRecord};
 use crate::registry::Experiment;
-use crate::train::{
-    EpochPlan, EvalSet, OptimizerChoice, permutation, torch_default_init, train_epoch,
-};
+use crate::train::{EpochPlan, EvalSet, OptimizerChoice, torch_default_init, train_epoch};
 
 /// The registry entry.
 pub const EXPERIMENT: Experiment = Experiment {
@@ -98,7 +96,9 @@ pub fn measure(
         features: data.features,
         batch_size: BATCH,
         lr: LR,
-        order: permutation(data.train.n, HostRng::new(seed).derive(1_000_001)),
+        order: HostRng::new(seed)
+            .derive(1_000_001)
+            .permutation(data.train.n),
         reads: 10,
         device: &ad,
     };

@@ -88,9 +88,10 @@ impl Uniform {
 
 /// The normal distribution `N(mean, std²)`. PyTorch `normal_`, Keras `RandomNormal`, JAX `normal`.
 ///
-/// The tutorial's two cautionary presets are [`Normal::small_random`] (`0.01·N(0, 1)`, whose
-/// activations vanish layer by layer) and [`Normal::large_random`] (`N(0, 1)`, which saturates
-/// tanh and sigmoid).
+/// Two fixed-scale presets, whatever the layer's fans: [`Normal::small_random`]
+/// (`0.01·N(0, 1)`, whose activations vanish layer by layer in a deep network) and
+/// [`Normal::large_random`] (`N(0, 1)`, which saturates tanh and sigmoid); see
+/// [`small_random`](crate::small_random).
 ///
 /// ```
 /// use burn_init::Normal;

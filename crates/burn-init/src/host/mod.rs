@@ -202,6 +202,29 @@ impl HostRng {
     pub fn word(&self, index: u64) -> u32 {
         self.block(index / 4)[(index % 4) as usize]
     }
+
+    /// A seeded permutation of `0..n`: Fisher–Yates from the last position down, step `i`
+    /// swapping position `i` with `r mod (i + 1)`, `r` the 64 bits of words `2i` and `2i + 1`
+    /// (so the modulo bias is below `n / 2⁶⁴`).
+    ///
+    /// ```
+    /// use burn_init::HostRng;
+    /// let p = HostRng::new(1).permutation(100);
+    /// let mut sorted = p.clone();
+    /// sorted.sort();
+    /// assert_eq!(sorted, (0..100).collect::<Vec<_>>());
+    /// assert_eq!(p, HostRng::new(1).permutation(100));
+    /// assert_ne!(p, HostRng::new(2).permutation(100));
+    /// ```
+    pub fn permutation(&self, n: usize) -> Vec<usize> {
+        let mut idx: Vec<usize> = (0..n).collect();
+        for i in (1..n).rev() {
+            let r =
+                u64::from(self.word(2 * i as u64)) << 32 | u64::from(self.word(2 * i as u64 + 1));
+            idx.swap(i, (r % (i as u64 + 1)) as usize);
+        }
+        idx
+    }
 }
 
 /// Maps a word to a uniform in `[0, 1)` with 24 random bits (every `f32` step in the range).

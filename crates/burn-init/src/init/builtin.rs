@@ -1,9 +1,9 @@
-//! The [`Initializer`] implementations of the built-in parameter structs: the distributions,
+//! The [`TensorInit`] implementations of the built-in parameter structs: the distributions,
 //! variance scaling and the structured initializers.
 
 use burn::tensor::{Device, Tensor};
 
-use super::initializer::Initializer;
+use super::initializer::TensorInit;
 use crate::dist::{Constant, Normal, Primitive, TruncatedNormal, Uniform};
 use crate::error::{InitError, Result};
 use crate::host::HostRng;
@@ -12,7 +12,7 @@ use crate::structured::{DeltaOrthogonal, Dirac, Identity, Orthogonal, Sparse};
 
 macro_rules! primitive_initializer {
     ($ty:ty, $name:expr, |$s:ident| $prim:expr, |$c:ident| $check:expr) => {
-        impl Initializer for $ty {
+        impl TensorInit for $ty {
             fn name(&self) -> String {
                 let $s = self;
                 $name
@@ -83,7 +83,7 @@ fn need_fans(name: &str, fans: Option<Fans>) -> Result<Fans> {
     Fans::new(fans.fan_in, fans.fan_out)
 }
 
-impl Initializer for VarianceScaling {
+impl TensorInit for VarianceScaling {
     fn name(&self) -> String {
         format!(
             "variance_scaling(scale={}, {:?}, {:?})",
@@ -106,77 +106,24 @@ impl Initializer for VarianceScaling {
     }
 }
 
-impl Initializer for Orthogonal {
-    fn name(&self) -> String {
-        self.describe()
-    }
-    fn check(&self, shape: &[usize], _fans: Option<Fans>) -> Result<()> {
-        self.check_shape(shape)
-    }
-    fn fill_host(&self, shape: &[usize], _fans: Option<Fans>, rng: HostRng, out: &mut [f32]) {
-        self.fill(shape, rng, out)
-    }
-    fn sample_device(&self, shape: &[usize], _fans: Option<Fans>, device: &Device) -> Tensor<1> {
-        self.device_tensor(shape, device)
-    }
+/// The structured initializers: their own checks, host fills and device samplers.
+macro_rules! structured_initializer {
+    ($($ty:ty),*) => {$(
+        impl TensorInit for $ty {
+            fn name(&self) -> String {
+                self.describe()
+            }
+            fn check(&self, shape: &[usize], _fans: Option<Fans>) -> Result<()> {
+                self.check_shape(shape)
+            }
+            fn fill_host(&self, shape: &[usize], _fans: Option<Fans>, rng: HostRng, out: &mut [f32]) {
+                self.fill(shape, rng, out)
+            }
+            fn sample_device(&self, shape: &[usize], _fans: Option<Fans>, device: &Device) -> Tensor<1> {
+                self.device_tensor(shape, device)
+            }
+        }
+    )*};
 }
 
-impl Initializer for Identity {
-    fn name(&self) -> String {
-        self.describe()
-    }
-    fn check(&self, shape: &[usize], _fans: Option<Fans>) -> Result<()> {
-        self.check_shape(shape)
-    }
-    fn fill_host(&self, shape: &[usize], _fans: Option<Fans>, _rng: HostRng, out: &mut [f32]) {
-        self.fill(shape, out)
-    }
-    fn sample_device(&self, shape: &[usize], _fans: Option<Fans>, device: &Device) -> Tensor<1> {
-        self.device_tensor(shape, device)
-    }
-}
-
-impl Initializer for Dirac {
-    fn name(&self) -> String {
-        self.describe()
-    }
-    fn check(&self, shape: &[usize], _fans: Option<Fans>) -> Result<()> {
-        self.check_shape(shape)
-    }
-    fn fill_host(&self, shape: &[usize], _fans: Option<Fans>, _rng: HostRng, out: &mut [f32]) {
-        self.fill(shape, out)
-    }
-    fn sample_device(&self, shape: &[usize], _fans: Option<Fans>, device: &Device) -> Tensor<1> {
-        self.device_tensor(shape, device)
-    }
-}
-
-impl Initializer for DeltaOrthogonal {
-    fn name(&self) -> String {
-        self.describe()
-    }
-    fn check(&self, shape: &[usize], _fans: Option<Fans>) -> Result<()> {
-        self.check_shape(shape)
-    }
-    fn fill_host(&self, shape: &[usize], _fans: Option<Fans>, rng: HostRng, out: &mut [f32]) {
-        self.fill(shape, rng, out)
-    }
-    fn sample_device(&self, shape: &[usize], _fans: Option<Fans>, device: &Device) -> Tensor<1> {
-        self.device_tensor(shape, device)
-    }
-}
-
-impl Initializer for Sparse {
-    fn name(&self) -> String {
-        self.describe()
-    }
-    fn check(&self, shape: &[usize], _fans: Option<Fans>) -> Result<()> {
-        self.check_shape(shape)
-    }
-    fn fill_host(&self, shape: &[usize], _fans: Option<Fans>, rng: HostRng, out: &mut [f32]) {
-        self.fill(shape, rng, out)
-    }
-    fn sample_device(&self, shape: &[usize], _fans: Option<Fans>, device: &Device) -> Tensor<1> {
-        self.device_tensor(shape, device)
-    }
-}
+structured_initializer!(Orthogonal, Identity, Dirac, DeltaOrthogonal, Sparse);

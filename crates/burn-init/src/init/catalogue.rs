@@ -3,7 +3,8 @@
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::initializer::Initializer;
+use super::custom::CustomInit;
+use super::initializer::TensorInit;
 use crate::dist::{Constant, Normal, Primitive, TruncatedNormal, Uniform};
 use crate::error::{InitError, Result, closest};
 use crate::host::HostRng;
@@ -15,7 +16,8 @@ fn default_gain() -> f64 {
 }
 
 /// Every built-in initializer, serializable with stable snake_case names (the `name` tag), for
-/// configs, experiment files and the command line.
+/// configs, experiment files and the command line, and [`Init::Custom`] for your own
+/// ([`TensorInit`]), so that a user-defined initializer goes wherever a built-in one does.
 ///
 /// ```
 /// use burn_init::Init;
@@ -157,6 +159,10 @@ pub enum Init {
         #[serde(default = "default_sparse_std")]
         std: f64,
     },
+    /// A user-defined initializer ([`Init::custom`]). Not serializable: serializing it is an
+    /// error, and no JSON name parses to it.
+    #[serde(skip)]
+    Custom(CustomInit),
 }
 
 fn relu() -> Nonlinearity {
@@ -212,6 +218,42 @@ const NAMES: &[&str] = &[
 ];
 
 impl Init {
+    /// A user-defined initializer as an `Init`, usable in layers ([`ParamInits`]), `reinit`
+    /// rules, LSUV and everywhere else a built-in goes.
+    ///
+    /// [`ParamInits`]: crate::ParamInits
+    ///
+    /// ```
+    /// use burn_init::{Fans, HostRng, Init, InitError, TensorInit, TensorInitExt};
+    ///
+    /// /// Every weight equals 1/fan_in.
+    /// #[derive(Debug)]
+    /// struct Average;
+    ///
+    /// impl TensorInit for Average {
+    ///     fn name(&self) -> String { "average".into() }
+    ///     fn check(&self, _shape: &[usize], fans: Option<Fans>) -> Result<(), InitError> {
+    ///         fans.map(|_| ()).ok_or(InitError::MissingFans { initializer: self.name() })
+    ///     }
+    ///     fn fill_host(&self, _shape: &[usize], fans: Option<Fans>, _rng: HostRng, out: &mut [f32]) {
+    ///         if let Some(f) = fans {
+    ///             out.fill(1.0 / f.fan_in as f32);
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let init = Init::custom(Average);
+    /// assert_eq!(init, init.clone()); // the same initializer
+    /// assert_ne!(init, Init::custom(Average)); // another one
+    /// let w = init.host_vec(&[4, 2], Some(Fans::linear(4, 2)?), HostRng::new(0))?;
+    /// assert!(w.iter().all(|&x| x == 0.25));
+    /// assert!(serde_json::to_string(&init).is_err());
+    /// # Ok::<(), InitError>(())
+    /// ```
+    pub fn custom(init: impl TensorInit + 'static) -> Self {
+        Self::Custom(CustomInit::new(init))
+    }
+
     /// Short aliases accepted by [`Init::from_name`], with the name each stands for.
     pub const ALIASES: &'static [(&'static str, &'static str)] = ALIASES;
 
@@ -272,11 +314,15 @@ impl Init {
             Resolved::Dirac(d) => Dirac::new(d.groups).map(|_| ()),
             Resolved::DeltaOrthogonal(d) => DeltaOrthogonal::new(d.gain).map(|_| ()),
             Resolved::Sparse(s) => Sparse::new(s.sparsity, s.std).map(|_| ()),
+            Resolved::Custom(_) => Ok(()),
         }
     }
 
-    /// The stable name (the serde tag).
+    /// The stable name (the serde tag; a custom initializer's own name).
     pub fn stable_name(&self) -> String {
+        if let Self::Custom(c) = self {
+            return c.name();
+        }
         serde_json::to_value(self)
             .ok()
             .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_string))
@@ -293,7 +339,7 @@ impl Init {
 
     /// `Var(w)` for these fans, where it depends only on them (element-wise initializers).
     pub fn variance(&self, fans: Fans) -> Option<f64> {
-        Initializer::primitive(self, Some(fans)).map(|p| p.variance())
+        TensorInit::primitive(self, Some(fans)).map(|p| p.variance())
     }
 
     /// The same distribution as Burn's closed `burn::nn::Initializer`, where Burn represents
@@ -395,6 +441,7 @@ impl Init {
                 DeltaOrthogonal(crate::structured::DeltaOrthogonal { gain })
             }
             Init::Sparse { sparsity, std } => Sparse(crate::structured::Sparse { sparsity, std }),
+            Init::Custom(ref c) => Custom(c.clone()),
         }
     }
 }
@@ -408,10 +455,11 @@ pub(crate) enum Resolved {
     Dirac(Dirac),
     DeltaOrthogonal(DeltaOrthogonal),
     Sparse(Sparse),
+    Custom(CustomInit),
 }
 
 impl Resolved {
-    fn as_dyn(&self) -> &dyn Initializer {
+    fn as_dyn(&self) -> &dyn TensorInit {
         match self {
             Resolved::Prim(Primitive::Constant(c)) => c,
             Resolved::Prim(Primitive::Uniform(u)) => u,
@@ -423,11 +471,12 @@ impl Resolved {
             Resolved::Dirac(d) => d,
             Resolved::DeltaOrthogonal(d) => d,
             Resolved::Sparse(s) => s,
+            Resolved::Custom(c) => c,
         }
     }
 }
 
-impl Initializer for Init {
+impl TensorInit for Init {
     fn name(&self) -> String {
         self.stable_name()
     }

@@ -1,5 +1,5 @@
-//! The open [`Initializer`] trait, the sampling [`Source`], and the entry points every
-//! initializer gets ([`InitializerExt`]).
+//! The open [`TensorInit`] trait, the sampling [`Source`], and the entry points every
+//! initializer gets ([`TensorInitExt`]).
 
 use std::fmt;
 
@@ -14,6 +14,17 @@ use crate::host::mem::zeroed_f32;
 use crate::scale::Fans;
 
 /// Where random numbers come from.
+///
+/// Every entry point takes `impl Into<Source>`: [`Source::Device`] for the device's own RNG, or a
+/// `u64` seed (or a [`HostRng`]) for the portable host stream. Several parameters drawn from one
+/// source each take their own stream, [`Source::stream`]`(k)`.
+///
+/// ```
+/// use burn_init::{HostRng, Source};
+/// assert_eq!(Source::from(42), Source::Host(HostRng::new(42)));
+/// assert_eq!(Source::from(42).stream(3), Source::Host(HostRng::new(42).derive(3)));
+/// assert_eq!(Source::Device.stream(3), Source::Device);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Source {
@@ -25,20 +36,46 @@ pub enum Source {
     Host(HostRng),
 }
 
+impl Source {
+    /// Stream `k` of this source, for the `k`-th of several parameters drawn from it: the host
+    /// stream [`HostRng::derive`]`(k)`, or the device RNG itself (which advances on its own).
+    /// The one rule by which layers, [`reinit`](crate::reinit) and LSUV give each parameter its
+    /// own stream.
+    pub fn stream(self, k: u64) -> Self {
+        match self {
+            Self::Device => Self::Device,
+            Self::Host(rng) => Self::Host(rng.derive(k)),
+        }
+    }
+}
+
+impl From<u64> for Source {
+    /// The portable host stream of `seed` (stream 0).
+    fn from(seed: u64) -> Self {
+        Self::Host(HostRng::new(seed))
+    }
+}
+
+impl From<HostRng> for Source {
+    fn from(rng: HostRng) -> Self {
+        Self::Host(rng)
+    }
+}
+
 /// How a tensor is to be filled: implement this for your own initializer.
 ///
-/// Only [`Initializer::check`] and [`Initializer::fill_host`] are required; the device path
+/// Only [`TensorInit::check`] and [`TensorInit::fill_host`] are required; the device path
 /// defaults to a host fill keyed by a seed drawn from the device RNG. Sampling methods may
 /// assume `check` succeeded for the same arguments (the crate's entry points call it first).
 ///
 /// ```
-/// use burn_init::{Fans, HostRng, InitError, Initializer, InitializerExt};
+/// use burn_init::{Fans, HostRng, InitError, TensorInit, TensorInitExt};
 ///
 /// /// Every weight equals 1/fan_in.
 /// #[derive(Debug, Clone)]
 /// struct Average;
 ///
-/// impl Initializer for Average {
+/// impl TensorInit for Average {
 ///     fn name(&self) -> String { "average".into() }
 ///     fn check(&self, _shape: &[usize], fans: Option<Fans>) -> Result<(), InitError> {
 ///         fans.map(|_| ()).ok_or(InitError::MissingFans { initializer: self.name() })
@@ -52,7 +89,7 @@ pub enum Source {
 /// assert!(w.iter().all(|&x| x == 0.25));
 /// # Ok::<(), InitError>(())
 /// ```
-pub trait Initializer: fmt::Debug + Send + Sync {
+pub trait TensorInit: fmt::Debug + Send + Sync {
     /// A short name for reports (`he_normal`, `orthogonal(gain=1)`, …).
     fn name(&self) -> String;
 
@@ -92,55 +129,40 @@ pub(crate) fn device_seed(device: &Device) -> u64 {
         .fold(0u64, |acc, &p| acc << 16 | (p as u64 & 0xFFFF))
 }
 
-/// Sampling entry points, for every [`Initializer`].
-pub trait InitializerExt: Initializer {
-    /// A tensor of `shape` on `device`, from `source`.
+/// Sampling entry points, for every [`TensorInit`].
+pub trait TensorInitExt: TensorInit {
+    /// A tensor of `shape` on `device`, from `source`: [`Source::Device`] for the device RNG, a
+    /// `u64` seed or a [`HostRng`] for the host stream (bit-identical on every device).
+    ///
+    /// ```
+    /// use burn::tensor::Device;
+    /// use burn_init::{Fans, Init, Source, TensorInitExt};
+    /// let device = Device::flex();
+    /// let fans = Fans::linear(784, 256)?;
+    /// let fast = Init::HeNormal.sample([784, 256], fans, Source::Device, &device)?;
+    /// let portable = Init::HeNormal.sample([784, 256], fans, 42, &device)?;
+    /// assert_eq!(fast.dims(), portable.dims());
+    /// # Ok::<(), burn_init::InitError>(())
+    /// ```
     ///
     /// # Errors
-    /// Those of [`Initializer::check`].
+    /// Those of [`TensorInit::check`].
     fn sample<const D: usize>(
         &self,
         shape: [usize; D],
         fans: impl Into<Option<Fans>>,
-        source: Source,
+        source: impl Into<Source>,
         device: &Device,
     ) -> Result<Tensor<D>> {
         let fans = fans.into();
         self.check(&shape, fans)?;
-        Ok(sample_checked(self, &shape, fans, source, device).reshape(shape))
-    }
-
-    /// A tensor drawn with the device RNG.
-    ///
-    /// # Errors
-    /// Those of [`Initializer::check`].
-    fn tensor<const D: usize>(
-        &self,
-        shape: [usize; D],
-        fans: impl Into<Option<Fans>>,
-        device: &Device,
-    ) -> Result<Tensor<D>> {
-        self.sample(shape, fans, Source::Device, device)
-    }
-
-    /// A tensor drawn on the host from `rng` and uploaded: bit-identical on every device.
-    ///
-    /// # Errors
-    /// Those of [`Initializer::check`].
-    fn tensor_seeded<const D: usize>(
-        &self,
-        shape: [usize; D],
-        fans: impl Into<Option<Fans>>,
-        rng: HostRng,
-        device: &Device,
-    ) -> Result<Tensor<D>> {
-        self.sample(shape, fans, Source::Host(rng), device)
+        Ok(sample_checked(self, &shape, fans, source.into(), device).reshape(shape))
     }
 
     /// The host fill as a vector, without any device.
     ///
     /// # Errors
-    /// Those of [`Initializer::check`].
+    /// Those of [`TensorInit::check`].
     fn host_vec(&self, shape: &[usize], fans: Option<Fans>, rng: HostRng) -> Result<Vec<f32>> {
         self.check(shape, fans)?;
         let mut out = zeroed_f32(shape.iter().product());
@@ -152,12 +174,12 @@ pub trait InitializerExt: Initializer {
     /// sampled on first use (`.val()`), on the device the parameter then lives on.
     ///
     /// # Errors
-    /// Those of [`Initializer::check`].
+    /// Those of [`TensorInit::check`].
     fn param<const D: usize>(
         &self,
         shape: [usize; D],
         fans: impl Into<Option<Fans>>,
-        source: Source,
+        source: impl Into<Source>,
         device: &Device,
     ) -> Result<Param<Tensor<D>>>
     where
@@ -165,7 +187,7 @@ pub trait InitializerExt: Initializer {
     {
         let fans = fans.into();
         self.check(&shape, fans)?;
-        let init = self.clone();
+        let (init, source) = (self.clone(), source.into());
         Ok(Param::uninitialized(
             ParamId::new(),
             move |device, require_grad| {
@@ -179,10 +201,10 @@ pub trait InitializerExt: Initializer {
     }
 }
 
-impl<I: Initializer + ?Sized> InitializerExt for I {}
+impl<I: TensorInit + ?Sized> TensorInitExt for I {}
 
 /// Samples a flat tensor after a successful `check`.
-pub(crate) fn sample_checked<I: Initializer + ?Sized>(
+pub(crate) fn sample_checked<I: TensorInit + ?Sized>(
     init: &I,
     shape: &[usize],
     fans: Option<Fans>,

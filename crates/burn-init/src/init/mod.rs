@@ -1,11 +1,13 @@
-//! Sampling: the open [`Initializer`] trait with its entry points, where random numbers come from
+//! Sampling: the open [`TensorInit`] trait with its entry points, where random numbers come from
 //! ([`Source`]), the trait's implementations for the built-in parameter structs, and the
 //! serializable catalogue [`Init`] of every built-in initializer.
 
 mod builtin;
 mod catalogue;
+mod custom;
 mod initializer;
 
 pub use self::catalogue::Init;
+pub use self::custom::CustomInit;
 pub(crate) use self::initializer::sample_checked;
-pub use self::initializer::{Initializer, InitializerExt, Source};
+pub use self::initializer::{Source, TensorInit, TensorInitExt};

@@ -1,17 +1,18 @@
 //! Burn layers built with a chosen weight initializer and a separate bias initializer.
 //!
 //! Burn's `with_initializer` applies one closed-enum initializer to weight *and* bias. Here every
-//! layer config gets [`InitLayer::init_layer`], taking a [`LayerInit`]: a weight initializer, a
+//! layer config gets [`InitLayer::init_layer`], taking [`ParamInits`]: a weight initializer, a
 //! bias initializer (default zeros, as Keras and Flax) and a [`Source`]. The result is Burn's own
 //! layer type, so it drops into existing models.
 //!
 //! ```
 //! use burn::nn::LinearConfig;
 //! use burn::tensor::Device;
-//! use burn_init::{Init, LayerInit, InitLayer};
+//! use burn_init::{Init, InitLayer, ParamInits};
 //!
 //! let device = Device::flex();
-//! let layer = LinearConfig::new(100, 50).init_layer(&LayerInit::new(Init::HeNormal), &device)?;
+//! let inits = ParamInits::new(Init::HeNormal).with_source(42);
+//! let layer = LinearConfig::new(100, 50).init_layer(&inits, &device)?;
 //! assert_eq!(layer.weight.val().dims(), [100, 50]);
 //! # Ok::<(), burn_init::InitError>(())
 //! ```
@@ -25,22 +26,23 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{InitError, Result};
-use crate::init::{Init, InitializerExt, Source};
+use crate::init::{Init, Source, TensorInitExt};
 use crate::scale::Fans;
 
-/// Weight and bias initializers for one layer.
+/// The initializers of one layer's parameters: weight, bias, and where their random numbers come
+/// from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LayerInit {
+pub struct ParamInits {
     /// Initializer of the weight.
     pub weight: Init,
     /// Initializer of the bias (default zeros).
     pub bias: Init,
-    /// Random source. With `Source::Host(rng)` the weight uses `rng.derive(0)` and the bias
-    /// `rng.derive(1)`.
+    /// Random source: the weight draws from its stream 0, the bias from stream 1
+    /// ([`Source::stream`]).
     pub source: Source,
 }
 
-impl LayerInit {
+impl ParamInits {
     /// `weight` for the weight, zeros for the bias, the device RNG.
     pub fn new(weight: Init) -> Self {
         Self {
@@ -56,17 +58,10 @@ impl LayerInit {
         self
     }
 
-    /// With a random source.
-    pub fn with_source(mut self, source: Source) -> Self {
-        self.source = source;
+    /// With a random source: [`Source::Device`], or a `u64` seed for the host stream.
+    pub fn with_source(mut self, source: impl Into<Source>) -> Self {
+        self.source = source.into();
         self
-    }
-
-    fn stream(&self, k: u64) -> Source {
-        match self.source {
-            Source::Device => Source::Device,
-            Source::Host(rng) => Source::Host(rng.derive(k)),
-        }
     }
 
     fn weight_param<const D: usize>(
@@ -75,15 +70,16 @@ impl LayerInit {
         fans: Fans,
         device: &Device,
     ) -> Result<Param<Tensor<D>>> {
-        self.weight.param(shape, fans, self.stream(0), device)
+        self.weight
+            .param(shape, fans, self.source.stream(0), device)
     }
 
     fn bias_param(&self, d: usize, fans: Fans, device: &Device) -> Result<Param<Tensor<1>>> {
-        self.bias.param([d], fans, self.stream(1), device)
+        self.bias.param([d], fans, self.source.stream(1), device)
     }
 }
 
-/// Builds a Burn layer from its config and a [`LayerInit`].
+/// Builds a Burn layer from its config and a [`ParamInits`].
 pub trait InitLayer {
     /// The Burn layer type.
     type Layer;
@@ -93,13 +89,13 @@ pub trait InitLayer {
     /// # Errors
     /// If an initializer cannot fill the layer's weight or bias (bad parameters, zero fans,
     /// unsupported shape).
-    fn init_layer(&self, init: &LayerInit, device: &Device) -> Result<Self::Layer>;
+    fn init_layer(&self, init: &ParamInits, device: &Device) -> Result<Self::Layer>;
 }
 
 impl InitLayer for LinearConfig {
     type Layer = Linear;
 
-    fn init_layer(&self, init: &LayerInit, device: &Device) -> Result<Linear> {
+    fn init_layer(&self, init: &ParamInits, device: &Device) -> Result<Linear> {
         let fans = Fans::linear(self.d_input, self.d_output)?;
         let mut weight = init.weight_param([self.d_input, self.d_output], fans, device)?;
         if matches!(self.layout, LinearLayout::Col) {
@@ -122,7 +118,7 @@ macro_rules! conv_layer {
         impl InitLayer for $config {
             type Layer = $layer;
 
-            fn init_layer(&self, init: &LayerInit, device: &Device) -> Result<$layer> {
+            fn init_layer(&self, init: &ParamInits, device: &Device) -> Result<$layer> {
                 let $c = self;
                 let shape: [usize; $rank] = $shape;
                 let fans = $fans(&shape, $c.groups)?;
@@ -206,7 +202,7 @@ impl InitLayer for EmbeddingConfig {
 
     /// The weight `[n_embedding, d_model]` is treated as `fan_in = n_embedding`,
     /// `fan_out = d_model`; embeddings have no bias (`init.bias` is unused).
-    fn init_layer(&self, init: &LayerInit, device: &Device) -> Result<Embedding> {
+    fn init_layer(&self, init: &ParamInits, device: &Device) -> Result<Embedding> {
         let fans = Fans::new(self.n_embedding, self.d_model)?;
         Ok(Embedding {
             weight: init.weight_param([self.n_embedding, self.d_model], fans, device)?,

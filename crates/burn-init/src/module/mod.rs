@@ -4,5 +4,5 @@
 mod layer;
 mod reinit;
 
-pub use self::layer::{InitLayer, LayerInit};
-pub use self::reinit::{ReinitEntry, ReinitReport, Role, Rule, reinit, reinit_with};
+pub use self::layer::{InitLayer, ParamInits};
+pub use self::reinit::{ReinitEntry, ReinitReport, Role, Rule, reinit};

@@ -17,12 +17,12 @@
 //! ```
 //! use burn::nn::LinearConfig;
 //! use burn::tensor::Device;
-//! use burn_init::{Init, Role, Rule, reinit};
+//! use burn_init::{Init, Role, Rule, Source, reinit};
 //!
 //! let device = Device::flex();
 //! let layer = LinearConfig::new(8, 4).init(&device);
 //! let rules = [Rule::new(Init::Orthogonal { gain: 1.0 }).role(Role::Weight), Rule::new(Init::Zeros).role(Role::Bias)];
-//! let (layer, report) = reinit(layer, &rules, &device)?;
+//! let (layer, report) = reinit(layer, &rules, Source::Device, &device)?;
 //! assert_eq!(report.entries.len(), 2);
 //! assert_eq!(report.entries[0].path, "weight");
 //! # Ok::<(), burn_init::InitError>(())
@@ -33,7 +33,7 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{InitError, Result};
-use crate::init::{Init, Initializer, Source, sample_checked};
+use crate::init::{Init, Source, TensorInit, sample_checked};
 use crate::scale::Fans;
 
 /// What a parameter is for, from its field name.
@@ -296,10 +296,7 @@ impl ModuleMapper for Mapper<'_> {
             return param;
         };
         let init = &self.rules[rule].init;
-        let source = match self.source {
-            Source::Device => Source::Device,
-            Source::Host(rng) => Source::Host(rng.derive(i as u64)),
-        };
+        let source = self.source.stream(i as u64);
         let (id, old, mapper) = param.consume();
         let require_grad = old.is_require_grad();
         drop(old);
@@ -322,28 +319,23 @@ impl ModuleMapper for Mapper<'_> {
     }
 }
 
-/// Re-initializes the float parameters of `module` by `rules` with the device RNG; new values
-/// are created on `device` (normally the module's own).
+/// Re-initializes the float parameters of `module` by `rules`, drawing from `source`
+/// ([`Source::Device`], or a `u64` seed for the host stream); new values are created on `device`
+/// (normally the module's own). Parameter `i` (in traversal order) draws from
+/// `source.stream(i)` ([`Source::stream`]), so with a host source the result is bit-identical
+/// on every device.
 ///
 /// # Errors
 /// [`InitError::RuleMatchedNothing`] for a rule that matches no parameter; an initializer's
 /// error for a parameter it cannot fill (e.g. orthogonal on a 1-D bias, missing fans). Nothing
 /// is changed when an error is returned.
-pub fn reinit<M: Module>(module: M, rules: &[Rule], device: &Device) -> Result<(M, ReinitReport)> {
-    reinit_with(module, rules, Source::Device, device)
-}
-
-/// As [`reinit`], with a random [`Source`]; with `Source::Host(rng)`, parameter `i` (in
-/// traversal order) uses `rng.derive(i)`, so the result is bit-identical on every device.
-///
-/// # Errors
-/// As [`reinit`].
-pub fn reinit_with<M: Module>(
+pub fn reinit<M: Module>(
     module: M,
     rules: &[Rule],
-    source: Source,
+    source: impl Into<Source>,
     device: &Device,
 ) -> Result<(M, ReinitReport)> {
+    let source = source.into();
     let mut collector = Collector {
         walk: Walk::default(),
         params: Vec::new(),

@@ -1,12 +1,12 @@
-//! How large initial weights should be: [`Fans`] for Burn's layouts, the gain of each
-//! nonlinearity, and [`VarianceScaling`] with its presets (LeCun, Glorot/Xavier, He/Kaiming).
+//! How large initial weights should be: [`Fans`] for Burn's layouts, the [`Nonlinearity`] (with
+//! its gain), and [`VarianceScaling`] with its presets (LeCun, Glorot/Xavier, He/Kaiming).
 
 mod fans;
-mod gain;
+mod nonlinearity;
 mod variance;
 
 pub use self::fans::{FanMode, Fans};
-pub use self::gain::Nonlinearity;
+pub use self::nonlinearity::{NegativeSlope, Nonlinearity};
 pub use self::variance::{
     TRUNCATED_NORMAL_STD_CORRECTION, VarianceScaling, VsDistribution, glorot_normal,
     glorot_uniform, he_avg_normal, he_avg_uniform, he_normal, he_uniform, kaiming_normal,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::fans::{FanMode, Fans};
-use super::gain::Nonlinearity;
+use super::nonlinearity::Nonlinearity;
 use crate::dist::{Normal, Primitive, TruncatedNormal, Uniform};
 use crate::error::{Result, positive};
 
@@ -121,61 +121,194 @@ const fn vs(scale: f64, mode: FanMode, distribution: VsDistribution) -> Variance
     }
 }
 
-/// LeCun normal: `VarianceScaling(1, fan_in, truncated_normal)`, `Var = 1/fan_in` (Keras/JAX;
-/// LeCun et al. 1998). The tutorial's "Var(w) = 1/fan_in keeps the forward signal".
+/// LeCun normal (Keras and JAX `lecun_normal`): keeps the variance of the forward signal
+/// through linear units.
+///
+/// `Var(w) = 1/fan_in`, drawn from a normal truncated at ±2σ with
+/// `σ = √(1/fan_in) / 0.87962566103423978`.
+///
+/// Specialization of [`VarianceScaling`]`(1, fan_in, truncated_normal)`.
+///
+/// Reference: LeCun, Bottou, Orr & Müller (1998), "Efficient BackProp", §4.6.
+///
+/// ```
+/// use burn_init::{Fans, HostRng, TensorInitExt, lecun_normal};
+/// let fans = Fans::linear(100, 50)?;
+/// assert_eq!(lecun_normal().variance(fans), 0.01);
+/// // Truncated at 2σ, σ = 0.1 / 0.8796…: no draw beyond ±0.2274.
+/// let w = lecun_normal().host_vec(&[100, 50], Some(fans), HostRng::new(0))?;
+/// assert!(w.iter().all(|x| x.abs() <= 0.2274));
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
 pub const fn lecun_normal() -> VarianceScaling {
     vs(1.0, FanMode::FanIn, VsDistribution::TruncatedNormal)
 }
 
-/// LeCun uniform: `VarianceScaling(1, fan_in, uniform)`, bound `√(3/fan_in)`.
+/// LeCun uniform (Keras and JAX `lecun_uniform`).
+///
+/// `w ~ U(−b, b)` with `b = √(3/fan_in)`, so `Var(w) = 1/fan_in`.
+///
+/// Specialization of [`VarianceScaling`]`(1, fan_in, uniform)`.
+///
+/// Reference: LeCun, Bottou, Orr & Müller (1998), "Efficient BackProp", §4.6.
+///
+/// ```
+/// use burn_init::{Fans, lecun_uniform};
+/// let b = lecun_uniform().bound(Fans::linear(300, 10)?);
+/// assert!((b - 0.1).abs() < 1e-15); // √(3/300)
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
 pub const fn lecun_uniform() -> VarianceScaling {
     vs(1.0, FanMode::FanIn, VsDistribution::Uniform)
 }
 
-/// Glorot (Xavier) normal as Keras/JAX: `VarianceScaling(1, fan_avg, truncated_normal)`,
-/// `Var = 2/(fan_in + fan_out)` (Glorot & Bengio 2010). For PyTorch's untruncated
-/// `xavier_normal_`, see [`xavier_normal`].
+/// Glorot (Xavier) normal as Keras and JAX define it (`glorot_normal`): truncated. For
+/// PyTorch's untruncated `xavier_normal_`, see [`xavier_normal`].
+///
+/// `Var(w) = 2/(fan_in + fan_out)`, drawn from a normal truncated at ±2σ with
+/// `σ = √(2/(fan_in + fan_out)) / 0.87962566103423978`.
+///
+/// Specialization of [`VarianceScaling`]`(1, fan_avg, truncated_normal)`.
+///
+/// Reference: Glorot & Bengio (2010), "Understanding the difficulty of training deep
+/// feedforward neural networks".
+///
+/// ```
+/// use burn_init::{FanMode, Fans, VarianceScaling, VsDistribution, glorot_normal};
+/// let general = VarianceScaling::new(1.0, FanMode::FanAvg, VsDistribution::TruncatedNormal)?;
+/// assert_eq!(glorot_normal(), general);
+/// assert_eq!(glorot_normal().variance(Fans::linear(30, 70)?), 0.02);
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
 #[doc(alias = "xavier_normal_keras")]
 pub const fn glorot_normal() -> VarianceScaling {
     vs(1.0, FanMode::FanAvg, VsDistribution::TruncatedNormal)
 }
 
-/// Glorot (Xavier) uniform: `VarianceScaling(1, fan_avg, uniform)`, bound
-/// `√(6/(fan_in + fan_out))` (Glorot & Bengio 2010). Identical to PyTorch's
-/// `xavier_uniform_` with gain 1.
-#[doc(alias = "xavier_uniform")]
+/// Glorot (Xavier) uniform (Keras and JAX `glorot_uniform`; PyTorch `xavier_uniform_` with
+/// gain 1).
+///
+/// `w ~ U(−b, b)` with `b = √(6/(fan_in + fan_out))`, so `Var(w) = 2/(fan_in + fan_out)`.
+///
+/// Specialization of [`VarianceScaling`]`(1, fan_avg, uniform)`; [`xavier_uniform`] adds a gain.
+///
+/// Reference: Glorot & Bengio (2010), "Understanding the difficulty of training deep
+/// feedforward neural networks".
+///
+/// ```
+/// use burn_init::{Fans, glorot_uniform, xavier_uniform};
+/// assert_eq!(glorot_uniform(), xavier_uniform(1.0)?);
+/// assert!((glorot_uniform().bound(Fans::linear(400, 200)?) - 0.1).abs() < 1e-15);
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
 pub const fn glorot_uniform() -> VarianceScaling {
     vs(1.0, FanMode::FanAvg, VsDistribution::Uniform)
 }
 
-/// He (Kaiming) normal as Keras/JAX: `VarianceScaling(2, fan_in, truncated_normal)`,
-/// `Var = 2/fan_in` (He et al. 2015). For PyTorch's untruncated `kaiming_normal_` with a mode
-/// and nonlinearity, see [`kaiming_normal`].
+/// He (Kaiming) normal as Keras and JAX define it (`he_normal`): truncated; keeps the forward
+/// variance through ReLUs. For PyTorch's untruncated `kaiming_normal_` with a mode and a
+/// nonlinearity, see [`kaiming_normal`].
+///
+/// `Var(w) = 2/fan_in`, drawn from a normal truncated at ±2σ with
+/// `σ = √(2/fan_in) / 0.87962566103423978`.
+///
+/// Specialization of [`VarianceScaling`]`(2, fan_in, truncated_normal)`.
+///
+/// Reference: He, Zhang, Ren & Sun (2015), "Delving Deep into Rectifiers: Surpassing
+/// Human-Level Performance on ImageNet Classification".
+///
+/// ```
+/// use burn_init::{Fans, Primitive, he_normal};
+/// let p = he_normal().primitive(Fans::linear(200, 10)?);
+/// assert!(matches!(p, Primitive::TruncatedNormal(_)));
+/// assert!((p.variance() - 0.01).abs() < 1e-15); // the truncated variance is exactly 2/200
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
 pub const fn he_normal() -> VarianceScaling {
     vs(2.0, FanMode::FanIn, VsDistribution::TruncatedNormal)
 }
 
-/// He (Kaiming) uniform as Keras/JAX: `VarianceScaling(2, fan_in, uniform)`, bound `√(6/fan_in)`.
+/// He (Kaiming) uniform as Keras and JAX define it (`he_uniform`).
+///
+/// `w ~ U(−b, b)` with `b = √(6/fan_in)`, so `Var(w) = 2/fan_in`.
+///
+/// Specialization of [`VarianceScaling`]`(2, fan_in, uniform)`; [`kaiming_uniform`] is the same
+/// with PyTorch's choice of fan and nonlinearity.
+///
+/// Reference: He, Zhang, Ren & Sun (2015), "Delving Deep into Rectifiers: Surpassing
+/// Human-Level Performance on ImageNet Classification".
+///
+/// ```
+/// use burn_init::{FanMode, Fans, Nonlinearity, he_uniform, kaiming_uniform};
+/// let fans = Fans::linear(60, 5)?;
+/// let pytorch = kaiming_uniform(FanMode::FanIn, Nonlinearity::Relu);
+/// assert!((he_uniform().bound(fans) - pytorch.bound(fans)).abs() < 1e-15); // √(6/60)
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
 pub const fn he_uniform() -> VarianceScaling {
     vs(2.0, FanMode::FanIn, VsDistribution::Uniform)
 }
 
-/// The tutorial's fan-average He: `VarianceScaling(2, fan_avg, normal)`,
-/// `Var = 4/(fan_in + fan_out)`.
+/// Fan-average He, normal: He's ReLU gain with Glorot's compromise between the forward and the
+/// backward signal.
+///
+/// `w ~ N(0, 4/(fan_in + fan_out))`, untruncated.
+///
+/// Specialization of [`VarianceScaling`]`(2, fan_avg, normal)`.
+///
+/// Reference: He, Zhang, Ren & Sun (2015), "Delving Deep into Rectifiers: Surpassing
+/// Human-Level Performance on ImageNet Classification" (the gain 2, and §2.2 on the forward and
+/// backward conditions); Glorot & Bengio (2010), "Understanding the difficulty of training deep
+/// feedforward neural networks" (the fan average).
+///
+/// ```
+/// use burn_init::{Fans, he_avg_normal};
+/// assert_eq!(he_avg_normal().std(Fans::linear(100, 300)?), 0.1); // √(4 / 400)
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
 pub const fn he_avg_normal() -> VarianceScaling {
     vs(2.0, FanMode::FanAvg, VsDistribution::Normal)
 }
 
-/// Fan-average He, uniform: `VarianceScaling(2, fan_avg, uniform)`, bound `√(12/(fan_in + fan_out))`.
+/// Fan-average He, uniform.
+///
+/// `w ~ U(−b, b)` with `b = √(12/(fan_in + fan_out))`, so `Var(w) = 4/(fan_in + fan_out)`.
+///
+/// Specialization of [`VarianceScaling`]`(2, fan_avg, uniform)`.
+///
+/// Reference: as [`he_avg_normal`].
+///
+/// ```
+/// use burn_init::{Fans, HostRng, TensorInitExt, he_avg_uniform};
+/// let fans = Fans::linear(600, 600)?; // b = √(12/1200) = 0.1
+/// let w = he_avg_uniform().host_vec(&[600, 600], Some(fans), HostRng::new(3))?;
+/// assert!(w.iter().all(|x| x.abs() <= 0.1));
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
 pub const fn he_avg_uniform() -> VarianceScaling {
     vs(2.0, FanMode::FanAvg, VsDistribution::Uniform)
 }
 
-/// PyTorch's `xavier_normal_(gain)`: `VarianceScaling(gain², fan_avg, normal)`, untruncated,
-/// `std = gain·√(2/(fan_in + fan_out))`.
+/// PyTorch's `xavier_normal_(gain)`: Glorot normal, untruncated, with a gain.
+///
+/// `w ~ N(0, σ²)`, `σ = gain·√(2/(fan_in + fan_out))`.
+///
+/// Specialization of [`VarianceScaling`]`(gain², fan_avg, normal)`.
+///
+/// Reference: Glorot & Bengio (2010), "Understanding the difficulty of training deep
+/// feedforward neural networks".
+///
+/// ```
+/// use burn_init::{Fans, xavier_normal};
+/// let fans = Fans::linear(100, 50)?;
+/// let init = xavier_normal(2.0)?;
+/// assert!((init.std(fans) - 2.0 * (2.0f64 / 150.0).sqrt()).abs() < 1e-15);
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
 ///
 /// # Errors
-/// If `gain` is not finite and positive.
+/// [`InitError::InvalidParameter`](crate::InitError::InvalidParameter) naming `gain` if it is
+/// not positive and finite, or if `gain²` is not.
 pub fn xavier_normal(gain: f64) -> Result<VarianceScaling> {
     VarianceScaling::new(
         positive("gain", gain)?.powi(2),
@@ -184,11 +317,25 @@ pub fn xavier_normal(gain: f64) -> Result<VarianceScaling> {
     )
 }
 
-/// PyTorch's `xavier_uniform_(gain)`: `VarianceScaling(gain², fan_avg, uniform)`, bound
-/// `gain·√(6/(fan_in + fan_out))`.
+/// PyTorch's `xavier_uniform_(gain)`: Glorot uniform with a gain.
+///
+/// `w ~ U(−b, b)`, `b = gain·√(6/(fan_in + fan_out))`.
+///
+/// Specialization of [`VarianceScaling`]`(gain², fan_avg, uniform)`.
+///
+/// Reference: Glorot & Bengio (2010), "Understanding the difficulty of training deep
+/// feedforward neural networks".
+///
+/// ```
+/// use burn_init::{Fans, xavier_uniform};
+/// let fans = Fans::linear(100, 50)?;
+/// let init = xavier_uniform(1.5)?;
+/// assert!((init.bound(fans) - 1.5 * (6.0f64 / 150.0).sqrt()).abs() < 1e-15);
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
 ///
 /// # Errors
-/// If `gain` is not finite and positive.
+/// As [`xavier_normal`].
 pub fn xavier_uniform(gain: f64) -> Result<VarianceScaling> {
     VarianceScaling::new(
         positive("gain", gain)?.powi(2),
@@ -197,9 +344,17 @@ pub fn xavier_uniform(gain: f64) -> Result<VarianceScaling> {
     )
 }
 
-/// PyTorch's `kaiming_normal_(a, mode, nonlinearity)`: `VarianceScaling(gain², mode, normal)`,
-/// untruncated, `std = gain/√fan` with `gain = nonlinearity.gain()` (pass
-/// `Nonlinearity::LeakyRelu { negative_slope: a }` for PyTorch's `a`).
+/// PyTorch's `kaiming_normal_(a, mode, nonlinearity)`: He normal, untruncated, for any fan mode
+/// and nonlinearity.
+///
+/// `w ~ N(0, σ²)`, `σ = gain/√fan` with `gain = nonlinearity.gain()` and `fan` chosen by
+/// `mode`
+/// (pass [`Nonlinearity::leaky_relu`]`(a)?` for PyTorch's `a`).
+///
+/// Specialization of [`VarianceScaling`]`(gain², mode, normal)`.
+///
+/// Reference: He, Zhang, Ren & Sun (2015), "Delving Deep into Rectifiers: Surpassing
+/// Human-Level Performance on ImageNet Classification".
 ///
 /// ```
 /// use burn_init::{kaiming_normal, FanMode, Fans, Nonlinearity};
@@ -211,8 +366,24 @@ pub fn kaiming_normal(mode: FanMode, nonlinearity: Nonlinearity) -> VarianceScal
     vs(nonlinearity.gain().powi(2), mode, VsDistribution::Normal)
 }
 
-/// PyTorch's `kaiming_uniform_(a, mode, nonlinearity)`: `VarianceScaling(gain², mode, uniform)`,
-/// bound `gain·√(3/fan)`.
+/// PyTorch's `kaiming_uniform_(a, mode, nonlinearity)`: He uniform for any fan mode and
+/// nonlinearity.
+///
+/// `w ~ U(−b, b)`, `b = gain·√(3/fan)` with `gain = nonlinearity.gain()` and `fan` chosen by
+/// `mode`.
+///
+/// Specialization of [`VarianceScaling`]`(gain², mode, uniform)`.
+///
+/// Reference: He, Zhang, Ren & Sun (2015), "Delving Deep into Rectifiers: Surpassing
+/// Human-Level Performance on ImageNet Classification".
+///
+/// ```
+/// use burn_init::{kaiming_uniform, FanMode, Fans, Nonlinearity};
+/// let k = kaiming_uniform(FanMode::FanOut, Nonlinearity::leaky_relu(0.2)?);
+/// let b = (2.0f64 / 1.04).sqrt() * (3.0f64 / 10.0).sqrt();
+/// assert!((k.bound(Fans::linear(50, 10)?) - b).abs() < 1e-15);
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
 pub fn kaiming_uniform(mode: FanMode, nonlinearity: Nonlinearity) -> VarianceScaling {
     vs(nonlinearity.gain().powi(2), mode, VsDistribution::Uniform)
 }

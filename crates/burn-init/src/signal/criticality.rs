@@ -37,20 +37,20 @@
 //! `6 ξ_c`.
 //!
 //! ```
-//! use burn_init::signal::Activation;
+//! use burn_init::Nonlinearity;
 //! use burn_init::signal::criticality::{MeanField, Phase, critical_weight_variance};
 //!
 //! // tanh with σ_b² = 0.05: where is the edge of chaos?
-//! let sw2 = critical_weight_variance(Activation::Tanh, 0.05)?;
+//! let sw2 = critical_weight_variance(Nonlinearity::Tanh, 0.05)?;
 //! assert!((1.7..1.8).contains(&sw2));
 //! // Just below it the network is ordered, with a long correlation depth scale.
-//! let net = MeanField::new(Activation::Tanh, 0.95 * sw2, 0.05)?;
+//! let net = MeanField::new(Nonlinearity::Tanh, 0.95 * sw2, 0.05)?;
 //! let fp = net.analyze()?;
 //! assert_eq!(fp.phase, Phase::Ordered);
 //! assert_eq!(fp.c_star, 1.0);
 //! assert!(fp.xi_c > 10.0);
 //! // ReLU: χ₁ = σ_w²/2 whatever q is, so He initialization (σ_w² = 2) is critical.
-//! assert!((critical_weight_variance(Activation::Relu, 0.0)? - 2.0).abs() < 1e-12);
+//! assert!((critical_weight_variance(Nonlinearity::Relu, 0.0)? - 2.0).abs() < 1e-12);
 //! # Ok::<(), burn_init::signal::criticality::CriticalityError>(())
 //! ```
 //!
@@ -76,7 +76,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::activation::Activation;
+use crate::scale::Nonlinearity;
 
 /// Nodes per panel of the Gauss–Legendre quadrature.
 pub const GL_ORDER: usize = 10;
@@ -118,7 +118,7 @@ pub enum CriticalityError {
     )]
     NoFiniteFixedPoint {
         /// The activation.
-        activation: Activation,
+        activation: Nonlinearity,
         /// `σ_w²`.
         weight_variance: f64,
         /// `σ_b²`.
@@ -133,7 +133,7 @@ pub enum CriticalityError {
     )]
     MarginalVariance {
         /// The activation.
-        activation: Activation,
+        activation: Nonlinearity,
         /// `σ_w²`.
         weight_variance: f64,
     },
@@ -145,7 +145,7 @@ pub enum CriticalityError {
     )]
     VanishingSignal {
         /// The activation.
-        activation: Activation,
+        activation: Nonlinearity,
         /// `σ_w²`.
         weight_variance: f64,
     },
@@ -153,7 +153,7 @@ pub enum CriticalityError {
     #[error("{activation:?} with σ_b² = {bias_variance}: no critical σ_w² ({reason})")]
     NoCriticalPoint {
         /// The activation.
-        activation: Activation,
+        activation: Nonlinearity,
         /// `σ_b²`.
         bias_variance: f64,
         /// What the search found instead.
@@ -247,7 +247,7 @@ pub struct LayerState {
 /// `~ N(0, σ_w²/fan_in)`) and bias variance `σ_b²`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MeanField {
-    activation: Activation,
+    activation: Nonlinearity,
     weight_variance: f64,
     bias_variance: f64,
 }
@@ -258,7 +258,7 @@ impl MeanField {
     ///
     /// # Errors
     /// [`CriticalityError::InvalidParameter`] unless `σ_w² > 0` and `σ_b² ≥ 0` are finite.
-    pub fn new(activation: Activation, weight_variance: f64, bias_variance: f64) -> Result<Self> {
+    pub fn new(activation: Nonlinearity, weight_variance: f64, bias_variance: f64) -> Result<Self> {
         check(
             "weight_variance",
             weight_variance,
@@ -279,7 +279,7 @@ impl MeanField {
     }
 
     /// The activation.
-    pub fn activation(&self) -> Activation {
+    pub fn activation(&self) -> Nonlinearity {
         self.activation
     }
 
@@ -620,18 +620,18 @@ pub fn depth_scale(chi: f64) -> f64 {
 /// about `10⁻¹²` relative (tested against a finer quadrature).
 ///
 /// ```
-/// use burn_init::signal::Activation;
+/// use burn_init::Nonlinearity;
 /// use burn_init::signal::criticality::critical_weight_variance;
 ///
 /// // Without bias, tanh is critical at σ_w² = 1 (where q* becomes 0).
-/// assert!((critical_weight_variance(Activation::Tanh, 0.0)? - 1.0).abs() < 1e-6);
+/// assert!((critical_weight_variance(Nonlinearity::Tanh, 0.0)? - 1.0).abs() < 1e-6);
 /// # Ok::<(), burn_init::signal::criticality::CriticalityError>(())
 /// ```
 ///
 /// # Errors
 /// [`CriticalityError::InvalidParameter`] for a negative or non-finite `σ_b²`;
 /// [`CriticalityError::NoCriticalPoint`] when `χ₁ − 1` does not change sign in the range.
-pub fn critical_weight_variance(activation: Activation, bias_variance: f64) -> Result<f64> {
+pub fn critical_weight_variance(activation: Nonlinearity, bias_variance: f64) -> Result<f64> {
     check(
         "bias_variance",
         bias_variance,
@@ -640,7 +640,7 @@ pub fn critical_weight_variance(activation: Activation, bias_variance: f64) -> R
     )?;
     if matches!(
         activation,
-        Activation::Relu | Activation::LeakyRelu | Activation::Identity
+        Nonlinearity::Relu | Nonlinearity::LeakyRelu(_) | Nonlinearity::Identity
     ) {
         let m = gaussian_mean(1.0, |x| activation.derivative_scalar(x).powi(2));
         return Ok(1.0 / m);
@@ -1022,7 +1022,7 @@ mod tests {
     #[test]
     fn relu_closed_forms() {
         let (sw2, sb2) = (1.5, 0.2);
-        let net = MeanField::new(Activation::Relu, sw2, sb2).unwrap();
+        let net = MeanField::new(Nonlinearity::Relu, sw2, sb2).unwrap();
         // q map σ_w² q/2 + σ_b², fixed point σ_b²/(1 − σ_w²/2).
         for q in [0.0, 0.4, 3.0] {
             assert!(close(
@@ -1049,12 +1049,12 @@ mod tests {
         assert!(close(fp.xi_c, -1.0 / 0.75f64.ln(), 1e-12));
         // Critical at σ_w² = 2 for any σ_b²; beyond, no finite fixed point.
         assert!(close(
-            critical_weight_variance(Activation::Relu, 0.3).unwrap(),
+            critical_weight_variance(Nonlinearity::Relu, 0.3).unwrap(),
             2.0,
             1e-13
         ));
         for (sw2, sb2) in [(2.5, 0.0), (2.5, 0.1), (2.0, 0.1)] {
-            let e = MeanField::new(Activation::Relu, sw2, sb2)
+            let e = MeanField::new(Nonlinearity::Relu, sw2, sb2)
                 .unwrap()
                 .q_star()
                 .unwrap_err();
@@ -1063,13 +1063,13 @@ mod tests {
                 "{e}"
             );
         }
-        let marginal = MeanField::new(Activation::Relu, 2.0, 0.0).unwrap();
+        let marginal = MeanField::new(Nonlinearity::Relu, 2.0, 0.0).unwrap();
         assert!(matches!(
             marginal.q_star(),
             Err(CriticalityError::MarginalVariance { .. })
         ));
         // Without bias, below σ_w² = 2 the signal vanishes: q* = 0, correlations undefined.
-        let vanishing = MeanField::new(Activation::Relu, 1.0, 0.0).unwrap();
+        let vanishing = MeanField::new(Nonlinearity::Relu, 1.0, 0.0).unwrap();
         assert_eq!(vanishing.q_star().unwrap(), 0.0);
         assert!(close(vanishing.chi_1().unwrap(), 0.5, 1e-15));
         assert!(matches!(
@@ -1081,7 +1081,7 @@ mod tests {
     #[test]
     fn linear_closed_forms() {
         let (sw2, sb2) = (0.8, 0.1);
-        let net = MeanField::new(Activation::Identity, sw2, sb2).unwrap();
+        let net = MeanField::new(Nonlinearity::Identity, sw2, sb2).unwrap();
         let q_star = sb2 / (1.0 - sw2);
         assert!(close(net.q_star().unwrap(), q_star, 1e-13));
         assert!(close(net.chi_1().unwrap(), sw2, 1e-13));
@@ -1095,7 +1095,7 @@ mod tests {
         assert!(close(s.q, sw2 * 2.0 + sb2, 1e-13));
         assert!(close(s.c, (sw2 * 2.0 * 0.25 + sb2) / s.q, 1e-13));
         assert!(close(
-            critical_weight_variance(Activation::Identity, 0.1).unwrap(),
+            critical_weight_variance(Nonlinearity::Identity, 0.1).unwrap(),
             1.0,
             1e-13
         ));
@@ -1104,7 +1104,7 @@ mod tests {
     #[test]
     fn chi_q_forms_agree_for_tanh() {
         // The φ'' form, the Stein form and a finite difference of the variance map.
-        let net = MeanField::new(Activation::Tanh, 1.6, 0.05).unwrap();
+        let net = MeanField::new(Nonlinearity::Tanh, 1.6, 0.05).unwrap();
         let q = net.q_star().unwrap();
         let d2 = |x: f64| -2.0 * x.tanh() * (1.0 - x.tanh().powi(2));
         let with_second_derivative =
@@ -1115,7 +1115,7 @@ mod tests {
         assert!((stein - with_second_derivative).abs() < 1e-12);
         assert!((stein - fd).abs() < 1e-8, "{stein} vs {fd}");
         // And χ_c is the slope of the c-map at c*, by finite differences, in the chaotic phase.
-        let chaotic = MeanField::new(Activation::Tanh, 3.0, 0.05).unwrap();
+        let chaotic = MeanField::new(Nonlinearity::Tanh, 3.0, 0.05).unwrap();
         let fp = chaotic.analyze().unwrap();
         assert_eq!(fp.phase, Phase::Chaotic);
         assert!(fp.c_star < 1.0);
@@ -1144,7 +1144,7 @@ mod tests {
             })
         };
         for (sb2, published) in [(0.0, 1.0), (0.01, 1.42), (0.05, 1.76), (0.1, 1.99)] {
-            let sw2 = critical_weight_variance(Activation::Tanh, sb2).unwrap();
+            let sw2 = critical_weight_variance(Nonlinearity::Tanh, sb2).unwrap();
             if sb2 > 0.0 {
                 let (mut lo, mut hi) = (1.0, 3.0);
                 for _ in 0..32 {
@@ -1166,7 +1166,7 @@ mod tests {
                 "σ_b² = {sb2}: σ_w² = {sw2}, published ≈ {published}"
             );
             if sb2 > 0.0 {
-                let chi = MeanField::new(Activation::Tanh, sw2, sb2)
+                let chi = MeanField::new(Nonlinearity::Tanh, sw2, sb2)
                     .unwrap()
                     .chi_1()
                     .unwrap();
@@ -1178,11 +1178,12 @@ mod tests {
     #[test]
     fn xi_c_diverges_at_the_critical_line() {
         let sb2 = 0.05;
-        let crit = critical_weight_variance(Activation::Tanh, sb2).unwrap();
+        let crit = critical_weight_variance(Nonlinearity::Tanh, sb2).unwrap();
         for side in [-1.0, 1.0] {
             let mut last = 0.0;
             for eps in [0.3, 0.1, 0.03, 0.01, 0.003] {
-                let net = MeanField::new(Activation::Tanh, crit * (1.0 + side * eps), sb2).unwrap();
+                let net =
+                    MeanField::new(Nonlinearity::Tanh, crit * (1.0 + side * eps), sb2).unwrap();
                 let fp = net.analyze().unwrap();
                 let expected = if side < 0.0 {
                     Phase::Ordered
@@ -1207,10 +1208,10 @@ mod tests {
         let rng = HostRng::new(2017);
         let n = 1 << 20;
         for (k, (act, q, c)) in [
-            (Activation::Tanh, 1.3f64, 0.4f64),
-            (Activation::Relu, 2.0, -0.6),
-            (Activation::Selu, 0.8, 0.9),
-            (Activation::Sigmoid, 4.0, 0.1),
+            (Nonlinearity::Tanh, 1.3f64, 0.4f64),
+            (Nonlinearity::Relu, 2.0, -0.6),
+            (Nonlinearity::Selu, 0.8, 0.9),
+            (Nonlinearity::Sigmoid, 4.0, 0.1),
         ]
         .into_iter()
         .enumerate()
@@ -1241,12 +1242,12 @@ mod tests {
     #[test]
     fn every_activation_has_consistent_fixed_points() {
         for act in [
-            Activation::Tanh,
-            Activation::Sigmoid,
-            Activation::Relu,
-            Activation::LeakyRelu,
-            Activation::Selu,
-            Activation::Identity,
+            Nonlinearity::Tanh,
+            Nonlinearity::Sigmoid,
+            Nonlinearity::Relu,
+            Nonlinearity::LEAKY_RELU,
+            Nonlinearity::Selu,
+            Nonlinearity::Identity,
         ] {
             let net = MeanField::new(act, 1.2, 0.1).unwrap();
             match net.analyze() {
@@ -1273,14 +1274,14 @@ mod tests {
             (1.0, f64::INFINITY),
         ] {
             assert!(matches!(
-                MeanField::new(Activation::Tanh, sw2, sb2),
+                MeanField::new(Nonlinearity::Tanh, sw2, sb2),
                 Err(CriticalityError::InvalidParameter { .. })
             ));
         }
-        let net = MeanField::new(Activation::Tanh, 1.0, 0.1).unwrap();
+        let net = MeanField::new(Nonlinearity::Tanh, 1.0, 0.1).unwrap();
         assert!(net.correlation_map(1.5).is_err());
         assert!(net.step(-1.0, 0.5).is_err());
         assert!(net.trajectory(1.0, f64::NAN, 3).is_err());
-        assert!(critical_weight_variance(Activation::Tanh, -0.1).is_err());
+        assert!(critical_weight_variance(Nonlinearity::Tanh, -0.1).is_err());
     }
 }

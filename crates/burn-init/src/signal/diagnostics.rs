@@ -6,8 +6,8 @@
 use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
-use super::activation::Activation;
 use super::layered::Layered;
+use crate::scale::Nonlinearity;
 
 /// A histogram with equal-width bins on `[low, high]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,7 +55,7 @@ impl Default for DiagnosticsConfig {
 
 /// Statistics of one hidden layer's activations on a batch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LayerStats {
+pub struct ActivationStats {
     /// Layer index (0 = first hidden layer).
     pub layer: usize,
     /// Mean of the activations.
@@ -69,7 +69,7 @@ pub struct LayerStats {
     /// Standard deviation of the pre-activations.
     pub pre_std: f64,
     /// Fraction of pre-activations in the activation's flat parts, where its slope is below 10 %
-    /// of its maximum (`|a| >` [`Activation::saturation_bound`]; 0 for activations without
+    /// of its maximum (`|a| >` [`Nonlinearity::saturation_bound`]; 0 for activations without
     /// flat parts).
     pub saturated_fraction: f64,
     /// Fraction of units whose output is exactly 0 for the whole batch ("dead" ReLUs).
@@ -90,8 +90,8 @@ pub fn summary(xs: &[f32]) -> (f64, f64, f64, f64) {
 
 /// Fraction of saturated units: pre-activations `pre` (not activations) whose slope
 /// `φ'(a)` is below 10 % of the activation's maximum slope, `|a| >`
-/// [`Activation::saturation_bound`]. 0 for activations without flat parts.
-pub fn saturated_fraction(activation: Activation, pre: &[f32]) -> f64 {
+/// [`Nonlinearity::saturation_bound`]. 0 for activations without flat parts.
+pub fn saturated_fraction(activation: Nonlinearity, pre: &[f32]) -> f64 {
     let Some(bound) = activation.saturation_bound() else {
         return 0.0;
     };
@@ -124,7 +124,7 @@ pub fn activation_stats<M: Layered>(
     model: &M,
     input: Tensor<2>,
     config: &DiagnosticsConfig,
-) -> Vec<LayerStats> {
+) -> Vec<ActivationStats> {
     let (traces, _) = model.forward_trace(input);
     traces
         .into_iter()
@@ -137,12 +137,12 @@ pub fn activation_stats<M: Layered>(
             let (act_mean, act_std, act_min, act_max) = summary(&post);
             let (_, pre_std, _, _) = summary(&pre);
             let (low, high) = config.range.unwrap_or(match act {
-                Activation::Tanh => (-1.0, 1.0),
-                Activation::Sigmoid => (0.0, 1.0),
+                Nonlinearity::Tanh => (-1.0, 1.0),
+                Nonlinearity::Sigmoid => (0.0, 1.0),
                 _ if act_max > act_min => (act_min, act_max),
                 _ => (act_min - 0.5, act_min + 0.5),
             });
-            LayerStats {
+            ActivationStats {
                 layer,
                 act_mean,
                 act_std,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::layered::Layered;
 use crate::error::{InitError, Result};
-use crate::init::{Init, InitializerExt, Source};
+use crate::init::{Init, Source, TensorInitExt};
 use crate::scale::Fans;
 
 /// LSUV options.
@@ -25,7 +25,8 @@ pub struct LsuvConfig {
     pub max_iter: usize,
     /// Pre-initialization of the weights (`orthogonal` by default; `None` keeps the model's).
     pub pre_init: Option<Init>,
-    /// Random source for the pre-initialization.
+    /// Random source for the pre-initialization: layer `i` draws from its stream `i`
+    /// ([`Source::stream`]).
     pub source: Source,
 }
 
@@ -98,10 +99,7 @@ pub fn lsuv<M: Layered>(
     if let Some(init) = &config.pre_init {
         for layer in 0..n {
             let [d_in, d_out] = model.layer_weight(layer).dims();
-            let source = match config.source {
-                Source::Host(rng) => Source::Host(rng.derive(layer as u64)),
-                s => s,
-            };
+            let source = config.source.stream(layer as u64);
             let w = init.sample([d_in, d_out], Fans::linear(d_in, d_out)?, source, device)?;
             let bias = model.layer_bias(layer).map(|b| b.inner());
             model = model.set_layer(layer, w, bias);

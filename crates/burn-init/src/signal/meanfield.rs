@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::activation::Activation;
+use crate::scale::Nonlinearity;
 
 /// One layer of a mean-field prediction.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -43,18 +43,18 @@ pub fn gaussian_expectation(q: f64, f: impl Fn(f64) -> f64) -> f64 {
 }
 
 /// `E[φ(√q z)²]`.
-pub fn second_moment(activation: Activation, q: f64) -> f64 {
+pub fn second_moment(activation: Nonlinearity, q: f64) -> f64 {
     match activation {
-        Activation::Identity => q,
-        Activation::Relu => q / 2.0,
+        Nonlinearity::Identity => q,
+        Nonlinearity::Relu => q / 2.0,
         a => gaussian_expectation(q, |x| a.apply_scalar(x).powi(2)),
     }
 }
 
 /// Predicted per-layer statistics for `layers.len()` layers, where `layers[l] = (σ_w², σ_b²)` of
 /// layer `l` (`σ_w² = fan_in · Var(w)`), and `input_second_moment = E[x²]` of the inputs.
-pub fn predict(
-    activation: Activation,
+pub fn mean_field(
+    activation: Nonlinearity,
     layers: &[(f64, f64)],
     input_second_moment: f64,
 ) -> Vec<MeanFieldLayer> {
@@ -66,8 +66,8 @@ pub fn predict(
             let q = sw2 * m2 + sb2;
             m2 = second_moment(activation, q);
             let mean = match activation {
-                Activation::Identity | Activation::Tanh => 0.0,
-                Activation::Relu => (q / (2.0 * std::f64::consts::PI)).sqrt(),
+                Nonlinearity::Identity | Nonlinearity::Tanh => 0.0,
+                Nonlinearity::Relu => (q / (2.0 * std::f64::consts::PI)).sqrt(),
                 a => gaussian_expectation(q, |x| a.apply_scalar(x)),
             };
             MeanFieldLayer {
@@ -85,9 +85,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn linear_reduces_to_the_tutorial_formula() {
+    fn linear_reduces_to_the_closed_form() {
         let (n, var_w, var_x) = (50.0, 0.03, 2.0);
-        let p = predict(Activation::Identity, &[(n * var_w, 0.0); 5], var_x);
+        let p = mean_field(Nonlinearity::Identity, &[(n * var_w, 0.0); 5], var_x);
         for (k, l) in p.iter().enumerate() {
             let expected = (n * var_w).powi(k as i32 + 1) * var_x;
             assert!((l.pre_variance / expected - 1.0).abs() < 1e-12);
@@ -100,7 +100,7 @@ mod tests {
         let quad = gaussian_expectation(q, |x| x.max(0.0).powi(2));
         assert!((quad - q / 2.0).abs() < 1e-9, "{quad}");
         // He init keeps the ReLU variance constant: q₁ = 2·E[x²] = 2, then q = 2·q/2.
-        let p = predict(Activation::Relu, &[(2.0, 0.0); 10], 1.0);
+        let p = mean_field(Nonlinearity::Relu, &[(2.0, 0.0); 10], 1.0);
         assert!(p.iter().all(|l| (l.pre_variance - 2.0).abs() < 1e-12));
     }
 }

@@ -25,12 +25,11 @@ use burn::tensor::activation::log_sigmoid;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use super::activation::Activation;
 use super::layered::Layered;
 use crate::error::{InitError, Result};
 use crate::host::HostRng;
-use crate::init::{Init, InitializerExt, Source};
-use crate::scale::Fans;
+use crate::init::{Init, Source, TensorInitExt};
+use crate::scale::{Fans, Nonlinearity};
 
 /// The optimizer of each autoencoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -187,7 +186,7 @@ struct Autoencoder {
     decoder_weight: Option<Param<Tensor<2>>>,
     decoder_bias: Param<Tensor<1>>,
     #[module(skip)]
-    activation: Activation,
+    activation: Nonlinearity,
 }
 
 impl Autoencoder {
@@ -346,7 +345,7 @@ pub fn pretrain_greedy<M: Layered>(
         let mut epoch_losses = Vec::new();
         let mut stop = Stop::MaxEpochs;
         for epoch in 0..config.max_epochs {
-            let perm = permutation(n, layer_rng.derive(1 + epoch as u64));
+            let perm = layer_rng.derive(1 + epoch as u64).permutation(n);
             let mut sum: Option<Tensor<1>> = None;
             let noise_rng = layer_rng.derive(1_000_000 + epoch as u64);
             for (b, rows) in perm.chunks(config.batch_size).enumerate() {
@@ -402,15 +401,4 @@ pub fn pretrain_greedy<M: Layered>(
         });
     }
     Ok((model, PretrainReport { layers }))
-}
-
-/// A seeded permutation of `0..n` (Fisher–Yates on the host generator).
-fn permutation(n: usize, rng: HostRng) -> Vec<usize> {
-    let mut p: Vec<usize> = (0..n).collect();
-    for i in (1..n).rev() {
-        let w = rng.word(i as u64) as u64;
-        let j = ((w * (i as u64 + 1)) >> 32) as usize;
-        p.swap(i, j);
-    }
-    p
 }

@@ -14,7 +14,7 @@ use crate::host::HostRng;
 /// many channels as possible.
 ///
 /// ```
-/// use burn_init::{Dirac, HostRng, InitializerExt};
+/// use burn_init::{Dirac, HostRng, TensorInitExt};
 /// let w = Dirac::new(1)?.host_vec(&[2, 2, 3], None, HostRng::new(0))?;
 /// assert_eq!(w, vec![0., 1., 0., 0., 0., 0., 0., 0., 0., 0., 1., 0.]);
 /// # Ok::<(), burn_init::InitError>(())
@@ -60,8 +60,8 @@ impl Dirac {
         Ok(())
     }
 
-    /// Fills `out` (row-major `shape`), after `check_shape`.
-    pub(crate) fn fill(&self, shape: &[usize], out: &mut [f32]) {
+    /// Fills `out` (row-major `shape`), after `check_shape` (deterministic: `_rng` is unused).
+    pub(crate) fn fill(&self, shape: &[usize], _rng: HostRng, out: &mut [f32]) {
         out.fill(0.0);
         let out_per_group = shape[0] / self.groups;
         let min_dim = out_per_group.min(shape[1]);
@@ -89,7 +89,7 @@ impl Dirac {
 /// Requires `c_in <= c_out`.
 ///
 /// ```
-/// use burn_init::{DeltaOrthogonal, HostRng, InitializerExt};
+/// use burn_init::{DeltaOrthogonal, HostRng, TensorInitExt};
 /// let w = DeltaOrthogonal::new(1.0)?.host_vec(&[4, 4, 3], None, HostRng::new(3))?;
 /// assert_eq!(w.iter().filter(|&&x| x != 0.0).count() <= 16, true);
 /// # Ok::<(), burn_init::InitError>(())

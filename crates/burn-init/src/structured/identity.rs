@@ -5,13 +5,14 @@ use serde::{Deserialize, Serialize};
 
 use super::{index_equal, shape_error};
 use crate::error::Result;
+use crate::host::HostRng;
 
 /// Identity matrix times `gain` (PyTorch `eye_`, Keras `Identity`): for a 2-D weight, ones on the
 /// main diagonal and zeros elsewhere, so a square `Linear` layer starts as the identity map; for a
 /// rectangular one, as many inputs as possible are passed through.
 ///
 /// ```
-/// use burn_init::{HostRng, Identity, InitializerExt};
+/// use burn_init::{HostRng, Identity, TensorInitExt};
 /// let w = Identity::new(2.0)?.host_vec(&[2, 3], None, HostRng::new(0))?;
 /// assert_eq!(w, vec![2.0, 0.0, 0.0, 0.0, 2.0, 0.0]);
 /// # Ok::<(), burn_init::InitError>(())
@@ -51,8 +52,8 @@ impl Identity {
         Ok(())
     }
 
-    /// Fills `out` (row-major `shape`), after `check_shape`.
-    pub(crate) fn fill(&self, shape: &[usize], out: &mut [f32]) {
+    /// Fills `out` (row-major `shape`), after `check_shape` (deterministic: `_rng` is unused).
+    pub(crate) fn fill(&self, shape: &[usize], _rng: HostRng, out: &mut [f32]) {
         out.fill(0.0);
         let (r, c) = (shape[0], shape[1]);
         for i in 0..r.min(c) {

@@ -22,7 +22,7 @@ use crate::host::HostRng;
 /// `linalg::qr` on the device.
 ///
 /// ```
-/// use burn_init::{HostRng, InitializerExt, Orthogonal};
+/// use burn_init::{HostRng, TensorInitExt, Orthogonal};
 /// let w = Orthogonal::new(1.0)?.host_vec(&[3, 3], None, HostRng::new(1))?;
 /// let col0: f32 = (0..3).map(|i| w[i * 3] * w[i * 3]).sum();
 /// assert!((col0 - 1.0).abs() < 1e-6);

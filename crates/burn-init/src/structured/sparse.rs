@@ -19,7 +19,7 @@ use crate::host::HostRng;
 /// (rank = argsort of argsort, so the count is exact even with tied keys).
 ///
 /// ```
-/// use burn_init::{HostRng, InitializerExt, Sparse};
+/// use burn_init::{HostRng, TensorInitExt, Sparse};
 /// let w = Sparse::new(0.5, 0.01)?.host_vec(&[4, 3], None, HostRng::new(2))?;
 /// for j in 0..3 {
 ///     assert_eq!((0..4).filter(|&i| w[i * 3 + j] == 0.0).count(), 2);

@@ -1,15 +1,12 @@
-//! A ready multilayer perceptron ([`Mlp`]) implementing [`Layered`].
+//! The multilayer perceptron the experiments train ([`Mlp`]), implementing burn-init's
+//! [`Layered`] so that LSUV, pretraining and the diagnostics work on it.
 
-use burn::module::{Module, Param};
+use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::tensor::{Device, Tensor};
+use burn_init::signal::{LayerTrace, Layered, set_linear};
+use burn_init::{Fans, Init, InitError, Nonlinearity as Activation, Result, Source, TensorInitExt};
 use serde::{Deserialize, Serialize};
-
-use super::activation::Activation;
-use super::layered::{LayerTrace, Layered, adapt};
-use crate::error::{InitError, Result};
-use crate::init::{Init, InitializerExt, Source};
-use crate::scale::Fans;
 
 /// Configuration of an [`Mlp`]: `d_input → hidden[0] → … → hidden[n-1] → d_output`, with an
 /// activation after every hidden layer and none after the output layer.
@@ -38,7 +35,8 @@ pub struct MlpConfig {
 }
 
 impl MlpConfig {
-    /// The tutorial's network: `d_input → depth × width → d_output`, zero biases.
+    /// `d_input → hidden… → d_output` with zero biases and no dropout (the tutorial's network is
+    /// `784 → 5 × 50 → 10`).
     pub fn new(
         d_input: usize,
         hidden: Vec<usize>,
@@ -94,13 +92,14 @@ impl MlpConfig {
         w
     }
 
-    /// Builds the model. With `Source::Host(rng)`, layer `i`'s weight uses stream
-    /// `rng.derive(2i)` and its bias `rng.derive(2i + 1)`: bit-identical on every device.
+    /// Builds the model. Layer `i`'s weight draws from `source.stream(2i)` and its bias from
+    /// `source.stream(2i + 1)`: with a host source (a `u64` seed), bit-identical on every device.
     ///
     /// # Errors
     /// Zero widths, a dropout outside `[0, 1)`, a per-layer override for a layer that does not
     /// exist, or an initializer that cannot fill a layer.
-    pub fn init(&self, source: Source, device: &Device) -> Result<Mlp> {
+    pub fn init(&self, source: impl Into<Source>, device: &Device) -> Result<Mlp> {
+        let source = source.into();
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(InitError::InvalidParameter {
                 field: "dropout",
@@ -129,12 +128,8 @@ impl MlpConfig {
                 ),
                 _ => (&self.weight_init, &self.bias_init),
             };
-            let stream = |k: u64| match source {
-                Source::Device => Source::Device,
-                Source::Host(rng) => Source::Host(rng.derive(k)),
-            };
-            let weight = w_init.param([d_in, d_out], fans, stream(2 * i as u64), device)?;
-            let bias = b_init.param([d_out], fans, stream(2 * i as u64 + 1), device)?;
+            let weight = w_init.param([d_in, d_out], fans, source.stream(2 * i as u64), device)?;
+            let bias = b_init.param([d_out], fans, source.stream(2 * i as u64 + 1), device)?;
             layers.push(Linear {
                 weight,
                 bias: Some(bias),
@@ -212,12 +207,81 @@ impl Layered for Mlp {
     }
 
     fn set_layer(mut self, layer: usize, weight: Tensor<2>, bias: Option<Tensor<1>>) -> Self {
-        let l = &mut self.hidden[layer];
-        let ad = l.weight.val().is_autodiff();
-        l.weight = Param::initialized(l.weight.id, adapt(weight, ad));
-        if let (Some(b), Some(old)) = (bias, l.bias.as_ref()) {
-            l.bias = Some(Param::initialized(old.id, adapt(b, ad)));
-        }
+        set_linear(&mut self.hidden[layer], weight, bias);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn_init::signal::symmetry;
+
+    use super::*;
+
+    #[test]
+    fn per_layer_overrides() {
+        let device = Device::flex();
+        let config = MlpConfig::new(10, vec![8, 8], 3, Activation::Tanh, Init::GlorotUniform)
+            .with_layer_init(1, Init::Constant { value: 0.1 }, Init::Zeros);
+        let model = config.init(1, &device).unwrap();
+        let s = symmetry(&model, 1e-6);
+        assert_eq!((s[0].distinct_neurons, s[1].distinct_neurons), (8, 1));
+        let too_many = MlpConfig::new(10, vec![8], 3, Activation::Tanh, Init::GlorotUniform)
+            .with_layer_init(3, Init::Zeros, Init::Zeros);
+        assert!(too_many.init(Source::Device, &device).is_err());
+    }
+
+    /// Every weight equals `1/fan_in`.
+    #[derive(Debug)]
+    struct Average;
+
+    impl burn_init::TensorInit for Average {
+        fn name(&self) -> String {
+            "average".into()
+        }
+        fn check(&self, _shape: &[usize], fans: Option<Fans>) -> Result<()> {
+            fans.map(|_| ()).ok_or(InitError::MissingFans {
+                initializer: self.name(),
+            })
+        }
+        fn fill_host(
+            &self,
+            _shape: &[usize],
+            fans: Option<Fans>,
+            _rng: burn_init::HostRng,
+            out: &mut [f32],
+        ) {
+            if let Some(f) = fans {
+                out.fill(1.0 / f.fan_in as f32);
+            }
+        }
+    }
+
+    /// A user-defined initializer in the MLP config: for every layer, and as one layer's
+    /// override.
+    #[test]
+    fn custom_initializer_in_the_config() {
+        let device = Device::flex();
+        let average = Init::custom(Average);
+        let all = MlpConfig::new(10, vec![8, 4], 3, Activation::Relu, average.clone());
+        let model = all.init(Source::Device, &device).unwrap();
+        let weights = |m: &Mlp, i: usize| -> Vec<f32> {
+            m.layer_weight(i).into_data().iter::<f32>().collect()
+        };
+        assert!(weights(&model, 0).iter().all(|&x| x == 0.1));
+        assert!(weights(&model, 1).iter().all(|&x| x == 0.125));
+        let one = MlpConfig::new(10, vec![8, 4], 3, Activation::Relu, Init::GlorotUniform)
+            .with_layer_init(1, average, Init::Zeros);
+        let model = one.init(7, &device).unwrap();
+        assert!(weights(&model, 1).iter().all(|&x| x == 0.125));
+        assert!(
+            weights(&model, 0)
+                .iter()
+                .any(|&x| x != weights(&model, 0)[0])
+        );
+        assert!(
+            serde_json::to_string(&one).is_err(),
+            "custom: not serializable"
+        );
     }
 }

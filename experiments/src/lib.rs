@@ -105,7 +105,8 @@ pub struct Options {
     pub width: usize,
     /// Number of seeds (> 1: a sweep; `None`: the experiment's default, else 1).
     pub seeds: Option<usize>,
-    /// Runs of a sweep trained at once (`None`: one per CPU core). Results do not depend on it.
+    /// Stacks (`--engine stacked`) or runs (`--engine single`) of a sweep trained at once
+    /// (`None`: one per CPU core). Results do not depend on it.
     #[serde(default)]
     pub jobs: Option<usize>,
     /// First seed.
@@ -213,9 +214,9 @@ impl Options {
         self.seeds.unwrap_or(1)
     }
 
-    /// Runs trained at once on `device`: `--jobs`, else one per CPU core on the CPU backends
-    /// (small MLPs are bound by per-operation overhead, which runs side by side hide) and one on
-    /// wgpu (the GPU queue serializes them anyway).
+    /// Stacks or runs trained at once on `device`: `--jobs`, else one per CPU core on the CPU
+    /// backends (one thread each: flex runs single-threaded here) and one on wgpu (the GPU queue
+    /// serializes them anyway).
     pub fn jobs_for(&self, device: DeviceChoice) -> usize {
         self.jobs.unwrap_or_else(|| match device {
             DeviceChoice::Wgpu => 1,

@@ -30,6 +30,12 @@
 //! unchanged. A model whose validation loss is not finite after an epoch is stopped the same
 //! way.
 //!
+//! Every epoch (and at initialization) each model is evaluated on the validation and test
+//! splits (all models in one forward pass per batch, one read back per split) and measured on the
+//! diagnostic batch (one forward and backward pass of the stack, one read back, the statistics
+//! computed by the single trainer's own host functions): a run's `RunOutcome` has exactly the
+//! meaning [`train_run`](crate::train::train_run) gives it.
+//!
 //! **Dropout** masks come from the host Philox generator, seeded per (run seed, epoch, step,
 //! layer) ([`dropout_mask`]), not from Burn's global device generator: a stack never touches the
 //! device generator (unless an initialization strategy does, while it builds its model under the
@@ -50,7 +56,7 @@ use crate::data::{Dataset, Split};
 use crate::device::{DeviceChoice, OpenDevice};
 use crate::error::Result;
 use crate::progress::Progress;
-use crate::stats::{LayerStats, distinct_neurons};
+use crate::stats::{LayerStats, activation_stats, distinct_neurons};
 use crate::train::{
     EVAL_BATCH, EpochMetrics, Evaluation, OptimizerChoice, READS_PER_EPOCH, RunOutcome, RunSpec,
     TrainSettings, epoch_order, read_floats,
@@ -464,9 +470,12 @@ impl StackEvalSet {
     }
 }
 
-/// Per-layer statistics of every model on the diagnostic batch (the single trainer's
-/// [`layer_diagnostics`](crate::stats::layer_diagnostics), reduced over the model axis on the
-/// device and read back once, plus the weights for the distinct-neuron count).
+/// Per-layer statistics of every model on the diagnostic batch: the single trainer's
+/// [`layer_diagnostics`](crate::stats::layer_diagnostics) for all models at once. One forward
+/// and one backward pass of the stack; the gradient norms are reduced per model on the device;
+/// the pre-activations, activations, gradient norms and hidden weights come back in one read,
+/// and the activation statistics are computed on the host by the very function the single
+/// trainer uses ([`activation_stats`], in f64), so both engines report the same numbers.
 fn stack_diagnostics(
     params: &[Tensor<3>],
     x: &Tensor<2>,
@@ -483,62 +492,64 @@ fn stack_diagnostics(
     let grads = cross_entropy_per_model(logits, y.clone()).sum().backward();
     let k = params[0].dims()[0];
     let layers = traces.len();
-    const PER_LAYER: usize = 5;
-    let mut columns: Vec<Tensor<3>> = Vec::with_capacity(layers * PER_LAYER);
+    // Per model, one row: every layer's pre-activations and activations, the gradient norms,
+    // then every hidden layer's weights and biases.
+    let mut row: Vec<Tensor<2>> = Vec::with_capacity(4 * layers + 1);
     let mut sizes = Vec::with_capacity(layers);
-    for (l, (pre, post)) in traces.into_iter().enumerate() {
-        let (pre, post) = (pre.inner(), post.inner());
+    for (pre, post) in traces {
         let [_, rows, units] = post.dims();
         sizes.push((rows, units));
-        let mean = post.clone().mean_dim(2).mean_dim(1);
-        let var = (post.clone() - mean.clone())
-            .square()
-            .mean_dim(2)
-            .mean_dim(1);
-        let saturated = match activation.saturation_bound() {
-            Some(bound) => pre.abs().greater_elem(bound).float().sum_dim(2).sum_dim(1),
-            None => Tensor::zeros([k, 1, 1], &mean.device()),
-        };
-        let dead = post.abs().max_dim(1).equal_elem(0.0).float().sum_dim(2);
-        let grad_norm = leaves[2 * l].grad(&grads).map_or_else(
-            || Tensor::full([k, 1, 1], f32::NAN, &mean.device()),
-            |g| g.square().sum_dim(2).sum_dim(1).sqrt(),
-        );
-        columns.extend([mean, var, saturated, dead, grad_norm]);
+        row.push(pre.inner().reshape([k, rows * units]));
+        row.push(post.inner().reshape([k, rows * units]));
     }
-    // The hidden weights and biases, flattened per model, for the distinct-neuron count.
-    let mut flat: Vec<Tensor<3>> = Vec::with_capacity(2 * layers);
+    let device = params[0].device();
+    let norms: Vec<Tensor<2>> = (0..layers)
+        .map(|l| {
+            let [_, d_in, units] = params[2 * l].dims();
+            // The single trainer's `g.square().sum().sqrt()`, per model.
+            leaves[2 * l].grad(&grads).map_or_else(
+                || Tensor::full([k, 1], f32::NAN, &device),
+                |g| g.square().reshape([k, d_in * units]).sum_dim(1).sqrt(),
+            )
+        })
+        .collect();
+    row.extend(norms);
     let mut shapes = Vec::with_capacity(layers);
     for l in 0..layers {
         let [_, d_in, units] = params[2 * l].dims();
         shapes.push((d_in, units));
-        flat.push(params[2 * l].clone().reshape([k, 1, d_in * units]));
-        flat.push(params[2 * l + 1].clone());
+        row.push(params[2 * l].clone().reshape([k, d_in * units]));
+        row.push(params[2 * l + 1].clone().reshape([k, units]));
     }
-    let stats = read_floats(Tensor::cat(columns, 2));
-    let weights = read_floats(Tensor::cat(flat, 2));
-    let per_model_weights = weights.len() / k.max(1);
+    let values = read_floats(Tensor::cat(row, 1));
+    let per_model = values.len() / k.max(1);
     (0..k)
         .map(|m| {
-            let s = &stats[m * layers * PER_LAYER..(m + 1) * layers * PER_LAYER];
-            let mut w = &weights[m * per_model_weights..(m + 1) * per_model_weights];
+            let mut rest = &values[m * per_model..(m + 1) * per_model];
+            let mut take = |n: usize| {
+                let (head, tail) = rest.split_at(n);
+                rest = tail;
+                head
+            };
+            let acts: Vec<(&[f32], &[f32])> = sizes
+                .iter()
+                .map(|&(rows, units)| (take(rows * units), take(rows * units)))
+                .collect();
+            let norms = take(layers).to_vec();
+            let weights: Vec<(&[f32], &[f32])> = shapes
+                .iter()
+                .map(|&(d_in, units)| (take(d_in * units), take(units)))
+                .collect();
             (0..layers)
                 .map(|l| {
-                    let v = &s[l * PER_LAYER..(l + 1) * PER_LAYER];
-                    let (rows, units) = sizes[l];
-                    let (d_in, width) = shapes[l];
-                    let (weight, rest) = w.split_at(d_in * width);
-                    let (bias, rest) = rest.split_at(width);
-                    w = rest;
-                    LayerStats {
-                        layer: l,
-                        act_mean: f64::from(v[0]),
-                        act_std: f64::from(v[1]).sqrt(),
-                        saturated_fraction: f64::from(v[2]) / (rows * units).max(1) as f64,
-                        dead_fraction: f64::from(v[3]) / units.max(1) as f64,
-                        grad_norm: f64::from(v[4]),
-                        distinct_neurons: distinct_neurons(weight, Some(bias), d_in, width, 1e-6),
-                    }
+                    let (pre, post) = acts[l];
+                    let (d_in, units) = shapes[l];
+                    let (w, b) = weights[l];
+                    let mut s = activation_stats(pre, post, sizes[l].1, activation);
+                    s.layer = l;
+                    s.grad_norm = f64::from(norms[l]);
+                    s.distinct_neurons = distinct_neurons(w, Some(b), d_in, units, 1e-6);
+                    s
                 })
                 .collect()
         })

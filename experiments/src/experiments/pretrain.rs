@@ -9,6 +9,7 @@ use burn_init::{Activation, Init};
 use crate::Context;
 use crate::error::Result;
 use crate::experiments::curves::{Claim, claims_table, read_curves, write_run_curves};
+use crate::figure::{LinePanel, Series};
 use crate::record::{RunSummary, write_atomic, write_json};
 use crate::registry::Experiment;
 use crate::strategy::InitStrategy;
@@ -149,30 +150,32 @@ fn run(ctx: &Context) -> Result<()> {
             );
         }
         let stem = format!("reconstruction_{}", s.activation);
-        let curves: Vec<(String, Vec<(usize, f64)>)> = s
+        let series = s
             .pretrain_losses
             .iter()
             .enumerate()
             .map(|(layer, losses)| {
-                (
+                Series::new(
                     format!("layer {}", layer + 1),
                     losses
                         .iter()
                         .enumerate()
-                        .map(|(e, &l)| (e + 1, l))
+                        .map(|(e, &l)| ((e + 1) as f64, l))
                         .collect(),
                 )
             })
             .collect();
-        crate::figure::write_figure(
+        crate::figure::line_figure(
             &out,
             &stem,
-            &crate::experiments::curves::line_plot_svg(
-                &format!("{}: autoencoder reconstruction loss per layer", s.run),
-                "pretraining epoch",
-                "MSE",
-                &curves,
-            ),
+            &format!("{}: autoencoder reconstruction loss per layer", s.run),
+            &[LinePanel {
+                x_label: "pretraining epoch".into(),
+                y_label: "MSE".into(),
+                series,
+                ..LinePanel::default()
+            }],
+            1,
         )?;
         let _ = writeln!(
             r,

@@ -65,22 +65,23 @@ fn write_line(line: &str) {
 impl Progress {
     /// A bar when stderr is a terminal, one line per epoch otherwise.
     pub fn new() -> Self {
-        let term = std::io::stderr().is_terminal();
-        Self {
-            term,
-            live: term,
-            prefix: String::new(),
-            eta: None,
-            last_epoch: String::new(),
-            bar: None,
-        }
+        Self::with_bar(true)
     }
 
     /// One line per epoch, never a bar (for runs trained side by side).
     pub fn lines_only() -> Self {
+        Self::with_bar(false)
+    }
+
+    fn with_bar(bar: bool) -> Self {
+        let term = std::io::stderr().is_terminal();
         Self {
-            live: false,
-            ..Self::new()
+            term,
+            live: bar && term,
+            prefix: String::new(),
+            eta: None,
+            last_epoch: String::new(),
+            bar: None,
         }
     }
 

@@ -537,7 +537,9 @@ impl LineFigure<'_> {
             chart.draw_series(std::iter::once(Text::new(
                 "no data",
                 ((x0 + x1) / 2.0, (y0 + y1) / 2.0),
-                font(LABEL_PX, s).color(&GREY).pos(Pos::new(HPos::Center, VPos::Center)),
+                font(LABEL_PX, s)
+                    .color(&GREY)
+                    .pos(Pos::new(HPos::Center, VPos::Center)),
             )))?;
         }
         Ok(())
@@ -692,7 +694,7 @@ impl Chart for Histograms<'_> {
                 .caption(&p.title, font(TICK_PX + 0.5, s))
                 .margin(px(6.0, s))
                 .x_label_area_size(px(24.0, s))
-                .y_label_area_size(px(36.0, s))
+                .y_label_area_size(px(46.0, s))
                 .build_cartesian_2d(x0..x1, 0.0..max * 1.05)?;
             let x_fmt = |v: &f64| tick_label(*v);
             let y_fmt = |v: &f64| tick_label(*v);
@@ -710,7 +712,9 @@ impl Chart for Histograms<'_> {
                 chart.draw_series(std::iter::once(Text::new(
                     "no data",
                     (0.5, max / 2.0),
-                    font(LABEL_PX, s).color(&GREY).pos(Pos::new(HPos::Center, VPos::Center)),
+                    font(LABEL_PX, s)
+                        .color(&GREY)
+                        .pos(Pos::new(HPos::Center, VPos::Center)),
                 )))?;
                 continue;
             }
@@ -757,7 +761,11 @@ struct HeatmapChart<'a> {
 
 /// White at 0, dark green (`#006d2c`) at 1.
 fn green(t: f64) -> RGBColor {
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let mix = |hi: f64| (255.0 + (hi - 255.0) * t).round() as u8;
     RGBColor(mix(0.0), mix(109.0), mix(44.0))
 }
@@ -845,7 +853,10 @@ impl Chart for HeatmapChart<'_> {
                         ))?;
                     }
                 }
-                root.draw(&Rectangle::new([a, b], WHITE.stroke_width(px(1.0, s).max(1) as u32)))?;
+                root.draw(&Rectangle::new(
+                    [a, b],
+                    WHITE.stroke_width(px(1.0, s).max(1) as u32),
+                ))?;
             }
         }
         if let Some(curve) = &map.overlay {
@@ -900,7 +911,10 @@ impl Chart for HeatmapChart<'_> {
         for k in 0..steps {
             let (t0, t1) = (k as f64 / steps as f64, (k + 1) as f64 / steps as f64);
             root.draw(&Rectangle::new(
-                [at(bx, top + bh * (1.0 - t1)), at(bx + bw, top + bh * (1.0 - t0))],
+                [
+                    at(bx, top + bh * (1.0 - t1)),
+                    at(bx + bw, top + bh * (1.0 - t0)),
+                ],
                 green((t0 + t1) / 2.0).filled(),
             ))?;
         }
@@ -1025,7 +1039,9 @@ mod tests {
                 false,
                 vec![
                     Series::new("glorot σ → ±", vec![(0.0, 0.1), (1.0, 0.5), (2.0, 0.9)]),
-                    Series::new("", vec![(0.0, 0.2), (2.0, 0.8)]).dashed().color(0),
+                    Series::new("", vec![(0.0, 0.2), (2.0, 0.8)])
+                        .dashed()
+                        .color(0),
                 ],
             )
         };
@@ -1048,7 +1064,10 @@ mod tests {
         // Same description, same bytes (the font is embedded; nothing is read from the system).
         let p = panel(true, vec![Series::new("a", vec![(1.0, 1.0), (2.0, 1e-3)])]);
         let chart = line_chart("t", "x", std::slice::from_ref(&p), 1).unwrap();
-        assert_eq!(render("t", &chart).unwrap().1, render("t", &chart).unwrap().1);
+        assert_eq!(
+            render("t", &chart).unwrap().1,
+            render("t", &chart).unwrap().1
+        );
     }
 
     #[test]
@@ -1057,7 +1076,10 @@ mod tests {
             panel(
                 true,
                 vec![
-                    Series::new("mixed", vec![(1.0, 0.0), (2.0, -1.0), (3.0, 1e-6), (4.0, 2.0)]),
+                    Series::new(
+                        "mixed",
+                        vec![(1.0, 0.0), (2.0, -1.0), (3.0, 1e-6), (4.0, 2.0)],
+                    ),
                     Series::new("none positive", vec![(1.0, 0.0), (2.0, -3.0)]),
                     Series::new("empty", vec![]),
                     Series::new("nan", vec![(f64::NAN, 1.0), (1.0, f64::INFINITY)]),
@@ -1065,7 +1087,10 @@ mod tests {
             ),
             panel(true, vec![Series::new("only zeros", vec![(1.0, 0.0)])]),
             panel(false, vec![]),
-            panel(false, vec![Series::new("flat", vec![(3.0, 2.0), (3.0, 2.0)])]),
+            panel(
+                false,
+                vec![Series::new("flat", vec![(3.0, 2.0), (3.0, 2.0)])],
+            ),
             LinePanel {
                 y_range: Some((5.0, 1.0)),
                 ..panel(false, vec![Series::new("one", vec![(0.0, 1.0)])])
@@ -1081,10 +1106,19 @@ mod tests {
 
     #[test]
     fn segments_break_at_undrawable_points() {
-        let pts = [(1.0, 1.0), (2.0, 0.0), (3.0, 2.0), (4.0, 3.0), (5.0, f64::NAN)];
+        let pts = [
+            (1.0, 1.0),
+            (2.0, 0.0),
+            (3.0, 2.0),
+            (4.0, 3.0),
+            (5.0, f64::NAN),
+        ];
         assert_eq!(
             segments(true, &pts),
-            vec![vec![(1.0, 0.0)], vec![(3.0, 2f64.log10()), (4.0, 3f64.log10())]]
+            vec![
+                vec![(1.0, 0.0)],
+                vec![(3.0, 2f64.log10()), (4.0, 3f64.log10())]
+            ]
         );
         assert_eq!(segments(false, &pts).len(), 1);
     }
@@ -1114,7 +1148,10 @@ mod tests {
             ],
             value_range: (0.0, 1.0),
             annotate: Some(|v| format!("{:.1} %", 100.0 * v)),
-            overlay: Some(Series::new("theory", vec![(0.0, 0.0), (1.0, 2.5), (2.0, 3.0)])),
+            overlay: Some(Series::new(
+                "theory",
+                vec![(0.0, 0.0), (1.0, 2.5), (2.0, 3.0)],
+            )),
         }
     }
 
@@ -1132,7 +1169,10 @@ mod tests {
         }
         let (_, _, rgb) = decode(&png);
         let (dark, colored) = ink(&rgb);
-        assert!(dark > 1000 && colored > 2000, "{dark} dark, {colored} colored");
+        assert!(
+            dark > 1000 && colored > 2000,
+            "{dark} dark, {colored} colored"
+        );
     }
 
     #[test]

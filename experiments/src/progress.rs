@@ -3,9 +3,10 @@
 //! stays in place while lines scroll above it; otherwise (CI logs, pipes) one line per epoch and
 //! no bar at all.
 //!
-//! Every line goes through one process-wide `MultiProgress` when stderr is a terminal, so lines
-//! printed by runs trained side by side (one thread each) and by the sweep never cut through a
-//! bar; when it is not, each line is written whole under the stderr lock.
+//! Every bar belongs to one process-wide `MultiProgress`, and on a terminal every line is written
+//! while it holds its bars back (`suspend`), so lines printed by runs trained side by side (one
+//! thread each) and by the sweep never cut through a bar; each line is written whole, with its
+//! newline, under the stderr lock.
 
 use std::io::{IsTerminal, Write};
 use std::sync::OnceLock;
@@ -50,8 +51,10 @@ fn multi() -> &'static MultiProgress {
 
 /// `[prefix epoch  3/50] [####........]  25% loss 0.4231 | last valid acc 91.2% | ETA 1:05`.
 fn bar_style() -> ProgressStyle {
-    ProgressStyle::with_template("{prefix} [{bar:12}] {percent:>3}%{msg}")
-        .map_or_else(|_| ProgressStyle::default_bar(), |s| s.progress_chars("#>."))
+    ProgressStyle::with_template("{prefix} [{bar:12}] {percent:>3}%{msg}").map_or_else(
+        |_| ProgressStyle::default_bar(),
+        |s| s.progress_chars("#>."),
+    )
 }
 
 /// Writes `line` and a newline to stderr in one write, under its lock (lines from threads never
@@ -153,10 +156,12 @@ impl Progress {
     /// A line of its own (this run's bar is removed first; other bars stay below the line).
     pub fn println(&mut self, line: &str) {
         self.clear_bar();
-        if self.term && multi().println(line).is_ok() {
-            return;
+        if self.term {
+            // Bars (of other runs) are cleared, the line written, the bars redrawn below it.
+            multi().suspend(|| write_line(line));
+        } else {
+            write_line(line);
         }
-        write_line(line);
     }
 
     fn clear_bar(&mut self) {

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::Context;
 use crate::error::Result;
-use crate::figure::Heatmap;
 use crate::experiments::curves::Claim;
+use crate::figure::Heatmap;
 use crate::record::{RunSummary, write_atomic, write_json};
 use crate::registry::Experiment;
 use crate::strategy::InitStrategy;

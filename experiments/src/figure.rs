@@ -1,11 +1,33 @@
-//! Figures: every plot is written twice, as SVG (drawn by the experiments) and as PNG (the same
-//! SVG rasterized by resvg with an embedded DejaVu Sans subset, so a fresh machine without fonts
-//! renders the same text).
+//! Figures: the experiments describe a chart by its data ([`LinePanel`], [`Heatmap`],
+//! [`HistogramPanel`]); this module draws it with `plotters`, twice from the same description:
+//! as SVG (text kept as text) and as PNG at [`PNG_SCALE`] times the size, with text rasterized
+//! from an embedded DejaVu Sans subset through plotters' `ab_glyph` font backend (no system
+//! fonts, so a fresh machine renders the same pixels). Both files are written atomically.
+//!
+//! ```no_run
+//! # use experiments::figure::{line_figure, LinePanel, Series};
+//! # fn main() -> experiments::error::Result<()> {
+//! let panel = LinePanel {
+//!     title: "tanh".into(),
+//!     x_label: "epoch".into(),
+//!     y_label: "test accuracy".into(),
+//!     series: vec![
+//!         Series::new("glorot", vec![(0.0, 0.1), (1.0, 0.8), (2.0, 0.9)]),
+//!         Series::new("theory", vec![(0.0, 0.1), (2.0, 0.95)]).dashed().color(0),
+//!     ],
+//!     ..LinePanel::default()
+//! };
+//! line_figure(std::path::Path::new("out"), "accuracy", "one run", &[panel], 1)?;
+//! # Ok(()) }
+//! ```
 
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-use resvg::{tiny_skia, usvg};
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::{Error, Result};
 use crate::record::write_atomic;
@@ -15,57 +37,211 @@ use crate::record::write_atomic;
 const FONT: &[u8] = include_bytes!("../assets/DejaVuSans-subset.ttf");
 
 /// PNGs are rendered at twice the SVG's size, so they stay sharp on high-density screens.
-pub const PNG_SCALE: f32 = 2.0;
+pub const PNG_SCALE: u32 = 2;
 
-fn fonts() -> Arc<usvg::fontdb::Database> {
-    static DB: OnceLock<Arc<usvg::fontdb::Database>> = OnceLock::new();
-    DB.get_or_init(|| {
-        let mut db = usvg::fontdb::Database::new();
-        db.load_font_data(FONT.to_vec());
-        // The only font: every generic family maps to it.
-        db.set_sans_serif_family("DejaVu Sans");
-        db.set_serif_family("DejaVu Sans");
-        db.set_monospace_family("DejaVu Sans");
-        Arc::new(db)
-    })
-    .clone()
+/// Line colors (matplotlib's `tab10`), picked by [`Series::color`] or by position.
+pub const PALETTE: [(u8, u8, u8); 10] = [
+    (0x1f, 0x77, 0xb4),
+    (0xd6, 0x27, 0x28),
+    (0x2c, 0xa0, 0x2c),
+    (0x94, 0x67, 0xbd),
+    (0xff, 0x7f, 0x0e),
+    (0x8c, 0x56, 0x4b),
+    (0xe3, 0x77, 0xc2),
+    (0x7f, 0x7f, 0x7f),
+    (0xbc, 0xbd, 0x22),
+    (0x17, 0xbe, 0xcf),
+];
+
+/// One line of a [`LinePanel`]: `points` as `(x, y)`; non-finite points (and, on a log axis,
+/// non-positive `y`) break the line instead of being drawn.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Series {
+    /// Legend entry; an empty label keeps the line out of the legend.
+    pub label: String,
+    /// The points, in drawing order.
+    pub points: Vec<(f64, f64)>,
+    /// Dashed (a prediction) rather than solid (a measurement).
+    pub dashed: bool,
+    /// Index into [`PALETTE`] (wrapping); `None`: the series' position in its panel.
+    pub color: Option<usize>,
 }
 
-/// Rasterizes an SVG document to PNG bytes at [`PNG_SCALE`].
-///
-/// # Errors
-/// [`Error::Figure`] when the SVG does not parse or the image cannot be encoded.
-pub fn svg_to_png(svg: &str) -> Result<Vec<u8>> {
-    let opt = usvg::Options {
-        font_family: "DejaVu Sans".into(),
-        fontdb: fonts(),
-        ..usvg::Options::default()
-    };
-    let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| Error::Figure(format!("SVG: {e}")))?;
-    let size = tree
-        .size()
-        .to_int_size()
-        .scale_by(PNG_SCALE)
-        .ok_or_else(|| Error::Figure(format!("cannot scale a {:?} figure", tree.size())))?;
-    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
-        .ok_or_else(|| Error::Figure(format!("empty figure ({size:?})")))?;
-    pixmap.fill(tiny_skia::Color::WHITE);
-    resvg::render(
-        &tree,
-        tiny_skia::Transform::from_scale(PNG_SCALE, PNG_SCALE),
-        &mut pixmap.as_mut(),
-    );
-    pixmap
-        .encode_png()
-        .map_err(|e| Error::Figure(format!("PNG: {e}")))
+impl Series {
+    /// A solid line.
+    pub fn new(label: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Self {
+            label: label.into(),
+            points,
+            dashed: false,
+            color: None,
+        }
+    }
+
+    /// Drawn dashed.
+    #[must_use]
+    pub fn dashed(mut self) -> Self {
+        self.dashed = true;
+        self
+    }
+
+    /// Drawn in `PALETTE[k % 10]` (to pair a prediction with its measurement).
+    #[must_use]
+    pub fn color(mut self, k: usize) -> Self {
+        self.color = Some(k);
+        self
+    }
 }
 
-/// Writes `dir/<stem>.svg` and `dir/<stem>.png` (both atomically).
-///
-/// # Errors
-/// [`Error::Figure`] for an SVG that does not render, [`Error::Io`] for the files.
-pub fn write_figure(dir: &Path, stem: &str, svg: &str) -> Result<()> {
-    let png = svg_to_png(svg)?;
+/// A horizontal reference line (a chance level, a threshold), drawn grey and dashed across the
+/// panel and named in the legend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefLine {
+    /// Legend entry.
+    pub label: String,
+    /// Where.
+    pub y: f64,
+}
+
+/// One panel of a [`line_figure`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LinePanel {
+    /// Panel title.
+    pub title: String,
+    /// x axis label.
+    pub x_label: String,
+    /// y axis label.
+    pub y_label: String,
+    /// Logarithmic y axis (values `<= 0` are left out).
+    pub log_y: bool,
+    /// The lines.
+    pub series: Vec<Series>,
+    /// Horizontal reference lines.
+    pub reference_lines: Vec<RefLine>,
+    /// Fixed y range `(low, high)`; `None`: from the data (and the reference lines).
+    pub y_range: Option<(f64, f64)>,
+}
+
+/// One panel of a [`histogram_figure`]: `counts` of equal-width bins spanning `[low, high]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistogramPanel {
+    /// Panel title.
+    pub title: String,
+    /// Left edge of the first bin.
+    pub low: f64,
+    /// Right edge of the last bin.
+    pub high: f64,
+    /// Count per bin.
+    pub counts: Vec<u64>,
+}
+
+/// A grid of values (see [`heatmap`]): `values[row][column]`, `None` for a missing cell.
+#[derive(Debug, Clone)]
+pub struct Heatmap {
+    /// Figure title.
+    pub title: String,
+    /// Label under the columns.
+    pub x_label: String,
+    /// Label beside the rows.
+    pub y_label: String,
+    /// One per row, top to bottom.
+    pub row_labels: Vec<String>,
+    /// One per column, left to right.
+    pub col_labels: Vec<String>,
+    /// `values[row][column]`.
+    pub values: Vec<Vec<Option<f64>>>,
+    /// Values mapped to the color scale, white (`low`) to dark green (`high`); values outside
+    /// are clamped.
+    pub value_range: (f64, f64),
+    /// Writes each cell's value in it, formatted by this function (also the color bar's ticks).
+    pub annotate: Option<fn(f64) -> String>,
+    /// A curve drawn over the grid, in cell units: `x` from 0 (left edge of the first column)
+    /// to the number of columns, `y` from 0 (top edge of the first row) to the number of rows;
+    /// cell `(row r, column c)` spans `[c, c + 1] × [r, r + 1]`.
+    pub overlay: Option<Series>,
+}
+
+fn figure_error(stem: &str) -> impl Fn(String) -> Error + '_ {
+    move |e| Error::Figure(format!("{stem}: {e}"))
+}
+
+/// Registers the embedded font under every family name plotters asks for, once.
+fn font_ready() -> Result<()> {
+    static READY: OnceLock<bool> = OnceLock::new();
+    let ok = *READY.get_or_init(|| {
+        ["sans-serif", "serif", "monospace"]
+            .iter()
+            .all(|family| plotters::style::register_font(family, FontStyle::Normal, FONT).is_ok())
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Figure("the embedded font does not parse".into()))
+    }
+}
+
+/// Something drawn at a scale `s` (1 for the SVG, [`PNG_SCALE`] for the PNG) on any backend.
+trait Chart {
+    /// Size in SVG pixels.
+    fn size(&self) -> (u32, u32);
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: f64) -> Drawn<DB>;
+}
+
+type Drawn<DB> = std::result::Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+fn check_stem(stem: &str) -> Result<()> {
+    if stem.is_empty() || stem.contains(['/', '\\']) || stem.starts_with('.') {
+        return Err(Error::Figure(format!(
+            "`{stem}` is not a file stem (empty, a path, or hidden)"
+        )));
+    }
+    Ok(())
+}
+
+/// Renders `chart` to SVG text and PNG bytes.
+fn render(stem: &str, chart: &impl Chart) -> Result<(String, Vec<u8>)> {
+    font_ready()?;
+    let err = figure_error(stem);
+    let (w, h) = chart.size();
+    if w == 0 || h == 0 || w > 20_000 || h > 20_000 {
+        return Err(err(format!("a {w} × {h} figure")));
+    }
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+        chart.draw(&root, 1.0).map_err(|e| err(e.to_string()))?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    let (pw, ph) = (w * PNG_SCALE, h * PNG_SCALE);
+    let mut rgb = vec![255u8; pw as usize * ph as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (pw, ph)).into_drawing_area();
+        chart
+            .draw(&root, f64::from(PNG_SCALE))
+            .map_err(|e| err(e.to_string()))?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    let mut png = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut png, pw, ph);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder
+            .write_header()
+            .map_err(|e| err(format!("PNG: {e}")))?;
+        writer
+            .write_image_data(&rgb)
+            .map_err(|e| err(format!("PNG: {e}")))?;
+        writer.finish().map_err(|e| err(format!("PNG: {e}")))?;
+    }
+    Ok((svg, png))
+}
+
+/// Renders `chart` and writes `dir/<stem>.svg` and `dir/<stem>.png`, each atomically.
+fn write(dir: &Path, stem: &str, chart: &impl Chart) -> Result<()> {
+    check_stem(stem)?;
+    let (svg, png) = render(stem, chart)?;
     write_atomic(&dir.join(format!("{stem}.svg")), svg.as_bytes())?;
     write_atomic(&dir.join(format!("{stem}.png")), &png)
 }
@@ -76,29 +252,1002 @@ pub fn markdown(alt: &str, stem: &str) -> String {
     format!("![{alt}]({stem}.png) ([SVG]({stem}.svg))")
 }
 
+// ---------------------------------------------------------------------------------------------
+// Shared drawing helpers.
+
+const TITLE_PX: f64 = 17.0;
+const PANEL_TITLE_PX: f64 = 15.0;
+const LABEL_PX: f64 = 14.0;
+const TICK_PX: f64 = 12.5;
+
+fn px(v: f64, s: f64) -> i32 {
+    (v * s).round() as i32
+}
+
+fn font(size: f64, s: f64) -> TextStyle<'static> {
+    TextStyle::from(("sans-serif", size * s).into_font()).color(&BLACK)
+}
+
+fn palette(k: usize) -> RGBColor {
+    let (r, g, b) = PALETTE[k % PALETTE.len()];
+    RGBColor(r, g, b)
+}
+
+const GREY: RGBColor = RGBColor(0x80, 0x80, 0x80);
+
+/// Width of `text` in SVG pixels at font size `size` (an estimate when the font cannot say).
+fn text_width(text: &str, size: f64) -> f64 {
+    ("sans-serif", size)
+        .into_font()
+        .box_size(text)
+        .map_or(0.6 * size * text.chars().count() as f64, |(w, _)| {
+            f64::from(w)
+        })
+}
+
+/// A tick label: integers as integers, small and large values in scientific notation, others
+/// with at most four decimals.
+pub fn tick_label(v: f64) -> String {
+    if !v.is_finite() {
+        return format!("{v}");
+    }
+    if v == 0.0 {
+        return "0".into();
+    }
+    let a = v.abs();
+    if !(1e-3..1e5).contains(&a) {
+        return format!("{v:.1e}").replace(".0e", "e");
+    }
+    let s = format!("{v:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
+/// A tick label on a log axis whose coordinate is `log10(v)`: `1e-4`, `1`, `1e3` at whole
+/// decades, the value itself in between.
+fn log_tick_label(e: f64) -> String {
+    if (e - e.round()).abs() < 1e-9 {
+        match e.round() as i32 {
+            0 => "1".into(),
+            k => format!("1e{k}"),
+        }
+    } else {
+        tick_label(10f64.powf(e))
+    }
+}
+
+/// A short horizontal line sample for a legend entry.
+fn legend_sample<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (x, y): (i32, i32),
+    len: i32,
+    style: ShapeStyle,
+    dashed: bool,
+    s: f64,
+) -> Drawn<DB> {
+    if dashed {
+        area.draw(&DashedPathElement::new(
+            vec![(x, y), (x + len, y)],
+            px(5.0, s) as u32,
+            px(3.0, s) as u32,
+            style,
+        ))
+    } else {
+        area.draw(&PathElement::new(vec![(x, y), (x + len, y)], style))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Line figures.
+
+const PANEL_W: f64 = 380.0;
+const PANEL_H: f64 = 290.0;
+const FIG_TITLE_H: f64 = 34.0;
+const LEGEND_ROW: f64 = 19.0;
+
+/// One legend entry: label, color, dashed.
+type LegendEntry = (String, RGBColor, bool);
+
+struct LineFigure<'a> {
+    title: &'a str,
+    panels: &'a [LinePanel],
+    columns: usize,
+    legend: Vec<LegendEntry>,
+    legend_w: f64,
+}
+
+fn series_color(series: &Series, position: usize) -> RGBColor {
+    palette(series.color.unwrap_or(position))
+}
+
+/// `(x, y)` on the panel's axes (`y` as `log10` on a log axis), `None` where not drawable.
+fn transform(log_y: bool, (x, y): (f64, f64)) -> Option<(f64, f64)> {
+    let y = if log_y {
+        (y > 0.0).then(|| y.log10())?
+    } else {
+        y
+    };
+    (x.is_finite() && y.is_finite()).then_some((x, y))
+}
+
+/// A range around `lo..hi` that plotters can draw: finite, not empty, padded by `pad` of its
+/// width.
+fn drawable_range(lo: f64, hi: f64, pad: f64) -> (f64, f64) {
+    if !(lo.is_finite() && hi.is_finite()) || lo > hi {
+        return (0.0, 1.0);
+    }
+    if hi - lo < 1e-12 * lo.abs().max(1.0) {
+        let half = (lo.abs() * 0.1).max(0.5);
+        return (lo - half, hi + half);
+    }
+    let p = (hi - lo) * pad;
+    (lo - p, hi + p)
+}
+
+/// The x and y ranges of a panel, on its axes.
+fn panel_ranges(p: &LinePanel) -> ((f64, f64), (f64, f64)) {
+    let pts: Vec<(f64, f64)> = p
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().filter_map(|&q| transform(p.log_y, q)))
+        .collect();
+    let refs = p
+        .reference_lines
+        .iter()
+        .filter_map(|r| transform(p.log_y, (0.0, r.y)).map(|(_, y)| y));
+    let fold = |it: &mut dyn Iterator<Item = f64>| {
+        it.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        })
+    };
+    let (x0, x1) = fold(&mut pts.iter().map(|q| q.0));
+    let (x0, x1) = if x0.is_finite() {
+        drawable_range(x0, x1, 0.0)
+    } else {
+        (0.0, 1.0)
+    };
+    let fixed = p.y_range.and_then(|(lo, hi)| {
+        let lo = transform(p.log_y, (0.0, lo))?.1;
+        let hi = transform(p.log_y, (0.0, hi))?.1;
+        (lo < hi).then_some((lo, hi))
+    });
+    let y = fixed.unwrap_or_else(|| {
+        let (y0, y1) = fold(&mut pts.iter().map(|q| q.1).chain(refs));
+        if y0.is_finite() {
+            drawable_range(y0, y1, 0.05)
+        } else {
+            (0.0, 1.0)
+        }
+    });
+    ((x0, x1), y)
+}
+
+/// Whether every drawable x of the panel is a whole number (layer indices, epochs).
+fn integer_x(p: &LinePanel) -> bool {
+    p.series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .all(|&(x, _)| !x.is_finite() || x.fract() == 0.0)
+}
+
+/// Splits points into runs of drawable points (a gap where one is not drawable).
+fn segments(log_y: bool, points: &[(f64, f64)]) -> Vec<Vec<(f64, f64)>> {
+    let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for &p in points {
+        match transform(log_y, p) {
+            Some(q) => out.last_mut().map_or((), |run| run.push(q)),
+            None => {
+                if out.last().is_some_and(|run| !run.is_empty()) {
+                    out.push(Vec::new());
+                }
+            }
+        }
+    }
+    out.retain(|run| !run.is_empty());
+    out
+}
+
+impl LineFigure<'_> {
+    fn grid(&self) -> (usize, usize) {
+        let cols = self.columns.clamp(1, self.panels.len().max(1));
+        (self.panels.len().div_ceil(cols).max(1), cols)
+    }
+
+    fn draw_panel<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        p: &LinePanel,
+        s: f64,
+    ) -> Drawn<DB> {
+        let ((x0, x1), (y0, y1)) = panel_ranges(p);
+        let log = p.log_y;
+        let mut builder = ChartBuilder::on(area);
+        if !p.title.is_empty() {
+            builder.caption(&p.title, font(PANEL_TITLE_PX, s));
+        }
+        let mut chart = builder
+            .margin(px(8.0, s))
+            .x_label_area_size(px(42.0, s))
+            .y_label_area_size(px(62.0, s))
+            .build_cartesian_2d(x0..x1, y0..y1)?;
+        let integers = integer_x(p);
+        let x_labels = if integers {
+            ((x1 - x0).round() as usize + 1).clamp(2, 10)
+        } else {
+            6
+        };
+        let x_fmt = |v: &f64| tick_label(*v);
+        let y_fmt = |v: &f64| {
+            if log {
+                log_tick_label(*v)
+            } else {
+                tick_label(*v)
+            }
+        };
+        chart
+            .configure_mesh()
+            .x_desc(p.x_label.as_str())
+            .y_desc(p.y_label.as_str())
+            .x_labels(x_labels)
+            .y_labels(6)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .label_style(font(TICK_PX, s))
+            .axis_desc_style(font(LABEL_PX, s))
+            .bold_line_style(RGBColor(0xe4, 0xe4, 0xe4).stroke_width(px(1.0, s) as u32))
+            .light_line_style(TRANSPARENT)
+            .axis_style(BLACK.stroke_width(px(1.0, s).max(1) as u32))
+            .draw()?;
+        for r in &p.reference_lines {
+            if let Some((_, y)) = transform(log, (0.0, r.y)) {
+                chart.draw_series(std::iter::once(DashedPathElement::new(
+                    vec![(x0, y), (x1, y)],
+                    px(6.0, s) as u32,
+                    px(4.0, s) as u32,
+                    GREY.stroke_width(px(1.5, s).max(1) as u32),
+                )))?;
+            }
+        }
+        let mut drawn = 0;
+        for (k, series) in p.series.iter().enumerate() {
+            let color = series_color(series, k);
+            let width = if series.dashed { 1.5 } else { 2.2 };
+            let style = color.stroke_width(px(width, s).max(1) as u32);
+            for run in segments(log, &series.points) {
+                drawn += run.len();
+                if run.len() == 1 {
+                    chart.draw_series(std::iter::once(Circle::new(
+                        run[0],
+                        px(3.0, s),
+                        color.filled(),
+                    )))?;
+                } else if series.dashed {
+                    chart.draw_series(std::iter::once(DashedPathElement::new(
+                        run,
+                        px(6.0, s) as u32,
+                        px(4.0, s) as u32,
+                        style,
+                    )))?;
+                } else {
+                    chart.draw_series(LineSeries::new(run, style))?;
+                }
+            }
+        }
+        if drawn == 0 {
+            chart.draw_series(std::iter::once(Text::new(
+                "no data",
+                ((x0 + x1) / 2.0, (y0 + y1) / 2.0),
+                font(LABEL_PX, s)
+                    .color(&GREY)
+                    .pos(Pos::new(HPos::Center, VPos::Center)),
+            )))?;
+        }
+        Ok(())
+    }
+
+    fn draw_legend<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, s: f64) -> Drawn<DB> {
+        let top = (self.size().1 as f64 - LEGEND_ROW * self.legend.len() as f64) / 2.0;
+        for (k, (label, color, dashed)) in self.legend.iter().enumerate() {
+            let y = top + LEGEND_ROW * (k as f64 + 0.5);
+            legend_sample(
+                area,
+                (px(6.0, s), px(y, s)),
+                px(26.0, s),
+                color.stroke_width(px(if *dashed { 1.5 } else { 2.2 }, s).max(1) as u32),
+                *dashed,
+                s,
+            )?;
+            area.draw(&Text::new(
+                label.clone(),
+                (px(38.0, s), px(y, s)),
+                font(LABEL_PX, s).pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
+        }
+        Ok(())
+    }
+}
+
+impl Chart for LineFigure<'_> {
+    fn size(&self) -> (u32, u32) {
+        let (rows, cols) = self.grid();
+        let legend_h = LEGEND_ROW * self.legend.len() as f64 + 2.0 * FIG_TITLE_H;
+        let h = (PANEL_H * rows as f64).max(legend_h) + FIG_TITLE_H;
+        let w = PANEL_W * cols as f64 + self.legend_w;
+        let title_w = text_width(self.title, TITLE_PX) + 40.0;
+        (w.max(title_w).ceil() as u32, h.ceil() as u32)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: f64) -> Drawn<DB> {
+        let (w, _) = self.size();
+        root.draw(&Text::new(
+            self.title.to_string(),
+            (px(f64::from(w) / 2.0, s), px(FIG_TITLE_H / 2.0, s)),
+            font(TITLE_PX, s).pos(Pos::new(HPos::Center, VPos::Center)),
+        ))?;
+        let body = root.margin(px(FIG_TITLE_H, s), 0, 0, 0);
+        let (plots, legend) = body.split_horizontally(px(f64::from(w) - self.legend_w, s));
+        let (rows, cols) = self.grid();
+        let (plots, _) = plots.split_vertically(px(PANEL_H * rows as f64, s));
+        let (plots, _) = plots.split_horizontally(px(PANEL_W * cols as f64, s));
+        for (area, p) in plots.split_evenly((rows, cols)).iter().zip(self.panels) {
+            self.draw_panel(area, p, s)?;
+        }
+        self.draw_legend(&legend, s)
+    }
+}
+
+/// Writes a figure of line panels, `columns` per row, with one legend for the figure (every
+/// distinct labelled series and reference line) to `dir/<stem>.{svg,png}`.
+///
+/// # Errors
+/// [`Error::Figure`] for no panels, a bad stem or a failed drawing; [`Error::Io`] for the files.
+pub fn line_figure(
+    dir: &Path,
+    stem: &str,
+    title: &str,
+    panels: &[LinePanel],
+    columns: usize,
+) -> Result<()> {
+    write(dir, stem, &line_chart(stem, title, panels, columns)?)
+}
+
+fn line_chart<'a>(
+    stem: &str,
+    title: &'a str,
+    panels: &'a [LinePanel],
+    columns: usize,
+) -> Result<LineFigure<'a>> {
+    if panels.is_empty() {
+        return Err(Error::Figure(format!("{stem}: no panels")));
+    }
+    let mut legend: Vec<LegendEntry> = Vec::new();
+    for p in panels {
+        let entries = p
+            .series
+            .iter()
+            .enumerate()
+            .filter(|(_, series)| !series.label.is_empty())
+            .map(|(k, series)| (series.label.clone(), series_color(series, k), series.dashed))
+            .chain(
+                p.reference_lines
+                    .iter()
+                    .map(|r| (r.label.clone(), GREY, true)),
+            );
+        for e in entries {
+            if !legend.contains(&e) {
+                legend.push(e);
+            }
+        }
+    }
+    let legend_w = legend
+        .iter()
+        .map(|(label, _, _)| text_width(label, LABEL_PX) + 50.0)
+        .fold(0.0, f64::max);
+    Ok(LineFigure {
+        title,
+        panels,
+        columns,
+        legend,
+        legend_w,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Histograms.
+
+const HIST_W: f64 = 210.0;
+const HIST_H: f64 = 180.0;
+
+struct Histograms<'a> {
+    title: &'a str,
+    panels: &'a [HistogramPanel],
+}
+
+impl Chart for Histograms<'_> {
+    fn size(&self) -> (u32, u32) {
+        let w = (HIST_W * self.panels.len() as f64).max(text_width(self.title, TITLE_PX) + 40.0);
+        (w.ceil() as u32, (HIST_H + FIG_TITLE_H).ceil() as u32)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: f64) -> Drawn<DB> {
+        let (w, _) = self.size();
+        root.draw(&Text::new(
+            self.title.to_string(),
+            (px(f64::from(w) / 2.0, s), px(FIG_TITLE_H / 2.0, s)),
+            font(TITLE_PX, s).pos(Pos::new(HPos::Center, VPos::Center)),
+        ))?;
+        let body = root.margin(px(FIG_TITLE_H, s), 0, 0, 0);
+        let (body, _) = body.split_horizontally(px(HIST_W * self.panels.len() as f64, s));
+        for (area, p) in body
+            .split_evenly((1, self.panels.len()))
+            .iter()
+            .zip(self.panels)
+        {
+            let valid = p.low.is_finite() && p.high.is_finite() && !p.counts.is_empty();
+            let (x0, x1) = if valid {
+                drawable_range(p.low.min(p.high), p.high.max(p.low), 0.0)
+            } else {
+                (0.0, 1.0)
+            };
+            let max = p.counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+            let mut chart = ChartBuilder::on(area)
+                .caption(&p.title, font(TICK_PX + 0.5, s))
+                .margin(px(6.0, s))
+                .x_label_area_size(px(24.0, s))
+                .y_label_area_size(px(46.0, s))
+                .build_cartesian_2d(x0..x1, 0.0..max * 1.05)?;
+            let x_fmt = |v: &f64| tick_label(*v);
+            let y_fmt = |v: &f64| tick_label(*v);
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .x_labels(3)
+                .y_labels(3)
+                .x_label_formatter(&x_fmt)
+                .y_label_formatter(&y_fmt)
+                .label_style(font(TICK_PX - 1.5, s))
+                .axis_style(BLACK.stroke_width(px(1.0, s).max(1) as u32))
+                .draw()?;
+            if !valid {
+                chart.draw_series(std::iter::once(Text::new(
+                    "no data",
+                    (0.5, max / 2.0),
+                    font(LABEL_PX, s)
+                        .color(&GREY)
+                        .pos(Pos::new(HPos::Center, VPos::Center)),
+                )))?;
+                continue;
+            }
+            let bw = (x1 - x0) / p.counts.len() as f64;
+            chart.draw_series(p.counts.iter().enumerate().filter(|(_, c)| **c > 0).map(
+                |(k, &c)| {
+                    let left = x0 + bw * k as f64;
+                    Rectangle::new([(left, 0.0), (left + bw, c as f64)], palette(0).filled())
+                },
+            ))?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes histograms side by side, one panel each, to `dir/<stem>.{svg,png}`. A panel with
+/// non-finite edges or no bins shows "no data"; equal edges are widened.
+///
+/// # Errors
+/// [`Error::Figure`] for no panels, a bad stem or a failed drawing; [`Error::Io`] for the files.
+pub fn histogram_figure(
+    dir: &Path,
+    stem: &str,
+    title: &str,
+    panels: &[HistogramPanel],
+) -> Result<()> {
+    if panels.is_empty() {
+        return Err(Error::Figure(format!("{stem}: no panels")));
+    }
+    write(dir, stem, &Histograms { title, panels })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Heatmaps.
+
+const CELL_W: f64 = 104.0;
+const CELL_H: f64 = 26.0;
+const COLORBAR_W: f64 = 90.0;
+
+struct HeatmapChart<'a> {
+    map: &'a Heatmap,
+    left: f64,
+}
+
+/// White at 0, dark green (`#006d2c`) at 1.
+fn green(t: f64) -> RGBColor {
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let mix = |hi: f64| (255.0 + (hi - 255.0) * t).round() as u8;
+    RGBColor(mix(0.0), mix(109.0), mix(44.0))
+}
+
+impl HeatmapChart<'_> {
+    fn grid(&self) -> (f64, f64) {
+        (
+            self.map.col_labels.len() as f64,
+            self.map.row_labels.len() as f64,
+        )
+    }
+
+    fn unit(&self, v: f64) -> f64 {
+        let (lo, hi) = self.map.value_range;
+        (v - lo) / (hi - lo)
+    }
+
+    fn label(&self, v: f64) -> String {
+        self.map.annotate.map_or_else(|| tick_label(v), |f| f(v))
+    }
+}
+
+const HEAT_TOP: f64 = FIG_TITLE_H + 26.0;
+
+impl Chart for HeatmapChart<'_> {
+    fn size(&self) -> (u32, u32) {
+        let (cols, rows) = self.grid();
+        let w = self.left + CELL_W * cols + COLORBAR_W;
+        let w = w.max(text_width(&self.map.title, TITLE_PX) + 40.0);
+        let h = HEAT_TOP + CELL_H * rows + 44.0;
+        (w.ceil() as u32, h.ceil() as u32)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: f64) -> Drawn<DB> {
+        let map = self.map;
+        let (cols, rows) = self.grid();
+        let (w, _) = self.size();
+        let (left, top) = (self.left, HEAT_TOP);
+        let at = |x: f64, y: f64| (px(x, s), px(y, s));
+        root.draw(&Text::new(
+            map.title.clone(),
+            at(f64::from(w) / 2.0, FIG_TITLE_H / 2.0),
+            font(TITLE_PX, s).pos(Pos::new(HPos::Center, VPos::Center)),
+        ))?;
+        for (j, label) in map.col_labels.iter().enumerate() {
+            root.draw(&Text::new(
+                label.clone(),
+                at(left + CELL_W * (j as f64 + 0.5), top - 10.0),
+                font(LABEL_PX, s).pos(Pos::new(HPos::Center, VPos::Bottom)),
+            ))?;
+        }
+        for (i, label) in map.row_labels.iter().enumerate() {
+            root.draw(&Text::new(
+                label.clone(),
+                at(left - 8.0, top + CELL_H * (i as f64 + 0.5)),
+                font(LABEL_PX, s).pos(Pos::new(HPos::Right, VPos::Center)),
+            ))?;
+        }
+        for (i, row) in map.values.iter().enumerate() {
+            for (j, v) in row.iter().enumerate() {
+                let (x, y) = (left + CELL_W * j as f64, top + CELL_H * i as f64);
+                let (a, b) = (at(x, y), at(x + CELL_W, y + CELL_H));
+                match v.filter(|v| v.is_finite()) {
+                    Some(v) => {
+                        let t = self.unit(v);
+                        root.draw(&Rectangle::new([a, b], green(t).filled()))?;
+                        if map.annotate.is_some() {
+                            let color = if t > 0.6 { WHITE } else { BLACK };
+                            root.draw(&Text::new(
+                                self.label(v),
+                                at(x + CELL_W / 2.0, y + CELL_H / 2.0),
+                                font(LABEL_PX, s)
+                                    .color(&color)
+                                    .pos(Pos::new(HPos::Center, VPos::Center)),
+                            ))?;
+                        }
+                    }
+                    None => {
+                        root.draw(&Rectangle::new([a, b], RGBColor(0xee, 0xee, 0xee).filled()))?;
+                        hatch(root, a, b, px(8.0, s).max(2), s)?;
+                        root.draw(&Text::new(
+                            "—",
+                            at(x + CELL_W / 2.0, y + CELL_H / 2.0),
+                            font(LABEL_PX, s).pos(Pos::new(HPos::Center, VPos::Center)),
+                        ))?;
+                    }
+                }
+                root.draw(&Rectangle::new(
+                    [a, b],
+                    WHITE.stroke_width(px(1.0, s).max(1) as u32),
+                ))?;
+            }
+        }
+        if let Some(curve) = &map.overlay {
+            let pts: Vec<(i32, i32)> = curve
+                .points
+                .iter()
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .map(|&(x, y)| {
+                    at(
+                        left + CELL_W * x.clamp(0.0, cols),
+                        top + CELL_H * y.clamp(0.0, rows),
+                    )
+                })
+                .collect();
+            let style = palette(curve.color.unwrap_or(1)).stroke_width(px(2.5, s) as u32);
+            if curve.dashed {
+                root.draw(&DashedPathElement::new(
+                    pts,
+                    px(6.0, s) as u32,
+                    px(4.0, s) as u32,
+                    style,
+                ))?;
+            } else {
+                root.draw(&PathElement::new(pts, style))?;
+            }
+            if !curve.label.is_empty() {
+                let y = top + CELL_H * rows + 30.0;
+                legend_sample(root, at(left, y), px(26.0, s), style, curve.dashed, s)?;
+                root.draw(&Text::new(
+                    curve.label.clone(),
+                    at(left + 32.0, y),
+                    font(LABEL_PX, s).pos(Pos::new(HPos::Left, VPos::Center)),
+                ))?;
+            }
+        }
+        // Axis labels.
+        root.draw(&Text::new(
+            map.x_label.clone(),
+            at(left + CELL_W * cols / 2.0, top + CELL_H * rows + 12.0),
+            font(LABEL_PX, s).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))?;
+        root.draw(&Text::new(
+            map.y_label.clone(),
+            at(14.0, top + CELL_H * rows / 2.0),
+            font(LABEL_PX, s)
+                .transform(FontTransform::Rotate270)
+                .pos(Pos::new(HPos::Center, VPos::Center)),
+        ))?;
+        // Color bar.
+        let (bx, bw, bh) = (left + CELL_W * cols + 16.0, 16.0, CELL_H * rows);
+        let steps = 64;
+        for k in 0..steps {
+            let (t0, t1) = (k as f64 / steps as f64, (k + 1) as f64 / steps as f64);
+            root.draw(&Rectangle::new(
+                [
+                    at(bx, top + bh * (1.0 - t1)),
+                    at(bx + bw, top + bh * (1.0 - t0)),
+                ],
+                green((t0 + t1) / 2.0).filled(),
+            ))?;
+        }
+        root.draw(&Rectangle::new(
+            [at(bx, top), at(bx + bw, top + bh)],
+            BLACK.stroke_width(px(1.0, s).max(1) as u32),
+        ))?;
+        let (lo, hi) = map.value_range;
+        for t in [0.0, 0.5, 1.0] {
+            root.draw(&Text::new(
+                self.label(lo + (hi - lo) * t),
+                at(bx + bw + 4.0, top + bh * (1.0 - t)),
+                font(TICK_PX, s).pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
+        }
+        Ok(())
+    }
+}
+
+/// Diagonal hatching inside the rectangle `a`–`b` (backend pixels), lines `step` apart.
+fn hatch<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (x0, y0): (i32, i32),
+    (x1, y1): (i32, i32),
+    step: i32,
+    s: f64,
+) -> Drawn<DB> {
+    let (w, h) = (x1 - x0, y1 - y0);
+    let style = RGBColor(0xbb, 0xbb, 0xbb).stroke_width(px(1.0, s).max(1) as u32);
+    let mut c = step;
+    while c < w + h {
+        let start = (x0 + c.min(w), y0 + (c - w).max(0));
+        let end = (x0 + (c - h).max(0), y0 + c.min(h));
+        area.draw(&PathElement::new(vec![start, end], style))?;
+        c += step;
+    }
+    Ok(())
+}
+
+/// Writes a heatmap of `map.values` (white to dark green over `map.value_range`, with a color
+/// bar; missing or non-finite cells hatched grey with "—"; the `overlay` curve on top) to
+/// `dir/<stem>.{svg,png}`.
+///
+/// # Errors
+/// [`Error::Figure`] for a bad stem, no rows or columns, rows whose length differs from the
+/// labels, a value range that is not finite and increasing, or a failed drawing;
+/// [`Error::Io`] for the files.
+pub fn heatmap(dir: &Path, stem: &str, map: &Heatmap) -> Result<()> {
+    let err = figure_error(stem);
+    let (rows, cols) = (map.row_labels.len(), map.col_labels.len());
+    if rows == 0 || cols == 0 {
+        return Err(err(format!("a {rows} × {cols} heatmap")));
+    }
+    if map.values.len() != rows || map.values.iter().any(|r| r.len() != cols) {
+        return Err(err(format!(
+            "values are not {rows} rows × {cols} columns like the labels"
+        )));
+    }
+    let (lo, hi) = map.value_range;
+    if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+        return Err(err(format!("value range {lo} … {hi}")));
+    }
+    let left = map
+        .row_labels
+        .iter()
+        .map(|l| text_width(l, LABEL_PX))
+        .fold(0.0, f64::max)
+        + 44.0;
+    write(dir, stem, &HeatmapChart { map, left })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn renders_text_and_lines_to_a_decodable_png() {
-        let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40" font-family="sans-serif" font-size="12"><line x1="0" y1="35" x2="120" y2="35" stroke="black"/><text x="4" y="20">σ → 2.3e-6 ±</text></svg>"#;
-        let png = svg_to_png(svg).unwrap();
-        let img = tiny_skia::Pixmap::decode_png(&png).unwrap();
-        assert_eq!((img.width(), img.height()), (240, 80));
-        // Text was drawn: the top half (no line there) has dark pixels.
-        let dark_in_text_row = img.pixels()[..240 * 60]
-            .iter()
-            .filter(|p| p.red() < 128)
+    /// Decodes a PNG to `(width, height, RGB bytes)`.
+    fn decode(png: &[u8]) -> (u32, u32, Vec<u8>) {
+        let mut reader = png::Decoder::new(std::io::Cursor::new(png))
+            .read_info()
+            .unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!(info.color_type, png::ColorType::Rgb);
+        buf.truncate(info.buffer_size());
+        (info.width, info.height, buf)
+    }
+
+    /// Pixels darker than mid grey, and pixels neither grey nor white (colored).
+    fn ink(rgb: &[u8]) -> (usize, usize) {
+        let px = rgb.chunks_exact(3);
+        let dark = px.clone().filter(|p| p.iter().all(|&c| c < 100)).count();
+        let colored = px
+            .filter(|p| p.iter().max().unwrap() - p.iter().min().unwrap() > 60)
             .count();
-        assert!(
-            dark_in_text_row > 50,
-            "{dark_in_text_row} dark pixels: no text rendered"
+        (dark, colored)
+    }
+
+    fn well_formed(svg: &str) {
+        let doc = roxmltree::Document::parse(svg).unwrap();
+        assert_eq!(doc.root_element().tag_name().name(), "svg");
+    }
+
+    fn panel(log_y: bool, series: Vec<Series>) -> LinePanel {
+        LinePanel {
+            title: "panel".into(),
+            x_label: "layer".into(),
+            y_label: "std".into(),
+            log_y,
+            series,
+            ..LinePanel::default()
+        }
+    }
+
+    #[test]
+    fn line_figure_renders_text_lines_and_legend() {
+        let p = LinePanel {
+            reference_lines: vec![RefLine {
+                label: "chance".into(),
+                y: 0.1,
+            }],
+            ..panel(
+                false,
+                vec![
+                    Series::new("glorot σ → ±", vec![(0.0, 0.1), (1.0, 0.5), (2.0, 0.9)]),
+                    Series::new("", vec![(0.0, 0.2), (2.0, 0.8)])
+                        .dashed()
+                        .color(0),
+                ],
+            )
+        };
+        let chart = line_chart("t", "a title", std::slice::from_ref(&p), 1).unwrap();
+        assert_eq!(chart.legend.len(), 2, "{:?}", chart.legend);
+        let (svg, png) = render("t", &chart).unwrap();
+        well_formed(&svg);
+        for text in ["a title", "glorot σ → ±", "chance", "layer", "std"] {
+            assert!(svg.contains(text), "{text} missing from the SVG");
+        }
+        let (w, h, rgb) = decode(&png);
+        assert_eq!((w, h), (chart.size().0 * 2, chart.size().1 * 2));
+        let (dark, colored) = ink(&rgb);
+        assert!(dark > 2000, "{dark} dark pixels: no text or axes");
+        assert!(colored > 500, "{colored} colored pixels: no lines");
+    }
+
+    #[test]
+    fn the_png_does_not_depend_on_the_machine() {
+        // Same description, same bytes (the font is embedded; nothing is read from the system).
+        let p = panel(true, vec![Series::new("a", vec![(1.0, 1.0), (2.0, 1e-3)])]);
+        let chart = line_chart("t", "x", std::slice::from_ref(&p), 1).unwrap();
+        assert_eq!(
+            render("t", &chart).unwrap().1,
+            render("t", &chart).unwrap().1
         );
     }
 
     #[test]
-    fn bad_svg_is_a_typed_error() {
-        assert!(matches!(svg_to_png("<svg"), Err(Error::Figure(_))));
+    fn log_axes_with_non_positive_values_empty_and_nan_series_do_not_panic() {
+        let panels = [
+            panel(
+                true,
+                vec![
+                    Series::new(
+                        "mixed",
+                        vec![(1.0, 0.0), (2.0, -1.0), (3.0, 1e-6), (4.0, 2.0)],
+                    ),
+                    Series::new("none positive", vec![(1.0, 0.0), (2.0, -3.0)]),
+                    Series::new("empty", vec![]),
+                    Series::new("nan", vec![(f64::NAN, 1.0), (1.0, f64::INFINITY)]),
+                ],
+            ),
+            panel(true, vec![Series::new("only zeros", vec![(1.0, 0.0)])]),
+            panel(false, vec![]),
+            panel(
+                false,
+                vec![Series::new("flat", vec![(3.0, 2.0), (3.0, 2.0)])],
+            ),
+            LinePanel {
+                y_range: Some((5.0, 1.0)),
+                ..panel(false, vec![Series::new("one", vec![(0.0, 1.0)])])
+            },
+        ];
+        let chart = line_chart("t", "edge cases", &panels, 3).unwrap();
+        let (svg, png) = render("t", &chart).unwrap();
+        well_formed(&svg);
+        assert!(svg.contains("no data"));
+        let (_, _, rgb) = decode(&png);
+        assert!(ink(&rgb).0 > 1000);
+    }
+
+    #[test]
+    fn segments_break_at_undrawable_points() {
+        let pts = [
+            (1.0, 1.0),
+            (2.0, 0.0),
+            (3.0, 2.0),
+            (4.0, 3.0),
+            (5.0, f64::NAN),
+        ];
+        assert_eq!(
+            segments(true, &pts),
+            vec![
+                vec![(1.0, 0.0)],
+                vec![(3.0, 2f64.log10()), (4.0, 3f64.log10())]
+            ]
+        );
+        assert_eq!(segments(false, &pts).len(), 1);
+    }
+
+    #[test]
+    fn tick_labels() {
+        assert_eq!(tick_label(5.0), "5");
+        assert_eq!(tick_label(0.25), "0.25");
+        assert_eq!(tick_label(1e-4), "1e-4");
+        assert_eq!(tick_label(2.5e6), "2.5e6");
+        assert_eq!(tick_label(-0.00001), "-1e-5");
+        assert_eq!(log_tick_label(-3.0), "1e-3");
+        assert_eq!(log_tick_label(0.0), "1");
+    }
+
+    fn grid() -> Heatmap {
+        Heatmap {
+            title: "accuracy".into(),
+            x_label: "activation".into(),
+            y_label: "initialization".into(),
+            row_labels: vec!["zeros".into(), "lsuv".into(), "pretrain".into()],
+            col_labels: vec!["tanh".into(), "relu".into()],
+            values: vec![
+                vec![Some(0.1), None],
+                vec![Some(0.9), Some(f64::NAN)],
+                vec![Some(0.5), Some(1.7)],
+            ],
+            value_range: (0.0, 1.0),
+            annotate: Some(|v| format!("{:.1} %", 100.0 * v)),
+            overlay: Some(Series::new(
+                "theory",
+                vec![(0.0, 0.0), (1.0, 2.5), (2.0, 3.0)],
+            )),
+        }
+    }
+
+    #[test]
+    fn heatmap_draws_values_missing_cells_and_overlay() {
+        let map = grid();
+        let chart = HeatmapChart {
+            map: &map,
+            left: 100.0,
+        };
+        let (svg, png) = render("h", &chart).unwrap();
+        well_formed(&svg);
+        for text in ["lsuv", "pretrain", "relu", "90.0 %", "—", "theory"] {
+            assert!(svg.contains(text), "{text} missing");
+        }
+        let (_, _, rgb) = decode(&png);
+        let (dark, colored) = ink(&rgb);
+        assert!(
+            dark > 1000 && colored > 2000,
+            "{dark} dark, {colored} colored"
+        );
+    }
+
+    #[test]
+    fn bad_heatmaps_and_stems_are_typed_errors() {
+        let dir = std::env::temp_dir();
+        let ragged = Heatmap {
+            values: vec![vec![Some(0.1)], vec![], vec![]],
+            ..grid()
+        };
+        let flat = Heatmap {
+            value_range: (1.0, 1.0),
+            ..grid()
+        };
+        let empty = Heatmap {
+            row_labels: vec![],
+            values: vec![],
+            ..grid()
+        };
+        for map in [ragged, flat, empty] {
+            assert!(matches!(heatmap(&dir, "h", &map), Err(Error::Figure(_))));
+        }
+        for stem in ["", "a/b", ".hidden"] {
+            assert!(matches!(
+                line_figure(&dir, stem, "t", &[panel(false, vec![])], 1),
+                Err(Error::Figure(_))
+            ));
+        }
+        assert!(matches!(
+            line_figure(&dir, "x", "t", &[], 1),
+            Err(Error::Figure(_))
+        ));
+        assert!(matches!(
+            histogram_figure(&dir, "x", "t", &[]),
+            Err(Error::Figure(_))
+        ));
+    }
+
+    #[test]
+    fn histograms_render_and_degenerate_panels_say_no_data() {
+        let panels = [
+            HistogramPanel {
+                title: "layer 1".into(),
+                low: -1.0,
+                high: 1.0,
+                counts: vec![1, 5, 20, 5, 1],
+            },
+            HistogramPanel {
+                title: "layer 2".into(),
+                low: 0.5,
+                high: 0.5,
+                counts: vec![10],
+            },
+            HistogramPanel {
+                title: "layer 3".into(),
+                low: f64::NAN,
+                high: 1.0,
+                counts: vec![1, 2],
+            },
+        ];
+        let chart = Histograms {
+            title: "hist",
+            panels: &panels,
+        };
+        let (svg, png) = render("h", &chart).unwrap();
+        well_formed(&svg);
+        assert!(svg.contains("no data") && svg.contains("layer 2"));
+        let (_, _, rgb) = decode(&png);
+        assert!(ink(&rgb).1 > 500);
+    }
+
+    #[test]
+    fn files_are_written_together() {
+        let dir = std::env::temp_dir().join(format!("figure-test-{}", std::process::id()));
+        line_figure(&dir, "f", "t", &[panel(false, vec![])], 1).unwrap();
+        assert!(dir.join("f.svg").is_file() && dir.join("f.png").is_file());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -278,6 +278,13 @@ pub fn header(
     s
 }
 
+/// The chance level of the validation split (its majority-class rate) of `runs`, if recorded.
+pub fn valid_chance(runs: &[RunSummary]) -> Option<f64> {
+    runs.iter()
+        .map(|r| r.valid_majority_rate)
+        .find(|r| r.is_finite() && *r > 0.0)
+}
+
 /// The chance level (test majority-class rate) of `runs`, if recorded.
 pub fn chance(runs: &[RunSummary]) -> Option<f64> {
     runs.iter()

@@ -49,6 +49,7 @@ pub fn unused_options(experiment: &str) -> &'static [(&'static str, &'static str
     const THROUGHPUT: &str = "its protocol is fixed to compare with the PyTorch reference \
                               (one epoch, batch 128, SGD lr 0.1, 784-256-256-256-10 tanh)";
     const README: &str = "it only reads the `all` run in --out";
+    const CRITICALITY: &str = "its grids, widths, depths, epochs and learning rate are fixed by its protocol";
     match experiment {
         "activations" => &[
             ("dataset", TRAINING),
@@ -71,6 +72,12 @@ pub fn unused_options(experiment: &str) -> &'static [(&'static str, &'static str
             "depth",
             "its nets are fixed by its protocol (5 hidden layers; 10 for the deep sigmoid net)",
         )],
+        "criticality" | "criticality-quick" => &[
+            ("depth", CRITICALITY),
+            ("width", CRITICALITY),
+            ("epochs", CRITICALITY),
+            ("lr", CRITICALITY),
+        ],
         "throughput" => &[
             ("epochs", THROUGHPUT),
             ("batch-size", THROUGHPUT),

@@ -16,7 +16,7 @@ fn tmp(name: &str) -> PathBuf {
 fn quick_run_writes_files_and_decided_claims() {
     let out = tmp("quick");
     let o = Command::new(env!("CARGO_BIN_EXE_experiments"))
-        .args(["criticality-quick", "--seeds", "3", "--out"])
+        .args(["criticality-quick", "--seeds", "3", "--dataset", "synthetic", "--out"])
         .arg(&out)
         .output()
         .expect("the binary runs");
@@ -30,6 +30,8 @@ fn quick_run_writes_files_and_decided_claims() {
         "jacobian_quantiles",
         "jacobian_histograms",
         "jacobian_spread",
+        "trainability",
+        "critical_training",
     ] {
         for ext in ["svg", "png"] {
             let f = out.join(format!("{stem}.{ext}"));
@@ -53,9 +55,19 @@ fn quick_run_writes_files_and_decided_claims() {
         [
             "critical-line-tanh",
             "orthogonal-isometry-tanh",
-            "orthogonal-relu-spreads"
+            "orthogonal-relu-spreads",
+            "trainable-depth-6xi",
+            "orthogonal-trains-faster-tanh"
         ]
     );
+    // The training sweeps leave their own folders (summaries of every run).
+    for (sub, runs) in [("trainability", 3 * 2 * 3), ("isometry", 2 * 3)] {
+        let summary: Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join(sub).join("summary.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(summary["runs"].as_array().map(Vec::len), Some(runs), "{sub}");
+    }
     for c in claims {
         for key in ["claim", "metric", "source", "threshold_reason"] {
             assert!(c[key].is_string(), "{key}: {c}");

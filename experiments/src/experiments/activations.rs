@@ -34,7 +34,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 use crate::Context;
 use crate::claims::{self, Claim, ClaimText, Condition, Direction, Estimate, Guards, fmt};
 use crate::error::Result;
-use crate::figure::write_figure;
+use crate::figure::{HistogramPanel, LinePanel, Series, histogram_figure, line_figure};
 use crate::mlp::MlpConfig;
 use crate::record::{git_commit, write_atomic, write_json};
 use crate::registry::Experiment;
@@ -582,162 +582,62 @@ pub fn claims(cases: &[Case]) -> Vec<Claim> {
     out
 }
 
-/// `std versus layer`, measured (mean over seeds, solid) and predicted (dashed), one line per
-/// initializer, one panel per activation, as SVG.
-pub fn std_plot_svg(cases: &[Case]) -> String {
-    let (pw, ph, m) = (320.0, 240.0, 45.0);
-    let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"];
-    let mut s = String::new();
-    let total_w = pw * ACTIVATIONS.len() as f64;
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{total_w}" height="{}" font-family="sans-serif" font-size="11">"#,
-        ph + 30.0
-    );
-    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    for (p, act) in ACTIVATIONS.iter().enumerate() {
-        let ox = p as f64 * pw;
-        let panel: Vec<&Case> = cases.iter().filter(|c| c.activation == *act).collect();
-        let Some(depth) = panel.first().map(|c| c.depth()) else {
-            continue;
-        };
-        let ly = |v: f64| v.max(1e-8).log10().clamp(-8.0, 3.0);
-        let (y0, y1) = (-8.0, 3.0);
-        let px = |l: usize| ox + m + (l as f64) / ((depth.max(2) - 1) as f64) * (pw - 2.0 * m);
-        let py = |v: f64| m / 2.0 + (y1 - ly(v)) / (y1 - y0) * (ph - 1.5 * m);
-        let _ = writeln!(
-            s,
-            r#"<text x="{}" y="14" text-anchor="middle" font-size="13">{}</text>"#,
-            ox + pw / 2.0,
-            act.name()
-        );
-        let _ = writeln!(
-            s,
-            r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="black"/>"#,
-            ox + m,
-            py(1000.0),
-            ox + m,
-            py(1e-8)
-        );
-        for e in [-8, -6, -4, -2, 0, 2] {
-            let v = 10f64.powi(e);
-            let _ = writeln!(
-                s,
-                r##"<text x="{}" y="{}" text-anchor="end">1e{e}</text><line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#ddd"/>"##,
-                ox + m - 4.0,
-                py(v) + 4.0,
-                ox + m,
-                py(v),
-                ox + pw - m,
-                py(v)
-            );
-        }
-        for l in 0..depth {
-            let _ = writeln!(
-                s,
-                r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#,
-                px(l),
-                ph - 4.0,
-                l + 1
-            );
-        }
-        for (k, c) in panel.iter().enumerate() {
-            let color = colors[k % colors.len()];
-            let measured: Vec<String> = (0..depth)
-                .map(|l| {
-                    let v = c.estimate(l, |m| m.act_std).map_or(f64::NAN, |e| e.mean);
-                    format!("{:.1},{:.1}", px(l), py(v))
+/// `std versus layer`, measured (mean over seeds, solid) and predicted (dashed, same color),
+/// one line per initializer, one panel per activation (log scale).
+pub fn std_panels(cases: &[Case]) -> Vec<LinePanel> {
+    ACTIVATIONS
+        .iter()
+        .map(|act| {
+            let series = cases
+                .iter()
+                .filter(|c| c.activation == *act)
+                .enumerate()
+                .flat_map(|(k, c)| {
+                    let measured = (0..c.depth())
+                        .map(|l| {
+                            let v = c.estimate(l, |m| m.act_std).map_or(f64::NAN, |e| e.mean);
+                            ((l + 1) as f64, v)
+                        })
+                        .collect();
+                    let predicted = c
+                        .predicted
+                        .iter()
+                        .enumerate()
+                        .map(|(l, p)| ((l + 1) as f64, p.act_std))
+                        .collect();
+                    [
+                        Series::new(c.init.clone(), measured).color(k),
+                        Series::new("", predicted).dashed().color(k),
+                    ]
                 })
                 .collect();
-            let predicted: Vec<String> = c
-                .predicted
-                .iter()
-                .enumerate()
-                .map(|(l, p)| format!("{:.1},{:.1}", px(l), py(p.act_std)))
-                .collect();
-            let _ = writeln!(
-                s,
-                r#"<polyline fill="none" stroke="{color}" stroke-width="2" points="{}"/><polyline fill="none" stroke="{color}" stroke-width="1" stroke-dasharray="4 3" points="{}"/>"#,
-                measured.join(" "),
-                predicted.join(" ")
-            );
-            if p == 0 {
-                let _ = writeln!(
-                    s,
-                    r#"<text x="{}" y="{}" fill="{color}">{}</text>"#,
-                    ox + m + 8.0,
-                    ph - 1.5 * m - 12.0 * (4 - k) as f64,
-                    c.init
-                );
+            LinePanel {
+                title: act.name().into(),
+                x_label: "hidden layer".into(),
+                y_label: "activation std".into(),
+                log_y: true,
+                series,
+                ..LinePanel::default()
             }
-        }
-    }
-    let _ = writeln!(
-        s,
-        r#"<text x="{}" y="{}" text-anchor="middle">hidden layer (activation std, log scale; solid: measured mean over seeds, dashed: mean field)</text>"#,
-        total_w / 2.0,
-        ph + 22.0
-    );
-    s.push_str("</svg>\n");
-    s
+        })
+        .collect()
 }
 
-/// Histograms of one case's activations on its first seed, one panel per hidden layer, as SVG.
-pub fn histograms_svg(c: &Case) -> String {
-    let (pw, ph, m) = (180.0, 150.0, 20.0);
-    let n = c.histograms.len();
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" font-family="sans-serif" font-size="10">"#,
-        pw * n.max(1) as f64,
-        ph + 20.0
-    );
-    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    for (l, (low, high, counts)) in c.histograms.iter().enumerate() {
-        let ox = pw * l as f64;
-        let max = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
-        let bw = (pw - 2.0 * m) / counts.len().max(1) as f64;
-        let std = c.measured.first().map_or(f64::NAN, |m| m[l].act_std);
-        let _ = writeln!(
-            s,
-            r#"<text x="{}" y="12" text-anchor="middle">layer {} (std {:.2e})</text>"#,
-            ox + pw / 2.0,
-            l + 1,
-            std
-        );
-        for (k, &count) in counts.iter().enumerate() {
-            let bh = count as f64 / max * (ph - 2.0 * m);
-            let _ = writeln!(
-                s,
-                r##"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="#1f77b4"/>"##,
-                ox + m + bw * k as f64,
-                ph - m - bh,
-                bw.max(0.5),
-                bh
-            );
-        }
-        let _ = writeln!(
-            s,
-            r#"<text x="{}" y="{}" text-anchor="start">{:.2}</text><text x="{}" y="{}" text-anchor="end">{:.2}</text>"#,
-            ox + m,
-            ph - 5.0,
-            low,
-            ox + pw - m,
-            ph - 5.0,
-            high
-        );
-    }
-    let _ = writeln!(
-        s,
-        r#"<text x="{}" y="{}" text-anchor="middle">{}, {} init: activation histograms per layer (first seed)</text>"#,
-        pw * n as f64 / 2.0,
-        ph + 15.0,
-        c.activation.name(),
-        c.init,
-    );
-    s.push_str("</svg>\n");
-    s
+/// Histograms of one case's activations on its first seed, one panel per hidden layer.
+pub fn histogram_panels(c: &Case) -> Vec<HistogramPanel> {
+    c.histograms
+        .iter()
+        .enumerate()
+        .map(|(l, (low, high, counts))| {
+            let std = c.measured.first().map_or(f64::NAN, |m| m[l].act_std);
+            HistogramPanel {
+                title: format!("layer {} (std {std:.2e})", l + 1),
+                low: *low,
+                high: *high,
+                counts: counts.clone(),
+            }
+        })
+        .collect()
 }
 
 /// `mean [lo, hi] (prediction)`, with `⚠` when the prediction lies outside the interval.
@@ -925,10 +825,22 @@ fn run(ctx: &Context) -> Result<()> {
     );
     write_json(&out.join("activations.json"), &cases)?;
     write_json(&out.join("claims.json"), &claims)?;
-    write_figure(&out, "std_vs_layer", &std_plot_svg(&cases))?;
+    line_figure(
+        &out,
+        "std_vs_layer",
+        "activation std per hidden layer (solid: measured, mean over seeds; dashed: mean field)",
+        &std_panels(&cases),
+        ACTIVATIONS.len(),
+    )?;
     for c in &cases {
         let stem = format!("hist_{}_{}", c.activation.name(), c.init);
-        write_figure(&out, &stem, &histograms_svg(c))?;
+        let title = format!(
+            "{}, {} init: activation histograms per layer (seed {})",
+            c.activation.name(),
+            c.init,
+            o.seed
+        );
+        histogram_figure(&out, &stem, &title, &histogram_panels(c))?;
     }
     write_atomic(
         &out.join("report.md"),
@@ -994,6 +906,9 @@ mod tests {
         for c in &claims {
             assert_eq!(c.status, Status::Confirmed, "{c:#?}");
         }
-        assert!(std_plot_svg(&cases).starts_with("<svg"));
+        let panels = std_panels(&cases);
+        assert_eq!(panels.len(), 3);
+        // Per activation: measured and predicted for each of the 5 initializers.
+        assert!(panels.iter().all(|p| p.series.len() == 10 && p.log_y));
     }
 }

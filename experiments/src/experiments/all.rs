@@ -1,5 +1,5 @@
 //! `all`: every experiment of the suite (`activations`, `symmetry`, `matrix`, `depth`,
-//! `pretrain`), each in its own folder under the output folder, then one `report.md` linking
+//! `pretrain`, `criticality`), each in its own folder under the output folder, then one `report.md` linking
 //! their reports and one `claims.json` with every claim.
 
 use std::fmt::Write as _;
@@ -13,7 +13,7 @@ use crate::registry::Experiment;
 /// The registry entry.
 pub const EXPERIMENT: Experiment = Experiment {
     name: "all",
-    description: "the whole suite (activations, symmetry, matrix, depth, pretrain), one report and one claims.json",
+    description: "the whole suite (activations, symmetry, matrix, depth, pretrain, criticality), one report and one claims.json",
     matches: |n| n == "all",
     run,
     details: Vec::new,
@@ -22,7 +22,14 @@ pub const EXPERIMENT: Experiment = Experiment {
 };
 
 /// The suite, in order.
-pub const SUITE: [&str; 5] = ["activations", "symmetry", "matrix", "depth", "pretrain"];
+pub const SUITE: [&str; 6] = [
+    "activations",
+    "symmetry",
+    "matrix",
+    "depth",
+    "pretrain",
+    "criticality",
+];
 
 fn run(ctx: &Context) -> Result<()> {
     let start = std::time::Instant::now();

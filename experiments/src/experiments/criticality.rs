@@ -1,6 +1,6 @@
 //! `criticality`: the order-to-chaos transition of deep random tanh networks and dynamical
-//! isometry, predicted by mean-field theory (`burn_init::signal::criticality`) and measured at
-//! initialization, without training.
+//! isometry, predicted by mean-field theory (`burn_init::signal::criticality`) and measured, at
+//! initialization and in training.
 //!
 //! * **Correlation propagation** (Poole et al. 2016; Schoenholz et al. 2017): pairs of inputs
 //!   with correlation `c₀` go through random tanh networks over a `(σ_w², σ_b²)` grid spanning
@@ -12,8 +12,10 @@
 //!   orthogonal and Gaussian weights, versus depth, against the free-probability prediction of
 //!   their spread. Claims `orthogonal-isometry-tanh` and `orthogonal-relu-spreads`.
 //!
-//! The trainability grid and the training curves of issue 16 need the stacked trainer; the hooks
-//! for them are [`TrainabilityCell`], [`trainable_depth_claim`] and [`six_xi_curve`].
+//! * **Trainability and training at criticality** ([`trainability`]): a `(σ_w², depth)` map of
+//!   trained tanh nets with the theory's `6 ξ_c` curve over it (claim `trainable-depth-6xi`), and
+//!   deep tanh nets at criticality with orthogonal versus Gaussian weights (claim
+//!   `orthogonal-trains-faster-tanh`).
 //!
 //! `criticality-quick` runs the same protocol at toy sizes (for tests).
 
@@ -30,9 +32,10 @@ use burn_init::{HostRng, Init, InitError, TensorInitExt};
 use serde::{Deserialize, Serialize};
 
 use crate::Context;
+use crate::experiments::trainability;
 use crate::claims::{Claim, ClaimText, Condition, Direction, Estimate, Guards, fmt};
 use crate::error::{Error, Result};
-use crate::figure::{markdown, write_figure};
+use crate::figure::markdown;
 use crate::record::{git_commit, write_atomic, write_json};
 use crate::registry::Experiment;
 
@@ -52,6 +55,9 @@ pub const EXPERIMENT: Experiment = Experiment {
     epochs: None,
     seeds: Some(10),
 };
+
+/// Seeds of the training half (training claims are decided over at least 3).
+pub const TRAINING_SEEDS: usize = 3;
 
 /// The name of the small-scale variant.
 pub const QUICK: &str = "criticality-quick";
@@ -993,95 +999,6 @@ pub fn isometry_claims(fams: &[SpectrumFamily]) -> Vec<Claim> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Hooks for the trainability grid (issue 16, item 2 b): not run here.
-
-/// One cell of a `(σ_w², depth)` trainability grid at fixed `σ_b²`, trained a few epochs (to be
-/// produced by the stacked trainer).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrainabilityCell {
-    /// `σ_w²`.
-    pub sigma_w2: f64,
-    /// Hidden layers.
-    pub depth: usize,
-    /// Final test accuracy per seed (one entry per seed, the same seeds in every cell).
-    pub accuracy: Vec<f64>,
-}
-
-/// The curve `depth = 6 ξ_c(σ_w²)` of the rule "random nets train when deeper than about
-/// `6 ξ_c` they do not" (Schoenholz et al. 2017), at `σ_b²`, for drawing over a trainability
-/// heatmap; `ξ_c = ∞` at the critical point is returned as `f64::INFINITY`.
-///
-/// # Errors
-/// A theory computation that fails.
-pub fn six_xi_curve(sigma_b2: f64, sigma_w2s: &[f64]) -> Result<Vec<(f64, f64)>> {
-    sigma_w2s
-        .iter()
-        .map(|&sw2| {
-            let xi = MeanField::new(Activation::Tanh, sw2, sigma_b2)
-                .and_then(|m| m.analyze())
-                .map_err(theory_error)?
-                .xi_c;
-            Ok((sw2, 6.0 * xi))
-        })
-        .collect()
-}
-
-/// `trainable-depth-6xi`: per seed, the share of grid cells where "trained" (accuracy above
-/// `trained_above`, e.g. chance plus a margin) agrees with the rule `depth < 6 ξ_c`; confirmed
-/// when its interval over seeds lies above `threshold` (e.g. the share a rule ignoring `σ_w²`
-/// would reach). The protocol (epochs, `trained_above`, `threshold`) is the caller's, fixed before
-/// the run. Not called by `experiments criticality` until the stacked trainer exists.
-///
-/// # Errors
-/// A theory computation that fails.
-pub fn trainable_depth_claim(
-    cells: &[TrainabilityCell],
-    sigma_b2: f64,
-    trained_above: f64,
-    threshold: f64,
-) -> Result<Claim> {
-    let seeds = cells.iter().map(|c| c.accuracy.len()).min().unwrap_or(0);
-    let mut predicted = Vec::with_capacity(cells.len());
-    for c in cells {
-        let xi = MeanField::new(Activation::Tanh, c.sigma_w2, sigma_b2)
-            .and_then(|m| m.analyze())
-            .map_err(theory_error)?
-            .xi_c;
-        predicted.push((c.depth as f64) < 6.0 * xi);
-    }
-    let shares: Vec<f64> = (0..seeds)
-        .map(|s| {
-            let agree = cells
-                .iter()
-                .zip(&predicted)
-                .filter(|(c, p)| (c.accuracy[s] > trained_above) == **p)
-                .count();
-            agree as f64 / cells.len().max(1) as f64
-        })
-        .collect();
-    Ok(Claim::new(
-        ClaimText {
-            id: "trainable-depth-6xi",
-            claim: "random tanh nets train when their depth is below about 6 ξ_c".into(),
-            source: "Schoenholz et al. 2017, Deep Information Propagation, Fig. 5–6",
-            threshold_reason: format!(
-                "{threshold}: set by the caller before the run (trained: accuracy > {trained_above})"
-            ),
-        },
-        vec![Condition::decide(
-            format!(
-                "share of (σ_w², depth) cells at σ_b² = {sigma_b2} whose trainability depth < 6 ξ_c predicts"
-            ),
-            &shares,
-            threshold,
-            Direction::Above,
-            None,
-            &Guards::default(),
-        )],
-    ))
-}
-
-// ---------------------------------------------------------------------------------------------
 // Figures: one function per figure (hand-drawn SVG, like the rest of the suite).
 
 const COLORS: [&str; 6] = [
@@ -1210,6 +1127,11 @@ fn tick(v: f64) -> String {
     } else {
         fmt(v)
     }
+}
+
+/// Writes a hand-drawn SVG only (temporary, until these figures move to `crate::figure`).
+fn write_figure(dir: &Path, stem: &str, svg: &str) -> Result<()> {
+    write_atomic(&dir.join(format!("{stem}.svg")), svg.as_bytes())
 }
 
 fn svg_open(w: f64, h: f64) -> String {
@@ -1805,6 +1727,7 @@ pub fn run_study(
     device_label: &str,
     out: &Path,
     command: &str,
+    training: Option<(Vec<Claim>, String)>,
 ) -> Result<Vec<Claim>> {
     s.validate()?;
     let start = Instant::now();
@@ -1858,6 +1781,8 @@ pub fn run_study(
         &s.bias_variances,
     )?];
     claims.extend(isometry_claims(&spectra));
+    let (training_claims, training_report) = training.unwrap_or_default();
+    claims.extend(training_claims);
     write_figure(out, "correlation_vs_layer", &correlation_svg(&cells, s))?;
     write_figure(out, "xi_c", &xi_svg(&cells, s, &dense))?;
     write_figure(out, "phase_diagram", &phase_svg(&cells, s, &line))?;
@@ -1878,7 +1803,8 @@ pub fn run_study(
     write_json(&out.join("criticality.json"), &results)?;
     write_json(&out.join("claims.json"), &claims)?;
     let wall = start.elapsed().as_secs_f64();
-    let r = report(&results, &claims, device_label, command, wall);
+    let mut r = report(&results, &claims, device_label, command, wall);
+    r.push_str(&training_report);
     write_atomic(&out.join("report.md"), r.as_bytes())?;
     Ok(claims)
 }
@@ -2072,11 +1998,7 @@ pub fn report(
     let _ = writeln!(
         r,
         "\n{}\n\n{}\n\n{}\n\n\
-         ## Not here yet\n\n\
-         The trainability grid (`σ_w²` × depth, accuracy heatmap with the `6 ξ_c` curve, claim \
-         `trainable-depth-6xi`) and the training curves of deep tanh nets with orthogonal versus \
-         Gaussian weights need the stacked trainer; the hooks are `TrainabilityCell`, \
-         `six_xi_curve` and `trainable_depth_claim` in `experiments/src/experiments/criticality.rs`.\n",
+",
         markdown(
             "Jacobian spectrum quantiles versus depth",
             "jacobian_quantiles"
@@ -2094,14 +2016,23 @@ fn run(ctx: &Context) -> Result<()> {
     } else {
         Settings::full(o.seed, o.seeds())
     };
+    let folder = crate::outdir::OutputFolder::claim(&o.out_dir(&ctx.name), &ctx.name)?;
     let device = crate::device::open(o.device)?;
-    let out = o.out_dir(&ctx.name);
+    folder.begin()?;
+    let out = folder.root().to_path_buf();
+    let plan = if ctx.name == QUICK {
+        trainability::Plan::quick(o.seed, 3)
+    } else {
+        trainability::Plan::full(o.seed, TRAINING_SEEDS)
+    };
+    let (_, training_claims, training_report) = trainability::study(ctx, &plan, &out)?;
     let claims = run_study(
         &settings,
         &device.device,
         &device.label(),
         &out,
-        &ctx.command.join(" "),
+        &crate::record::command_line(&ctx.command),
+        Some((training_claims, training_report)),
     )?;
     crate::claims::print(&claims);
     println!(
@@ -2231,31 +2162,11 @@ mod tests {
     }
 
     #[test]
-    fn trainable_depth_claim_counts_agreement() {
-        // ξ_c at σ_b² = 0.05: σ_w² = 1.0 is deep in the ordered phase (6ξ_c small), 1.76 ≈ critical.
-        let cells = vec![
-            TrainabilityCell {
-                sigma_w2: 1.0,
-                depth: 200,
-                accuracy: vec![0.1, 0.1],
-            },
-            TrainabilityCell {
-                sigma_w2: 1.76,
-                depth: 10,
-                accuracy: vec![0.9, 0.9],
-            },
-        ];
-        let c = trainable_depth_claim(&cells, 0.05, 0.5, 0.4).unwrap();
-        assert_eq!(c.value, Some(1.0));
-        assert_eq!(c.id, "trainable-depth-6xi");
-    }
-
-    #[test]
     fn quick_study_writes_every_file_and_decides_claims() {
         let out = std::env::temp_dir().join(format!("criticality-quick-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&out);
         let device = Device::flex();
-        let claims = run_study(&Settings::quick(0, 3), &device, "flex", &out, "test").unwrap();
+        let claims = run_study(&Settings::quick(0, 3), &device, "flex", &out, "test", None).unwrap();
         let ids: Vec<&str> = claims.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(
             ids,

@@ -17,8 +17,8 @@ use burn_init::Nonlinearity as Activation;
 use crate::Context;
 use crate::claims::{self, Claim, ClaimText, fmt};
 use crate::error::Result;
-use crate::experiments::curves::{line_plot_svg, read_curves};
-use crate::figure::{markdown, write_figure};
+use crate::experiments::curves::{curves_figure, read_curves};
+use crate::figure::markdown;
 use crate::protocol::{self, Selection};
 use crate::record::{RunSummary, write_atomic, write_json};
 use crate::registry::Experiment;
@@ -303,18 +303,17 @@ fn run(ctx: &Context) -> Result<()> {
                     ))
                 })
                 .collect();
-            write_figure(
-                &out,
-                &format!("accuracy_{a}_d{depth}"),
-                &line_plot_svg(
-                    &format!(
+            curves_figure(
+        &out,
+        &format!("accuracy_{a}_d{depth}"),
+        &format!(
                         "{a}, {depth} hidden layers: validation accuracy at the chosen rate (mean over seeds)"
                     ),
-                    "epoch",
-                    "validation accuracy",
-                    &plot,
-                ),
-            )?;
+        "epoch",
+        "validation accuracy",
+        &plot,
+        protocol::valid_chance(&summaries),
+    )?;
         }
         for depth in DEPTHS {
             let _ = writeln!(
@@ -353,16 +352,15 @@ fn run(ctx: &Context) -> Result<()> {
                     .collect(),
             ));
         }
-        write_figure(
-            &out,
-            &format!("grad_norms_{a}"),
-            &line_plot_svg(
-                &format!("{a}, {deepest} layers: log10 gradient norm per layer at initialization"),
-                "hidden layer",
-                "log10 ‖∂L/∂W‖",
-                &grad_plot,
-            ),
-        )?;
+        curves_figure(
+        &out,
+        &format!("grad_norms_{a}"),
+        &format!("{a}, {deepest} layers: log10 gradient norm per layer at initialization"),
+        "hidden layer",
+        "log10 ‖∂L/∂W‖",
+        &grad_plot,
+        None,
+    )?;
         let _ = writeln!(
             r,
             "\n{}\n",

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::Context;
 use crate::claims::{self, Claim, ClaimText, Status, fmt};
 use crate::error::Result;
+use crate::figure::Heatmap;
 use crate::protocol::{self, Selection};
 use crate::record::{RunSummary, write_atomic, write_json};
 use crate::registry::Experiment;
@@ -219,71 +220,35 @@ pub fn claims(cells: &[Cell]) -> Vec<Claim> {
     )]
 }
 
-/// Heatmap of mean final accuracy: initializations × activations, as SVG.
-pub fn heatmap_svg(cells: &[Cell]) -> String {
+/// Heatmap of mean final accuracy: initializations (rows) × activations (columns); a cell with
+/// no run is missing.
+pub fn heatmap_data(cells: &[Cell]) -> Heatmap {
     let inits: Vec<String> = strategies().iter().map(InitStrategy::name).collect();
-    let (cw, ch, left, top) = (110.0, 24.0, 130.0, 30.0);
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" font-family="sans-serif" font-size="12">"#,
-        left + cw * ACTIVATIONS.len() as f64 + 10.0,
-        top + ch * inits.len() as f64 + 10.0
-    );
-    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    for (j, a) in ACTIVATIONS.iter().enumerate() {
-        let _ = writeln!(
-            s,
-            r#"<text x="{}" y="20" text-anchor="middle">{}</text>"#,
-            left + cw * (j as f64 + 0.5),
-            a.name()
-        );
-    }
-    for (i, init) in inits.iter().enumerate() {
-        let y = top + ch * i as f64;
-        let _ = writeln!(
-            s,
-            r#"<text x="{}" y="{}" text-anchor="end">{init}</text>"#,
-            left - 6.0,
-            y + 16.0
-        );
-        for (j, a) in ACTIVATIONS.iter().enumerate() {
-            let Some(c) = cells
+    let values = inits
+        .iter()
+        .map(|init| {
+            ACTIVATIONS
                 .iter()
-                .find(|c| c.activation == a.name() && c.init == *init)
-            else {
-                continue;
-            };
-            let Some(v) = c.test_accuracy_mean.map(|v| v.clamp(0.0, 1.0)) else {
-                let x = left + cw * j as f64;
-                let _ = writeln!(
-                    s,
-                    r##"<rect x="{x}" y="{y}" width="{cw}" height="{ch}" fill="#dddddd" stroke="white"/><text x="{}" y="{}" text-anchor="middle">diverged</text>"##,
-                    x + cw / 2.0,
-                    y + 16.0
-                );
-                continue;
-            };
-            // white (0) to dark green (1)
-            let g = |lo: f64, hi: f64| (lo + (hi - lo) * v).round() as u8;
-            let (r, gg, b) = (g(255.0, 0.0), g(255.0, 109.0), g(255.0, 44.0));
-            let x = left + cw * j as f64;
-            let _ = writeln!(
-                s,
-                r#"<rect x="{x}" y="{y}" width="{cw}" height="{ch}" fill="rgb({r},{gg},{b})" stroke="white"/>"#
-            );
-            let color = if v > 0.6 { "white" } else { "black" };
-            let _ = writeln!(
-                s,
-                r#"<text x="{}" y="{}" text-anchor="middle" fill="{color}">{:.1} %</text>"#,
-                x + cw / 2.0,
-                y + 16.0,
-                100.0 * v
-            );
-        }
+                .map(|a| {
+                    cells
+                        .iter()
+                        .find(|c| c.activation == a.name() && c.init == *init)
+                        .and_then(|c| c.test_accuracy_mean)
+                })
+                .collect()
+        })
+        .collect();
+    Heatmap {
+        title: "test accuracy at the validation-chosen rate and epoch (mean over seeds; — : diverged at every rate)".into(),
+        x_label: "activation".into(),
+        y_label: "initialization".into(),
+        col_labels: ACTIVATIONS.iter().map(|a| a.name().to_string()).collect(),
+        row_labels: inits,
+        values,
+        value_range: (0.0, 1.0),
+        annotate: Some(|v| format!("{:.1} %", 100.0 * v)),
+        overlay: None,
     }
-    s.push_str("</svg>\n");
-    s
 }
 
 /// The Markdown report.
@@ -368,7 +333,7 @@ fn run(ctx: &Context) -> Result<()> {
     );
     write_json(&out.join("cells.json"), &cells)?;
     write_json(&out.join("claims.json"), &claims)?;
-    crate::figure::write_figure(&out, "heatmap", &heatmap_svg(&cells))?;
+    crate::figure::heatmap(&out, "heatmap", &heatmap_data(&cells))?;
     write_atomic(
         &out.join("report.md"),
         report(&cells, &claims, &header, protocol::chance(&summaries)).as_bytes(),

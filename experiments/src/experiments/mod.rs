@@ -11,3 +11,4 @@ pub mod readme;
 pub mod single;
 pub mod symmetry;
 pub mod throughput;
+pub mod trainability;

@@ -19,8 +19,8 @@ use burn_init::Nonlinearity as Activation;
 use crate::Context;
 use crate::claims::{self, Claim, ClaimText, Condition, Estimate, fmt};
 use crate::error::Result;
-use crate::experiments::curves::{line_plot_svg, read_curves};
-use crate::figure::{markdown, write_figure};
+use crate::experiments::curves::{curves_figure, read_curves};
+use crate::figure::markdown;
 use crate::protocol::{self, Selection};
 use crate::record::{RunSummary, write_atomic, write_json};
 use crate::registry::Experiment;
@@ -311,19 +311,18 @@ fn run(ctx: &Context) -> Result<()> {
                 )
             })
             .collect();
-        write_figure(
-            &out,
-            &stem,
-            &line_plot_svg(
-                &format!(
+        curves_figure(
+        &out,
+        &stem,
+        &format!(
                     "{activation}, {DEPTH} layers: autoencoder FVU per layer (seed {})",
                     s.seed
                 ),
-                "pretraining epoch",
-                "fraction of variance unexplained",
-                &curves,
-            ),
-        )?;
+        "pretraining epoch",
+        "fraction of variance unexplained",
+        &curves,
+        None,
+    )?;
         let _ = writeln!(
             r,
             "{}\n",
@@ -358,18 +357,17 @@ fn run(ctx: &Context) -> Result<()> {
             continue;
         }
         let stem = format!("accuracy_{activation}_d{depth}");
-        write_figure(
-            &out,
-            &stem,
-            &line_plot_svg(
-                &format!(
+        curves_figure(
+        &out,
+        &stem,
+        &format!(
                     "{activation}, {depth} hidden layers: validation accuracy (mean over seeds)"
                 ),
-                "epoch",
-                "validation accuracy",
-                &plot,
-            ),
-        )?;
+        "epoch",
+        "validation accuracy",
+        &plot,
+        protocol::valid_chance(&summaries),
+    )?;
         let _ = writeln!(
             r,
             "{}\n",

@@ -15,8 +15,8 @@ use burn_init::Nonlinearity as Activation;
 use crate::Context;
 use crate::claims::{self, Claim, ClaimText, Condition, Direction, Estimate, Guards};
 use crate::error::Result;
-use crate::experiments::curves::{line_plot_svg, read_curves, read_layer_curves};
-use crate::figure::{markdown, write_figure};
+use crate::experiments::curves::{curves_figure, read_curves, read_layer_curves};
+use crate::figure::markdown;
 use crate::protocol;
 use crate::record::{RunSummary, write_atomic, write_json};
 use crate::registry::Experiment;
@@ -294,26 +294,24 @@ fn run(ctx: &Context) -> Result<()> {
             (run, by_epoch.into_iter().collect())
         })
         .collect();
-    write_figure(
+    curves_figure(
         &out,
         "distinct_neurons",
-        &line_plot_svg(
-            "most distinct neurons in any hidden layer (mean over seeds)",
-            "epoch",
-            "distinct neurons",
-            &mean_curves(&per_run, &configs),
-        ),
+        "most distinct neurons in any hidden layer (mean over seeds)",
+        "epoch",
+        "distinct neurons",
+        &mean_curves(&per_run, &configs),
+        None,
     )?;
     let accuracy = read_curves(&out.join("metrics.csv"), "valid", "accuracy")?;
-    write_figure(
+    curves_figure(
         &out,
         "accuracy",
-        &line_plot_svg(
-            "validation accuracy (mean over seeds)",
-            "epoch",
-            "validation accuracy",
-            &mean_curves(&accuracy, &configs),
-        ),
+        "validation accuracy (mean over seeds)",
+        "epoch",
+        "validation accuracy",
+        &mean_curves(&accuracy, &configs),
+        protocol::valid_chance(&summaries),
     )?;
     let header = protocol::header(
         ctx,

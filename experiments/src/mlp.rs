@@ -246,14 +246,14 @@ mod tests {
         }
         fn fill_host(
             &self,
-            _shape: &[usize],
+            shape: &[usize],
             fans: Option<Fans>,
             _rng: burn_init::HostRng,
             out: &mut [f32],
-        ) {
-            if let Some(f) = fans {
-                out.fill(1.0 / f.fan_in as f32);
-            }
+        ) -> Result<()> {
+            self.check(shape, fans)?;
+            out.fill(1.0 / fans.map_or(1, |f| f.fan_in()) as f32);
+            Ok(())
         }
     }
 
@@ -274,7 +274,14 @@ mod tests {
             .with_layer_init(1, average, Init::Zeros);
         let model = one.init(7, &device).unwrap();
         assert!(weights(&model, 1).iter().all(|&x| x == 0.125));
-        assert!(weights(&model, 0).iter().any(|&x| x != weights(&model, 0)[0]));
-        assert!(serde_json::to_string(&one).is_err(), "custom: not serializable");
+        assert!(
+            weights(&model, 0)
+                .iter()
+                .any(|&x| x != weights(&model, 0)[0])
+        );
+        assert!(
+            serde_json::to_string(&one).is_err(),
+            "custom: not serializable"
+        );
     }
 }

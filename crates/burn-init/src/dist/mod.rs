@@ -8,34 +8,50 @@ mod primitive;
 
 pub use self::primitive::Primitive;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::error::{InitError, Result, finite, positive};
+use crate::error::{
+    InitError, Result, deserialize_through, finite, non_negative, positive, spread,
+};
 use crate::special::normal_cdf;
 
-/// A constant fill: every element is `value`. `Zeros` and `Ones` are `Constant` 0 and 1.
+/// A constant fill: every element is `value` (PyTorch `constant_`, Keras `Constant`).
+///
+/// `w = value`. [`zeros`](crate::zeros) and [`ones`](crate::ones) are its specializations.
 ///
 /// ```
 /// use burn_init::Constant;
 /// let c = Constant::new(0.5)?;
-/// assert_eq!(c.value, 0.5);
+/// assert_eq!(c.value(), 0.5);
+/// assert!(Constant::new(1e39).is_err()); // finite in f64, not in f32
 /// # Ok::<(), burn_init::InitError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Constant {
-    /// The fill value.
-    pub value: f64,
+    value: f64,
 }
 
 impl Constant {
     /// # Errors
-    /// [`InitError::InvalidParameter`] if `value` is not finite.
+    /// [`InitError::InvalidParameter`] naming `value` if it is not finite in `f32`.
     pub fn new(value: f64) -> Result<Self> {
         Ok(Self {
             value: finite("value", value)?,
         })
     }
+
+    /// The fill value.
+    pub const fn value(&self) -> f64 {
+        self.value
+    }
+
+    /// Without validation: for values the crate has validated or derived from validated ones.
+    pub(crate) const fn raw(value: f64) -> Self {
+        Self { value }
+    }
 }
+
+deserialize_through!(Constant { value: f64 } => Constant::new);
 
 /// The uniform distribution `U(low, high)`: density `1/(high − low)` on `[low, high)`,
 /// variance `(high − low)²/12`. PyTorch `uniform_`, Keras `RandomUniform`, JAX `uniform`.
@@ -45,27 +61,34 @@ impl Constant {
 /// let u = Uniform::new(-1.0, 1.0)?;
 /// assert_eq!(u.variance(), 1.0 / 3.0);
 /// assert!(Uniform::new(1.0, 1.0).is_err());
+/// assert!(Uniform::new(-1e308, 1e308).is_err()); // neither the bounds nor the width fit in f32
 /// # Ok::<(), burn_init::InitError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Uniform {
-    /// Lower bound (inclusive).
-    pub low: f64,
-    /// Upper bound.
-    pub high: f64,
+    low: f64,
+    high: f64,
 }
 
 impl Uniform {
     /// # Errors
-    /// [`InitError::InvalidParameter`] for non-finite bounds or `low >= high`.
+    /// [`InitError::InvalidParameter`] for bounds not finite in `f32`, `low >= high` (also once
+    /// rounded to `f32`), or a width `high − low` not finite in `f32`.
     pub fn new(low: f64, high: f64) -> Result<Self> {
         finite("low", low)?;
         finite("high", high)?;
-        if low >= high {
+        if low >= high || low as f32 >= high as f32 {
             return Err(InitError::InvalidParameter {
                 field: "high",
                 value: high,
-                reason: "must be > low",
+                reason: "must be > low (also in f32)",
+            });
+        }
+        if (high - low) as f32 == f32::INFINITY {
+            return Err(InitError::InvalidParameter {
+                field: "high",
+                value: high,
+                reason: "the width high - low must be finite in f32",
             });
         }
         Ok(Self { low, high })
@@ -80,11 +103,36 @@ impl Uniform {
         Self::new(-bound, bound)
     }
 
+    /// Without validation: `U(−bound, bound)` for a bound derived from validated parameters.
+    pub(crate) const fn raw_symmetric(bound: f64) -> Self {
+        Self {
+            low: -bound,
+            high: bound,
+        }
+    }
+
+    /// Lower bound (inclusive).
+    pub const fn low(&self) -> f64 {
+        self.low
+    }
+
+    /// Upper bound.
+    pub const fn high(&self) -> f64 {
+        self.high
+    }
+
+    /// `(high − low) / 2`, the mean.
+    pub fn mean(&self) -> f64 {
+        0.5 * (self.low + self.high)
+    }
+
     /// `(high − low)² / 12`.
     pub fn variance(&self) -> f64 {
         (self.high - self.low).powi(2) / 12.0
     }
 }
+
+deserialize_through!(Uniform { low: f64, high: f64 } => Uniform::new);
 
 /// The normal distribution `N(mean, std²)`. PyTorch `normal_`, Keras `RandomNormal`, JAX `normal`.
 ///
@@ -95,23 +143,24 @@ impl Uniform {
 ///
 /// ```
 /// use burn_init::Normal;
-/// assert_eq!(Normal::small_random().std, 0.01);
+/// assert_eq!(Normal::small_random().std(), 0.01);
 /// assert!(Normal::new(0.0, -1.0).is_err());
+/// assert!(Normal::new(0.0, 1e39).is_err()); // not finite in f32
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Normal {
-    /// Mean.
-    pub mean: f64,
-    /// Standard deviation (`>= 0`; 0 gives a constant).
-    pub std: f64,
+    mean: f64,
+    std: f64,
 }
 
 impl Normal {
     /// # Errors
-    /// [`InitError::InvalidParameter`] for a non-finite mean or a non-finite or negative std.
+    /// [`InitError::InvalidParameter`] for a mean or std not finite in `f32`, a negative std, or
+    /// `|mean| + 10·std` beyond `f32` (draws would overflow).
     pub fn new(mean: f64, std: f64) -> Result<Self> {
         finite("mean", mean)?;
-        crate::error::non_negative("std", std)?;
+        non_negative("std", std)?;
+        spread(mean, std)?;
         Ok(Self { mean, std })
     }
 
@@ -130,7 +179,24 @@ impl Normal {
             std: 1.0,
         }
     }
+
+    /// Without validation: for parameters derived from validated ones.
+    pub(crate) const fn raw(mean: f64, std: f64) -> Self {
+        Self { mean, std }
+    }
+
+    /// The mean.
+    pub const fn mean(&self) -> f64 {
+        self.mean
+    }
+
+    /// The standard deviation (`>= 0`; 0 gives a constant).
+    pub const fn std(&self) -> f64 {
+        self.std
+    }
 }
+
+deserialize_through!(Normal { mean: f64, std: f64 } => Normal::new);
 
 /// The normal distribution `N(mean, std²)` truncated to `[low, high]` (absolute bounds, as
 /// PyTorch's `trunc_normal_`; defaults there are ±2). Exact: no value falls outside the bounds
@@ -146,38 +212,48 @@ impl Normal {
 /// assert!((t.variance().sqrt() - 0.87962566103423978).abs() < 1e-12);
 /// # Ok::<(), burn_init::InitError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct TruncatedNormal {
-    /// Mean of the untruncated normal.
-    pub mean: f64,
-    /// Std of the untruncated normal.
-    pub std: f64,
-    /// Lower bound (absolute; may be `-inf`).
-    pub low: f64,
-    /// Upper bound (absolute; may be `+inf`).
-    pub high: f64,
+    mean: f64,
+    std: f64,
+    low: f64,
+    high: f64,
 }
 
 impl TruncatedNormal {
     /// # Errors
-    /// [`InitError::InvalidParameter`] for a non-finite mean, a non-positive std, NaN bounds,
-    /// `low >= high`, or bounds so far in a tail that the interval has probability below 1e-300.
+    /// [`InitError::InvalidParameter`] for a mean or std not finite in `f32`, a std that is not
+    /// positive (in `f32`), NaN bounds, finite bounds beyond `f32` (use infinities),
+    /// `low >= high` (also in `f32`), draws that could overflow `f32`, or an interval whose
+    /// probability under the normal is too small to represent.
     pub fn new(mean: f64, std: f64, low: f64, high: f64) -> Result<Self> {
         finite("mean", mean)?;
         positive("std", std)?;
-        if low.is_nan() {
-            return Err(InitError::InvalidParameter {
-                field: "low",
-                value: low,
-                reason: "must not be NaN",
-            });
+        for (field, bound) in [("low", low), ("high", high)] {
+            if bound.is_nan() {
+                return Err(InitError::InvalidParameter {
+                    field,
+                    value: bound,
+                    reason: "must not be NaN",
+                });
+            }
+            if bound.is_finite() {
+                finite(field, bound)?;
+            }
         }
-        if high.is_nan() || low >= high {
+        if low >= high || low as f32 >= high as f32 {
             return Err(InitError::InvalidParameter {
                 field: "high",
                 value: high,
-                reason: "must be > low",
+                reason: "must be > low (also in f32)",
             });
+        }
+        // Draws lie in [low, high] and within a few std of the nearer bound or the mean.
+        if high == f64::INFINITY {
+            spread(low.max(mean), std)?;
+        }
+        if low == f64::NEG_INFINITY {
+            spread(high.min(mean), std)?;
         }
         let t = Self {
             mean,
@@ -197,11 +273,42 @@ impl TruncatedNormal {
         Ok(t)
     }
 
+    /// Without validation: `N(0, σ²)` truncated to `[−2σ, 2σ]`, for a σ derived from validated
+    /// parameters (variance scaling).
+    pub(crate) const fn raw_two_sigma(sigma: f64) -> Self {
+        Self {
+            mean: 0.0,
+            std: sigma,
+            low: -2.0 * sigma,
+            high: 2.0 * sigma,
+        }
+    }
+
     fn standard_bounds(&self) -> (f64, f64) {
         (
             (self.low - self.mean) / self.std,
             (self.high - self.mean) / self.std,
         )
+    }
+
+    /// Mean of the untruncated normal.
+    pub const fn mean(&self) -> f64 {
+        self.mean
+    }
+
+    /// Std of the untruncated normal.
+    pub const fn std(&self) -> f64 {
+        self.std
+    }
+
+    /// Lower bound (absolute; may be `-inf`).
+    pub const fn low(&self) -> f64 {
+        self.low
+    }
+
+    /// Upper bound (absolute; may be `+inf`).
+    pub const fn high(&self) -> f64 {
+        self.high
     }
 
     /// The variance of the truncated distribution.
@@ -229,6 +336,10 @@ impl TruncatedNormal {
         }
     }
 }
+
+deserialize_through!(
+    TruncatedNormal { mean: f64, std: f64, low: f64, high: f64 } => TruncatedNormal::new
+);
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@ use burn::tensor::{Device, Distribution, Tensor};
 
 use super::device::erfinv;
 use super::{Constant, Normal, TruncatedNormal, Uniform};
+use crate::error::{Result, element_count};
 use crate::host::{BATCH, BatchKernel, HostRng, UniformMap, open_unit_f64};
 use crate::special::{
     QUANTILE_P_LOW, normal_cdf, normal_quantile, normal_quantile_central_f32,
@@ -27,6 +28,19 @@ pub enum Primitive {
 }
 
 impl Primitive {
+    /// A short name for reports: `normal(0, 1)`, `uniform(-0.1, 0.1)`, ….
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Self::Constant(c) => format!("constant({})", c.value),
+            Self::Uniform(u) => format!("uniform({}, {})", u.low, u.high),
+            Self::Normal(n) => format!("normal({}, {})", n.mean, n.std),
+            Self::TruncatedNormal(t) => format!(
+                "truncated_normal({}, {}, [{}, {}])",
+                t.mean, t.std, t.low, t.high
+            ),
+        }
+    }
+
     /// Variance of one element.
     pub fn variance(&self) -> f64 {
         match self {
@@ -112,8 +126,13 @@ impl Primitive {
     }
 
     /// Samples `n` elements with the device's own RNG (no copy through the host).
-    pub fn sample_device(&self, n: usize, device: &Device) -> Tensor<1> {
-        match *self {
+    ///
+    /// # Errors
+    /// [`InitError::TooLarge`](crate::InitError::TooLarge) if `n` `f32` exceed `isize::MAX`
+    /// bytes.
+    pub fn sample_device(&self, n: usize, device: &Device) -> Result<Tensor<1>> {
+        element_count("a device sample", &[n])?;
+        Ok(match *self {
             Self::Constant(c) => Tensor::full([n], c.value, device),
             Self::Uniform(Uniform { low, high }) => {
                 Tensor::<1>::random([n], Distribution::Uniform(low, high), device)
@@ -144,7 +163,7 @@ impl Primitive {
                     x
                 }
             }
-        }
+        })
     }
 }
 

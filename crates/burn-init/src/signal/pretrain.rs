@@ -13,8 +13,8 @@ use burn::optim::{AdamConfig, GradientsParams, SgdConfig};
 use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use super::layered::Layered;
-use crate::error::{InitError, Result};
+use super::layered::{Layered, layer_trace};
+use crate::error::{InitError, Result, at_least_one, positive};
 use crate::host::HostRng;
 use crate::init::{Init, Source, TensorInitExt};
 use crate::scale::{Fans, Nonlinearity};
@@ -32,6 +32,7 @@ pub enum PretrainOptimizer {
 
 /// Options of [`pretrain_greedy`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PretrainConfig {
     /// Epochs per layer.
     pub epochs: usize,
@@ -60,6 +61,27 @@ impl Default for PretrainConfig {
             noise: 0.0,
             seed: 0,
         }
+    }
+}
+
+impl PretrainConfig {
+    /// Checks the options.
+    ///
+    /// # Errors
+    /// [`InitError::InvalidParameter`] naming `batch_size` or `epochs` if 0, `lr` if not
+    /// positive and finite in `f32`, or `noise` if outside `[0, 1)`.
+    pub fn validate(&self) -> Result<()> {
+        at_least_one("batch_size", self.batch_size)?;
+        at_least_one("epochs", self.epochs)?;
+        positive("lr", self.lr)?;
+        if !(0.0..1.0).contains(&self.noise) {
+            return Err(InitError::InvalidParameter {
+                field: "noise",
+                value: self.noise,
+                reason: "must be in [0, 1)",
+            });
+        }
+        Ok(())
     }
 }
 
@@ -107,8 +129,8 @@ impl Autoencoder {
 /// is enabled on it for training).
 ///
 /// # Errors
-/// [`InitError::Data`] for empty data or invalid options, [`InitError::NonFinite`] if a loss
-/// becomes NaN or infinite.
+/// [`InitError::Data`] for empty data, those of [`PretrainConfig::validate`],
+/// [`InitError::NonFinite`] if a loss becomes NaN or infinite.
 pub fn pretrain_greedy<M: Layered>(
     mut model: M,
     data: Tensor<2>,
@@ -119,24 +141,14 @@ pub fn pretrain_greedy<M: Layered>(
     if n == 0 {
         return Err(InitError::Data("pretraining needs data".into()));
     }
-    if config.batch_size == 0
-        || config.epochs == 0
-        || !(config.lr.is_finite() && config.lr > 0.0)
-        || !(0.0..1.0).contains(&config.noise)
-    {
-        return Err(InitError::Data(format!(
-            "pretraining needs batch_size >= 1, epochs >= 1, lr > 0 and noise in [0, 1) (got {}, {}, {}, {})",
-            config.batch_size, config.epochs, config.lr, config.noise
-        )));
-    }
+    config.validate()?;
     let ad = device.clone().autodiff();
     let rng = HostRng::new(config.seed);
     let data = data.inner();
     let mut layers = Vec::new();
     for layer in 0..model.num_layers() {
         // Frozen outputs of the layers below.
-        let (traces, _) = model.forward_trace(data.clone());
-        let input = traces.into_iter().nth(layer).expect("layer").input.inner();
+        let input = layer_trace(&model, data.clone(), layer)?.input.inner();
         let weight = model.layer_weight(layer).inner();
         let bias = model.layer_bias(layer).map(|b| b.inner());
         let [d_in, d_out] = weight.dims();

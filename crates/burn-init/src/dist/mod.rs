@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::error::{
     InitError, Result, deserialize_through, finite, non_negative, positive, spread,
 };
-use crate::special::normal_cdf;
+use crate::special::{UpperTail, normal_cdf};
 
 /// A constant fill: every element is `value` (PyTorch `constant_`, Keras `Constant`).
 ///
@@ -199,9 +199,15 @@ impl Normal {
 deserialize_through!(Normal { mean: f64, std: f64 } => Normal::new);
 
 /// The normal distribution `N(mean, std²)` truncated to `[low, high]` (absolute bounds, as
-/// PyTorch's `trunc_normal_`; defaults there are ±2). Exact: no value falls outside the bounds
-/// and the density inside is the normal density renormalized (sampled by the inverse CDF, never
-/// by redrawing the whole tensor).
+/// PyTorch's `trunc_normal_`; defaults there are ±2). Exact in every finite or half-infinite
+/// interval, far tails on either side included: no value falls outside the bounds and the
+/// density inside is the normal density renormalized (sampled by the inverse CDF, never by
+/// redrawing). One-sided intervals are handled in the tail's own coordinates (`ln Q` and the
+/// Mills ratio from the scaled complementary error function), so `[20σ, 21σ]` works as well as
+/// `[−21σ, −20σ]`; only an interval whose probability underflows `f64` (beyond about 37.5σ) is
+/// refused. The device path maps the device RNG's uniforms the same way in `f32`; intervals
+/// beyond about 11σ, whose probabilities leave `f32`'s range, are drawn by the host sampler
+/// (seeded from the device RNG) and uploaded.
 ///
 /// Note that `std` is the std of the *untruncated* normal; the truncated variance is smaller
 /// ([`TruncatedNormal::variance`]).
@@ -210,6 +216,10 @@ deserialize_through!(Normal { mean: f64, std: f64 } => Normal::new);
 /// use burn_init::TruncatedNormal;
 /// let t = TruncatedNormal::new(0.0, 1.0, -2.0, 2.0)?;
 /// assert!((t.variance().sqrt() - 0.87962566103423978).abs() < 1e-12);
+/// let far = TruncatedNormal::new(0.0, 1.0, 20.0, 21.0)?; // mass 2.75e-89
+/// assert!((far.truncated_mean() - 20.049753067339751).abs() < 1e-12);
+/// assert!(TruncatedNormal::new(0.0, 1.0, 38.0, f64::INFINITY).is_err()); // mass 2.9e-316
+/// assert!(TruncatedNormal::new(0.0, 1.0, f64::NEG_INFINITY, -38.0).is_err());
 /// # Ok::<(), burn_init::InitError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -261,13 +271,25 @@ impl TruncatedNormal {
             low,
             high,
         };
-        let (a, b) = t.standard_bounds();
-        let mass = normal_cdf(b) - normal_cdf(a);
-        if mass.is_nan() || mass <= 1e-300 {
+        // The probability of the interval, in the tail's own coordinates for a one-sided one
+        // (symmetric in sign): refused only when it underflows f64.
+        let ln_mass = match t.side() {
+            Side::Tail { tail, .. } => tail.ln_mass(),
+            Side::Central { a, b } => {
+                let s = std::f64::consts::FRAC_1_SQRT_2;
+                (0.5 * (libm::erf(b * s) - libm::erf(a * s))).ln()
+            }
+        };
+        if ln_mass.is_nan() || ln_mass < f64::MIN_POSITIVE.ln() {
+            let (field, value) = if high <= mean {
+                ("high", high)
+            } else {
+                ("low", low)
+            };
             return Err(InitError::InvalidParameter {
-                field: "low",
-                value: low,
-                reason: "interval has no probability mass under the normal",
+                field,
+                value,
+                reason: "the interval's probability under the normal underflows f64 (below 2.2e-308)",
             });
         }
         Ok(t)
@@ -289,6 +311,21 @@ impl TruncatedNormal {
             (self.low - self.mean) / self.std,
             (self.high - self.mean) / self.std,
         )
+    }
+
+    /// A one-sided interval as a tail (mirrored below the mean), or one around the mean.
+    fn side(&self) -> Side {
+        match self.standard_bounds() {
+            (a, b) if a >= 0.0 => Side::Tail {
+                tail: UpperTail::new(a, b),
+                sign: 1.0,
+            },
+            (a, b) if b <= 0.0 => Side::Tail {
+                tail: UpperTail::new(-b, -a),
+                sign: -1.0,
+            },
+            (a, b) => Side::Central { a, b },
+        }
     }
 
     /// Mean of the untruncated normal.
@@ -313,26 +350,37 @@ impl TruncatedNormal {
 
     /// The variance of the truncated distribution.
     pub fn variance(&self) -> f64 {
-        let (a, b) = self.standard_bounds();
-        self.std * self.std * crate::special::truncated_standard_normal_variance(a, b)
+        let standard = match self.side() {
+            Side::Tail { tail, .. } => tail.variance(),
+            Side::Central { a, b } => crate::special::truncated_standard_normal_variance(a, b),
+        };
+        self.std * self.std * standard
     }
 
     /// The mean of the truncated distribution.
     pub fn truncated_mean(&self) -> f64 {
-        let (a, b) = self.standard_bounds();
-        self.mean + self.std * crate::special::truncated_standard_normal_mean(a, b)
+        let standard = match self.side() {
+            Side::Tail { tail, sign } => sign * tail.mean(),
+            Side::Central { a, b } => crate::special::truncated_standard_normal_mean(a, b),
+        };
+        self.mean + self.std * standard
     }
 
     /// The CDF of the truncated distribution at `x`.
     pub fn cdf(&self, x: f64) -> f64 {
-        let (a, b) = self.standard_bounds();
         let z = (x - self.mean) / self.std;
-        if z <= a {
-            0.0
-        } else if z >= b {
-            1.0
-        } else {
-            (normal_cdf(z) - normal_cdf(a)) / (normal_cdf(b) - normal_cdf(a))
+        match self.side() {
+            Side::Tail { tail, sign } if sign > 0.0 => tail.cdf(z),
+            Side::Tail { tail, .. } => 1.0 - tail.cdf(-z),
+            Side::Central { a, b } => {
+                if z <= a {
+                    0.0
+                } else if z >= b {
+                    1.0
+                } else {
+                    (normal_cdf(z) - normal_cdf(a)) / (normal_cdf(b) - normal_cdf(a))
+                }
+            }
         }
     }
 }
@@ -340,6 +388,14 @@ impl TruncatedNormal {
 deserialize_through!(
     TruncatedNormal { mean: f64, std: f64, low: f64, high: f64 } => TruncatedNormal::new
 );
+
+/// Where a truncated normal's interval lies, in standard units.
+enum Side {
+    /// One-sided: the standard normal on the upper-tail interval `tail`, times `sign`.
+    Tail { tail: UpperTail, sign: f64 },
+    /// Around the mean: `a < 0 < b`.
+    Central { a: f64, b: f64 },
+}
 
 #[cfg(test)]
 mod tests {

@@ -4,13 +4,13 @@
 use std::fmt;
 
 use burn::module::{Param, ParamId};
-use burn::tensor::{Device, Distribution, Shape, Tensor, TensorData};
+use burn::tensor::{Device, Shape, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::dist::Primitive;
 use crate::error::{Result, element_count};
-use crate::host::HostRng;
 use crate::host::mem::zeroed_f32;
+use crate::host::{HostRng, device_seed};
 use crate::scale::Fans;
 
 /// Where random numbers come from.
@@ -143,14 +143,6 @@ pub trait TensorInit: fmt::Debug + Send + Sync {
     fn primitive(&self, _fans: Option<Fans>) -> Option<Primitive> {
         None
     }
-}
-
-/// A 64-bit seed drawn from the device RNG (four 16-bit parts, each exact in `f32`).
-pub(crate) fn device_seed(device: &Device) -> u64 {
-    Tensor::<1>::random([4], Distribution::Uniform(0.0, 65_536.0), device)
-        .into_data()
-        .iter::<f32>()
-        .fold(0u64, |acc, p| acc << 16 | (p as u64 & 0xFFFF))
 }
 
 /// Sampling entry points, for every [`TensorInit`].

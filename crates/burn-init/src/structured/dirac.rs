@@ -8,10 +8,18 @@ use super::{at_centre_tap, centre_offset, check_conv, index_equal, shape_error};
 use crate::error::{InitError, Result, deserialize_through, positive};
 use crate::host::HostRng;
 
-/// Dirac delta for convolutions (PyTorch `dirac_`): a Burn conv weight `[c_out, c_in/groups, k…]`
-/// (1-, 2- or 3-D kernels) whose centre tap connects output channel `d` of each group to input
-/// channel `d` of that group, so the convolution (with "same" padding) is the identity on as
-/// many channels as possible.
+/// The Dirac delta for convolutions (PyTorch `dirac_`): with "same" padding the convolution
+/// starts as the identity on as many channels as possible.
+///
+/// For a Burn conv weight `[c_out, c_in/groups, k…]` (1-, 2- or 3-D kernels):
+/// `W[g·c_out/groups + d][d][centre] = 1` for each group `g` and `d < min(c_out/groups,
+/// c_in/groups)`, every other entry 0.
+///
+/// The convolution's [`Identity`](crate::Identity); [`DeltaOrthogonal`] replaces its `1`s by an
+/// orthogonal matrix. Not random.
+///
+/// Reference: Zagoruyko & Komodakis (2017), "DiracNets: Training Very Deep Neural Networks
+/// Without Skip-Connections".
 ///
 /// ```
 /// use burn_init::{Dirac, HostRng, TensorInitExt};
@@ -96,15 +104,26 @@ impl Dirac {
     }
 }
 
-/// Delta-orthogonal for convolutions (Xiao et al., 2018, "Dynamical Isometry and a Mean Field
-/// Theory of CNNs"): every tap is zero except the centre one, which is an orthogonal
-/// `[c_out, c_in]` matrix times `gain` (orthonormal columns, so the layer is an isometry).
-/// Requires `c_in <= c_out`.
+/// Delta-orthogonal for convolutions: the layer is an isometry of its input channels at
+/// initialization (dynamical isometry for deep CNNs).
+///
+/// `W[·][·][centre] = gain·Q` with `Q` a `[c_out, c_in]` matrix with orthonormal columns (as
+/// [`Orthogonal`](crate::Orthogonal) draws it), every other tap 0. Requires `c_in <= c_out`.
+///
+/// [`Orthogonal`](crate::Orthogonal) at the centre tap of a [`Dirac`] kernel.
+///
+/// Reference: Xiao, Bahri, Sohl-Dickstein, Schoenholz & Pennington (2018), "Dynamical Isometry
+/// and a Mean Field Theory of CNNs: How to Train 10,000-Layer Vanilla Convolutional Neural
+/// Networks".
 ///
 /// ```
 /// use burn_init::{DeltaOrthogonal, HostRng, TensorInitExt};
 /// let w = DeltaOrthogonal::new(1.0)?.host_vec(&[4, 4, 3], None, HostRng::new(3))?;
-/// assert_eq!(w.iter().filter(|&&x| x != 0.0).count() <= 16, true);
+/// // Only the centre tap (index 1 of 3) is non-zero, and its 4 × 4 matrix is orthogonal.
+/// let centre: Vec<f32> = w.iter().skip(1).step_by(3).copied().collect();
+/// let col0: f32 = (0..4).map(|o| centre[o * 4] * centre[o * 4]).sum();
+/// assert!((col0 - 1.0).abs() < 1e-5);
+/// assert!(w.iter().enumerate().all(|(k, &x)| k % 3 == 1 || x == 0.0));
 /// # Ok::<(), burn_init::InitError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -7,9 +7,15 @@ use super::{index_equal, shape_error};
 use crate::error::{Result, deserialize_through, element_count};
 use crate::host::HostRng;
 
-/// Identity matrix times `gain` (PyTorch `eye_`, Keras `Identity`): for a 2-D weight, ones on the
-/// main diagonal and zeros elsewhere, so a square `Linear` layer starts as the identity map; for a
-/// rectangular one, as many inputs as possible are passed through.
+/// The identity matrix times `gain` (PyTorch `eye_`, Keras `Identity`): a square `Linear` layer
+/// starts as the identity map; a rectangular one passes through as many inputs as it can.
+///
+/// `W[i][j] = gain` if `i = j`, else 0, for a 2-D weight.
+///
+/// The 2-D case of [`Dirac`](crate::Dirac) (which is the identity for convolutions); not random.
+///
+/// Reference: Le, Jaitly & Hinton (2015), "A Simple Way to Initialize Recurrent Networks of
+/// Rectified Linear Units" (identity-initialized recurrent weights).
 ///
 /// ```
 /// use burn_init::{HostRng, Identity, TensorInitExt};

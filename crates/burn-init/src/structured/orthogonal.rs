@@ -9,14 +9,22 @@ use crate::dist::{Normal, Primitive};
 use crate::error::{Result, deserialize_through, positive};
 use crate::host::HostRng;
 
-/// (Semi-)orthogonal matrix scaled by `gain` (Saxe et al., 2013, "Exact solutions to the nonlinear
-/// dynamics of learning in deep linear neural networks").
+/// A (semi-)orthogonal matrix scaled by `gain` (PyTorch `orthogonal_`, Keras `Orthogonal`):
+/// every singular value of the layer is `gain`, so a deep linear network neither shrinks nor
+/// amplifies any direction of its input.
 ///
-/// The tensor is viewed as a matrix `[shape[0], ∏ shape[1..]]`, as PyTorch's `orthogonal_`:
-/// a Gaussian matrix is QR-decomposed (Householder) and `Q` is multiplied by the signs of
-/// `diag(R)`, which makes it Haar-distributed. For a tall matrix the columns are orthonormal
-/// (`WᵀW = gain²·I`), for a wide one the rows (`WWᵀ = gain²·I`). A Burn `Linear` weight
-/// `[d_in, d_out]` with `d_in >= d_out` therefore has orthonormal columns.
+/// `W = gain·Q·sign(diag R)` with `G = QR` the QR decomposition of a Gaussian matrix `G`, the
+/// tensor viewed as a matrix `[shape[0], ∏ shape[1..]]`: `WᵀW = gain²·I` for a tall matrix
+/// (orthonormal columns), `WWᵀ = gain²·I` for a wide one. The sign correction makes `Q`
+/// Haar-distributed. A Burn `Linear` weight `[d_in, d_out]` with `d_in >= d_out` therefore has
+/// orthonormal columns. Each entry has variance `gain²/max(rows, cols)`.
+///
+/// Not a specialization of [`VarianceScaling`](crate::VarianceScaling) (its entries are
+/// dependent); [`DeltaOrthogonal`](crate::DeltaOrthogonal) puts one at a convolution's centre
+/// tap.
+///
+/// Reference: Saxe, McClelland & Ganguli (2014), "Exact solutions to the nonlinear dynamics of
+/// learning in deep linear neural networks".
 ///
 /// Host path: Householder QR in `f64` on the host (bit-reproducible). Device path: Burn's
 /// `linalg::qr` on the device.

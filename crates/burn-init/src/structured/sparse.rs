@@ -8,11 +8,16 @@ use crate::dist::{Normal, Primitive};
 use crate::error::{InitError, Result, deserialize_through, element_count, non_negative, spread};
 use crate::host::HostRng;
 
-/// Sparse initialization (Martens, 2010, "Deep learning via Hessian-free optimization"): a 2-D
-/// weight whose every column has exactly `ceil(sparsity · rows)` zeros, the other entries drawn
-/// from `N(0, std²)` (PyTorch `sparse_`). In Burn's `Linear` layout `[d_in, d_out]` a column holds
-/// one output unit's incoming weights, so each unit gets the same number of connections, as in
-/// Martens' scheme.
+/// Sparse initialization (PyTorch `sparse_`): each unit gets the same number of non-zero
+/// incoming weights.
+///
+/// For a 2-D weight `[rows, cols]`: in every column exactly `ceil(sparsity·rows)` entries, chosen
+/// uniformly, are 0; the others are drawn from `N(0, std²)`. In Burn's `Linear` layout
+/// `[d_in, d_out]` a column holds one output unit's incoming weights.
+///
+/// A [`Normal`](crate::Normal) with a fixed number of zeros per column.
+///
+/// Reference: Martens (2010), "Deep learning via Hessian-free optimization".
 ///
 /// The device path stays on the device: normal values and uniform keys from the device RNG; the
 /// zeros of a column are the rows whose key ranks among its `ceil(sparsity · rows)` smallest

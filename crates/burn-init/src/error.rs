@@ -185,7 +185,16 @@ pub(crate) fn positive(field: &'static str, value: f64) -> Result<f64> {
     Ok(value)
 }
 
+/// Checks that `low < high`, also once both are rounded to `f32`, naming `high` otherwise.
+pub(crate) fn ordered(low: f64, high: f64) -> Result<()> {
+    if low >= high || low as f32 >= high as f32 {
+        return Err(invalid("high", high, "must be > low (also in f32)"));
+    }
+    Ok(())
+}
+
 /// Checks that a count is at least 1, naming `field` otherwise.
+#[cfg(feature = "signal")]
 pub(crate) fn at_least_one(field: &'static str, value: usize) -> Result<usize> {
     if value == 0 {
         return Err(invalid(field, 0.0, "must be >= 1"));
@@ -208,21 +217,22 @@ pub(crate) fn spread(centre: f64, std: f64) -> Result<()> {
 /// The number of elements of `shape`, checked: [`InitError::TooLarge`] if the product overflows
 /// `usize` or exceeds the largest tensor that can be allocated.
 pub(crate) fn element_count(what: &str, shape: &[usize]) -> Result<usize> {
+    element_count_for(|| what.into(), shape)
+}
+
+/// [`element_count`], naming what was to be built only when the shape is refused.
+pub(crate) fn element_count_for(what: impl FnOnce() -> String, shape: &[usize]) -> Result<usize> {
     let too_large = |reason: &str| InitError::TooLarge {
-        what: what.into(),
+        what: what(),
         shape: shape.to_vec(),
         reason: reason.into(),
     };
-    let n = shape
-        .iter()
-        .try_fold(1usize, |n, &d| n.checked_mul(d))
-        .ok_or_else(|| too_large("the element count overflows usize"))?;
-    if n > MAX_ELEMENTS {
-        return Err(too_large(&format!(
-            "{n} elements, more than the {MAX_ELEMENTS} f32 of isize::MAX bytes"
-        )));
-    }
-    Ok(n)
+    let reason = match shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)) {
+        Some(n) if n <= MAX_ELEMENTS => return Ok(n),
+        Some(n) => format!("{n} elements, more than the {MAX_ELEMENTS} f32 of isize::MAX bytes"),
+        None => "the element count overflows usize".into(),
+    };
+    Err(too_large(&reason))
 }
 
 /// Serde for a validated struct: deserialized into a plain mirror with the same fields (unknown

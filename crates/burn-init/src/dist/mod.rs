@@ -11,7 +11,7 @@ pub use self::primitive::Primitive;
 use serde::Serialize;
 
 use crate::error::{
-    InitError, Result, deserialize_through, finite, non_negative, positive, spread,
+    InitError, Result, deserialize_through, finite, non_negative, ordered, positive, spread,
 };
 use crate::special::{UpperTail, normal_cdf};
 
@@ -77,13 +77,7 @@ impl Uniform {
     pub fn new(low: f64, high: f64) -> Result<Self> {
         finite("low", low)?;
         finite("high", high)?;
-        if low >= high || low as f32 >= high as f32 {
-            return Err(InitError::InvalidParameter {
-                field: "high",
-                value: high,
-                reason: "must be > low (also in f32)",
-            });
-        }
+        ordered(low, high)?;
         if (high - low) as f32 == f32::INFINITY {
             return Err(InitError::InvalidParameter {
                 field: "high",
@@ -251,13 +245,7 @@ impl TruncatedNormal {
                 finite(field, bound)?;
             }
         }
-        if low >= high || low as f32 >= high as f32 {
-            return Err(InitError::InvalidParameter {
-                field: "high",
-                value: high,
-                reason: "must be > low (also in f32)",
-            });
-        }
+        ordered(low, high)?;
         // Draws lie in [low, high] and within a few std of the nearer bound or the mean.
         if high == f64::INFINITY {
             spread(low.max(mean), std)?;

@@ -6,17 +6,17 @@ use burn::tensor::{Device, Tensor};
 
 use super::initializer::TensorInit;
 use crate::dist::{Constant, Normal, Primitive, TruncatedNormal, Uniform};
-use crate::error::{InitError, Result, element_count};
+use crate::error::{InitError, Result, element_count_for};
 use crate::host::HostRng;
 use crate::scale::{Fans, VarianceScaling};
 use crate::structured::{DeltaOrthogonal, Dirac, Identity, Orthogonal, Sparse};
 
-/// Checks that `out` holds exactly the elements of `shape`.
-fn check_buffer(name: &str, shape: &[usize], out: &[f32]) -> Result<()> {
-    let n = element_count(name, shape)?;
+/// Checks that `out` holds exactly the elements of `shape` (`name` is called only on error).
+fn check_buffer(name: impl Fn() -> String, shape: &[usize], out: &[f32]) -> Result<()> {
+    let n = element_count_for(&name, shape)?;
     if out.len() != n {
         return Err(InitError::InvalidShape {
-            initializer: name.into(),
+            initializer: name(),
             shape: shape.to_vec(),
             reason: format!("the buffer holds {} values for {n} elements", out.len()),
         });
@@ -41,7 +41,7 @@ macro_rules! primitive_initializer {
                 rng: HostRng,
                 out: &mut [f32],
             ) -> Result<()> {
-                check_buffer(&self.name(), shape, out)?;
+                check_buffer(|| self.name(), shape, out)?;
                 Primitive::$ty(*self).fill_host(rng, out);
                 Ok(())
             }
@@ -51,7 +51,7 @@ macro_rules! primitive_initializer {
                 _fans: Option<Fans>,
                 device: &Device,
             ) -> Result<Tensor<1>> {
-                Primitive::$ty(*self).sample_device(element_count(&self.name(), shape)?, device)
+                Primitive::$ty(*self).sample_device(element_count_for(|| self.name(), shape)?, device)
             }
             fn primitive(&self, _fans: Option<Fans>) -> Option<Primitive> {
                 Some(Primitive::$ty(*self))
@@ -62,9 +62,9 @@ macro_rules! primitive_initializer {
 
 primitive_initializer!(Constant, Uniform, Normal, TruncatedNormal);
 
-fn need_fans(name: &str, fans: Option<Fans>) -> Result<Fans> {
+fn need_fans(name: impl FnOnce() -> String, fans: Option<Fans>) -> Result<Fans> {
     fans.ok_or_else(|| InitError::MissingFans {
-        initializer: name.into(),
+        initializer: name(),
     })
 }
 
@@ -78,7 +78,7 @@ impl TensorInit for VarianceScaling {
         )
     }
     fn check(&self, _shape: &[usize], fans: Option<Fans>) -> Result<()> {
-        need_fans(&self.name(), fans).map(|_| ())
+        need_fans(|| self.name(), fans).map(|_| ())
     }
     fn fill_host(
         &self,
@@ -87,8 +87,8 @@ impl TensorInit for VarianceScaling {
         rng: HostRng,
         out: &mut [f32],
     ) -> Result<()> {
-        let fans = need_fans(&self.name(), fans)?;
-        check_buffer(&self.name(), shape, out)?;
+        let fans = need_fans(|| self.name(), fans)?;
+        check_buffer(|| self.name(), shape, out)?;
         self.primitive(fans).fill_host(rng, out);
         Ok(())
     }
@@ -98,9 +98,9 @@ impl TensorInit for VarianceScaling {
         fans: Option<Fans>,
         device: &Device,
     ) -> Result<Tensor<1>> {
-        let fans = need_fans(&self.name(), fans)?;
+        let fans = need_fans(|| self.name(), fans)?;
         VarianceScaling::primitive(self, fans)
-            .sample_device(element_count(&self.name(), shape)?, device)
+            .sample_device(element_count_for(|| self.name(), shape)?, device)
     }
     fn primitive(&self, fans: Option<Fans>) -> Option<Primitive> {
         fans.map(|f| VarianceScaling::primitive(self, f))
@@ -125,7 +125,7 @@ macro_rules! structured_initializer {
                 out: &mut [f32],
             ) -> Result<()> {
                 self.check_shape(shape)?;
-                check_buffer(&self.name(), shape, out)?;
+                check_buffer(|| self.name(), shape, out)?;
                 self.fill(shape, rng, out)
             }
             fn sample_device(

@@ -8,7 +8,7 @@ use burn::tensor::{Device, Shape, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::dist::Primitive;
-use crate::error::{Result, element_count};
+use crate::error::{Result, element_count_for};
 use crate::host::mem::zeroed_f32;
 use crate::host::{HostRng, device_seed};
 use crate::scale::Fans;
@@ -133,7 +133,7 @@ pub trait TensorInit: fmt::Debug + Send + Sync {
         fans: Option<Fans>,
         device: &Device,
     ) -> Result<Tensor<1>> {
-        let n = element_count(&self.name(), shape)?;
+        let n = element_count_for(|| self.name(), shape)?;
         let mut out = zeroed_f32(n)?;
         self.fill_host(shape, fans, HostRng::new(device_seed(device)), &mut out)?;
         Ok(Tensor::from_data(TensorData::new(out, [n]), device))
@@ -175,7 +175,7 @@ pub trait TensorInitExt: TensorInit {
         device: &Device,
     ) -> Result<Tensor<D>> {
         let fans = fans.into();
-        element_count(&self.name(), &shape)?;
+        element_count_for(|| self.name(), &shape)?;
         self.check(&shape, fans)?;
         Ok(sample_flat(self, &shape, fans, source.into(), device)?.reshape(shape))
     }
@@ -185,7 +185,7 @@ pub trait TensorInitExt: TensorInit {
     /// # Errors
     /// As [`TensorInitExt::sample`] on the host path.
     fn host_vec(&self, shape: &[usize], fans: Option<Fans>, rng: HostRng) -> Result<Vec<f32>> {
-        let n = element_count(&self.name(), shape)?;
+        let n = element_count_for(|| self.name(), shape)?;
         self.check(shape, fans)?;
         let mut out = zeroed_f32(n)?;
         self.fill_host(shape, fans, rng, &mut out)?;
@@ -215,7 +215,7 @@ pub trait TensorInitExt: TensorInit {
         Self: Clone + Sized + 'static,
     {
         let fans = fans.into();
-        element_count(&self.name(), &shape)?;
+        element_count_for(|| self.name(), &shape)?;
         self.check(&shape, fans)?;
         let (init, source) = (self.clone(), source.into());
         Ok(Param::uninitialized(
@@ -247,7 +247,7 @@ pub(crate) fn sample_flat<I: TensorInit + ?Sized>(
     match source {
         Source::Device => init.sample_device(shape, fans, device),
         Source::Host(rng) => {
-            let n = element_count(&init.name(), shape)?;
+            let n = element_count_for(|| init.name(), shape)?;
             let mut out = zeroed_f32(n)?;
             init.fill_host(shape, fans, rng, &mut out)?;
             Ok(Tensor::from_data(TensorData::new(out, [n]), device))

@@ -4,6 +4,9 @@
 //! `optim`.
 
 mod chain;
+// Mean-field criticality theory (χ₁, depth scales; helper branch `criticality`) goes here as
+// `mod criticality;`, its public items re-exported below like the others; it may use
+// `meanfield`'s quadrature and `crate::scale::Nonlinearity` (which replaced `mlp::Activation`).
 mod diagnostics;
 mod layered;
 mod lsuv;

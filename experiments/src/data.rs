@@ -584,8 +584,10 @@ pub fn synthetic(n_train: usize, n_test: usize) -> Dataset {
     let (d, h, c) = (SYNTHETIC_FEATURES, 100, SYNTHETIC_CLASSES);
     let rng = HostRng::new(SYNTHETIC_SEED);
     let normal = |std: f64, n: usize, stream: u64| {
+        // N(0, 1) scaled: the same f32 values as N(0, std²) (`0 + std·z`).
         let mut v = vec![0f32; n];
-        Primitive::Normal(Normal { mean: 0.0, std }).fill_host(rng.derive(stream), &mut v);
+        Primitive::Normal(Normal::large_random()).fill_host(rng.derive(stream), &mut v);
+        v.iter_mut().for_each(|x| *x *= std as f32);
         v
     };
     let w1 = normal(1.0 / (d as f64).sqrt(), d * h, 0);

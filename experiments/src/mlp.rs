@@ -246,14 +246,14 @@ mod tests {
         }
         fn fill_host(
             &self,
-            _shape: &[usize],
+            shape: &[usize],
             fans: Option<Fans>,
             _rng: burn_init::HostRng,
             out: &mut [f32],
-        ) {
-            if let Some(f) = fans {
-                out.fill(1.0 / f.fan_in as f32);
-            }
+        ) -> Result<()> {
+            self.check(shape, fans)?;
+            out.fill(1.0 / fans.map_or(1, |f| f.fan_in()) as f32);
+            Ok(())
         }
     }
 

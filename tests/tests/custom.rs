@@ -37,9 +37,15 @@ impl TensorInit for Rademacher {
         })
     }
 
-    fn fill_host(&self, _shape: &[usize], fans: Option<Fans>, rng: HostRng, out: &mut [f32]) {
-        let Some(fans) = fans else { return };
-        let magnitude = 1.0 / (fans.fan_in as f32).sqrt();
+    fn fill_host(
+        &self,
+        shape: &[usize],
+        fans: Option<Fans>,
+        rng: HostRng,
+        out: &mut [f32],
+    ) -> Result<(), InitError> {
+        self.check(shape, fans)?;
+        let magnitude = 1.0 / (fans.map_or(1, |f| f.fan_in()) as f32).sqrt();
         for (i, x) in out.iter_mut().enumerate() {
             *x = if rng.word(i as u64) >> 31 == 1 {
                 magnitude
@@ -47,6 +53,7 @@ impl TensorInit for Rademacher {
                 -magnitude
             };
         }
+        Ok(())
     }
 }
 

@@ -199,7 +199,8 @@ fn fills(device: &Device, n: usize) -> Vec<(String, [Option<f64>; 3])> {
                     Some(fans),
                     HostRng::new(1),
                     &mut buf,
-                );
+                )
+                .expect("a valid fill");
             }),
             bytes,
         );

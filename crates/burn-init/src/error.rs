@@ -1,16 +1,27 @@
-//! The one error type of the crate.
+//! The one error type of the crate, and the validators every constructor uses.
 
 use thiserror::Error;
 
+/// The most elements a tensor may have: `isize::MAX` bytes of `f32` (what a Rust allocation, and
+/// so Burn's CPU backends, can hold). Larger shapes are refused with [`InitError::TooLarge`]
+/// before anything is allocated; whether a device has the memory for a smaller one is its
+/// backend's to say.
+pub(crate) const MAX_ELEMENTS: usize = isize::MAX as usize / std::mem::size_of::<f32>();
+
+/// How many standard deviations around the mean must stay finite in `f32` for a normal's draws
+/// to be finite: beyond 10σ lies a probability of 1.5e-23.
+const SPREAD: f64 = 10.0;
+
 /// Everything that can go wrong when building or applying an initializer.
 ///
-/// Constructors validate their parameters and return this error; once an initializer exists,
-/// sampling it for a valid shape cannot fail.
+/// Constructors validate their parameters (finite, and finite in `f32`, since weights are `f32`)
+/// and return this error; once an initializer exists, sampling it for a valid shape cannot fail
+/// except for want of memory ([`InitError::Allocation`]).
 #[derive(Debug, Clone, PartialEq, Error)]
 #[non_exhaustive]
 pub enum InitError {
     /// A numeric parameter is out of its domain (non-finite, negative, empty interval, …).
-    #[error("invalid parameter `{field}` = {value}: {reason}")]
+    #[error("invalid parameter `{field}` = {value:?}: {reason}")]
     InvalidParameter {
         /// Name of the offending field, e.g. `std` or `low`.
         field: &'static str,
@@ -43,6 +54,25 @@ pub enum InitError {
         /// Why it was rejected.
         reason: String,
     },
+    /// A shape whose element count overflows `usize` or exceeds the largest tensor that can be
+    /// allocated (`isize::MAX` bytes of `f32`).
+    #[error("shape {shape:?} is too large for {what}: {reason}")]
+    TooLarge {
+        /// What was to be built (an initializer, a layer, a fan computation).
+        what: String,
+        /// The shape that was given.
+        shape: Vec<usize>,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// A host buffer could not be allocated.
+    #[error("cannot allocate a host buffer of {elements} f32 values ({bytes} bytes)")]
+    Allocation {
+        /// Number of `f32` values.
+        elements: usize,
+        /// Size in bytes.
+        bytes: u128,
+    },
     /// A name (initializer, activation, …) that is not known.
     #[error("unknown {kind} `{name}`; valid: {}{}", valid.join(", "), suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
     UnknownName {
@@ -54,6 +84,18 @@ pub enum InitError {
         valid: Vec<String>,
         /// The closest valid name, if any is close.
         suggestion: Option<String>,
+    },
+    /// A configuration names a field its variant does not have.
+    #[error("`{initializer}` has no field `{field}` (given {value}); its fields: {}", valid.join(", "))]
+    UnknownField {
+        /// The initializer (or configuration) that was being read.
+        initializer: String,
+        /// The unknown field.
+        field: String,
+        /// Its value, as JSON.
+        value: String,
+        /// The fields it does have.
+        valid: Vec<String>,
     },
     /// A configuration could not be parsed.
     #[error("invalid configuration: {0}")]
@@ -98,57 +140,120 @@ pub(crate) fn closest<'a>(
         .map(|(_, c)| c.to_string())
 }
 
-/// Checks that `value` is finite, naming `field` otherwise.
-pub(crate) fn finite(field: &'static str, value: f64) -> Result<f64> {
-    if value.is_finite() {
-        Ok(value)
-    } else {
-        Err(InitError::InvalidParameter {
-            field,
-            value,
-            reason: "must be finite",
-        })
+fn invalid(field: &'static str, value: f64, reason: &'static str) -> InitError {
+    InitError::InvalidParameter {
+        field,
+        value,
+        reason,
     }
 }
 
-/// Checks that `value` is finite in `f32` (`|value| <= f32::MAX`), naming `field` otherwise.
-pub(crate) fn finite_f32(field: &'static str, value: f64) -> Result<f64> {
-    finite(field, value)?;
+/// Checks that `value` is finite, in `f32` too (`|value| <= f32::MAX`), naming `field`
+/// otherwise.
+pub(crate) fn finite(field: &'static str, value: f64) -> Result<f64> {
+    if !value.is_finite() {
+        return Err(invalid(field, value, "must be finite"));
+    }
     if value.abs() > f64::from(f32::MAX) {
-        return Err(InitError::InvalidParameter {
+        return Err(invalid(
             field,
             value,
-            reason: "must be finite in f32 (|value| <= 3.4028235e38)",
-        });
+            "must be finite in f32 (|value| <= 3.4028235e38)",
+        ));
     }
     Ok(value)
 }
 
-/// Checks that `value` is finite and `>= 0`.
+/// Checks that `value` is finite (in `f32` too) and `>= 0`.
 pub(crate) fn non_negative(field: &'static str, value: f64) -> Result<f64> {
     finite(field, value)?;
     if value < 0.0 {
-        return Err(InitError::InvalidParameter {
-            field,
-            value,
-            reason: "must be >= 0",
-        });
+        return Err(invalid(field, value, "must be >= 0"));
     }
     Ok(value)
 }
 
-/// Checks that `value` is finite and `> 0`.
+/// Checks that `value` is finite (in `f32` too) and `> 0`, also once rounded to `f32`.
 pub(crate) fn positive(field: &'static str, value: f64) -> Result<f64> {
     finite(field, value)?;
     if value <= 0.0 {
-        return Err(InitError::InvalidParameter {
-            field,
-            value,
-            reason: "must be > 0",
-        });
+        return Err(invalid(field, value, "must be > 0"));
+    }
+    if value as f32 == 0.0 {
+        return Err(invalid(field, value, "must be > 0 in f32 (it rounds to 0)"));
     }
     Ok(value)
 }
+
+/// Checks that `low < high`, also once both are rounded to `f32`, naming `high` otherwise.
+pub(crate) fn ordered(low: f64, high: f64) -> Result<()> {
+    if low >= high || low as f32 >= high as f32 {
+        return Err(invalid("high", high, "must be > low (also in f32)"));
+    }
+    Ok(())
+}
+
+/// Checks that a count is at least 1, naming `field` otherwise.
+#[cfg(feature = "signal")]
+pub(crate) fn at_least_one(field: &'static str, value: usize) -> Result<usize> {
+    if value == 0 {
+        return Err(invalid(field, 0.0, "must be >= 1"));
+    }
+    Ok(value)
+}
+
+/// Checks that draws `mean ± 10·std` of a normal stay finite in `f32`, naming `std`.
+pub(crate) fn spread(centre: f64, std: f64) -> Result<()> {
+    if centre.abs() + SPREAD * std > f64::from(f32::MAX) {
+        return Err(invalid(
+            "std",
+            std,
+            "draws within 10 std of the mean must be finite in f32",
+        ));
+    }
+    Ok(())
+}
+
+/// The number of elements of `shape`, checked: [`InitError::TooLarge`] if the product overflows
+/// `usize` or exceeds the largest tensor that can be allocated.
+pub(crate) fn element_count(what: &str, shape: &[usize]) -> Result<usize> {
+    element_count_for(|| what.into(), shape)
+}
+
+/// [`element_count`], naming what was to be built only when the shape is refused.
+pub(crate) fn element_count_for(what: impl FnOnce() -> String, shape: &[usize]) -> Result<usize> {
+    let too_large = |reason: &str| InitError::TooLarge {
+        what: what(),
+        shape: shape.to_vec(),
+        reason: reason.into(),
+    };
+    let reason = match shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)) {
+        Some(n) if n <= MAX_ELEMENTS => return Ok(n),
+        Some(n) => format!("{n} elements, more than the {MAX_ELEMENTS} f32 of isize::MAX bytes"),
+        None => "the element count overflows usize".into(),
+    };
+    Err(too_large(&reason))
+}
+
+/// Serde for a validated struct: deserialized into a plain mirror with the same fields (unknown
+/// fields refused), then through the constructor, so that JSON cannot build what the constructor
+/// refuses.
+macro_rules! deserialize_through {
+    ($ty:ident { $($field:ident: $fty:ty),* $(,)? } => $new:expr) => {
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                #[derive(serde::Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Raw {
+                    $($field: $fty),*
+                }
+                let Raw { $($field),* } = Raw::deserialize(d)?;
+                ($new)($($field),*).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+pub(crate) use deserialize_through;
 
 #[cfg(test)]
 mod tests {
@@ -168,8 +273,37 @@ mod tests {
     #[test]
     fn validators_name_the_field() {
         let err = positive("std", -1.0).unwrap_err();
-        assert_eq!(err.to_string(), "invalid parameter `std` = -1: must be > 0");
+        assert_eq!(
+            err.to_string(),
+            "invalid parameter `std` = -1.0: must be > 0"
+        );
         assert!(finite("mean", f64::NAN).is_err());
         assert!(non_negative("std", 0.0).is_ok());
+        // Finite in f64, not in f32.
+        assert!(
+            finite("value", 1e39)
+                .unwrap_err()
+                .to_string()
+                .contains("= 1e39")
+        );
+        assert!(finite("value", f64::from(f32::MAX)).is_ok());
+        assert!(positive("scale", 1e-300).is_err());
+        assert!(spread(3e38, 1e37).is_err() && spread(0.0, 1e37).is_ok());
+    }
+
+    #[test]
+    fn element_counts_are_checked() {
+        assert_eq!(element_count("x", &[3, 4]), Ok(12));
+        assert_eq!(element_count("x", &[]), Ok(1));
+        assert!(matches!(
+            element_count("x", &[1 << 33, 1 << 31]),
+            Err(InitError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            element_count("x", &[(1 << 62) + 1, 4]),
+            Err(InitError::TooLarge { .. })
+        ));
+        assert!(element_count("x", &[MAX_ELEMENTS]).is_ok());
+        assert!(element_count("x", &[MAX_ELEMENTS + 1]).is_err());
     }
 }

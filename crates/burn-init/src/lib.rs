@@ -69,6 +69,10 @@
 //! | `pretrain::permutation` (and the experiments' own) | [`HostRng::permutation`] |
 //! | `init::NAMES`, `init::ALIASES` | [`Init::NAMES`], [`Init::ALIASES`] |
 //! | `rng::philox4x32_10`, `BatchKernel`, `UniformMap`, `special::*`, `dist::erfinv`, `error::closest`, `pretrain::weight_sum` | private |
+//! | public fields of `Constant`, `Uniform`, `Normal`, `TruncatedNormal`, `VarianceScaling`, `Fans`, `Orthogonal`, `Identity`, `Dirac`, `DeltaOrthogonal`, `Sparse` | private, read through accessors (`value()`, `low()`, `fan_in()`, …); built only by the validating constructors, also from JSON |
+//! | `TensorInit::fill_host(…)`, `sample_device(…)`, `Primitive::sample_device(…)` returning values | returning `Result` (errors, not panics, for what they cannot fill) |
+//! | `Init` JSON with a field its variant lacks (`{"name": "he_normal", "gain": 2}`) | [`InitError::UnknownField`] |
+//! | LSUV and pretraining options checked with `InitError::Data` | [`signal::LsuvConfig::validate`], [`signal::PretrainConfig::validate`]: [`InitError::InvalidParameter`] naming the field |
 #![deny(missing_docs)]
 
 mod dist;
@@ -118,7 +122,7 @@ pub mod prelude {
 /// # Ok::<(), burn_init::InitError>(())
 /// ```
 pub const fn zeros() -> Constant {
-    Constant { value: 0.0 }
+    Constant::raw(0.0)
 }
 
 /// All ones ([`Init::Ones`]; PyTorch `ones_`, Keras `Ones`).
@@ -133,7 +137,7 @@ pub const fn zeros() -> Constant {
 /// # Ok::<(), burn_init::InitError>(())
 /// ```
 pub const fn ones() -> Constant {
-    Constant { value: 1.0 }
+    Constant::raw(1.0)
 }
 
 /// "Small random" ([`Init::SmallRandom`]): `w ~ N(0, 0.01²)`, i.e. `0.01·N(0, 1)`.

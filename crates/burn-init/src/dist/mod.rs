@@ -8,34 +8,50 @@ mod primitive;
 
 pub use self::primitive::Primitive;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::error::{InitError, Result, finite, positive};
-use crate::special::normal_cdf;
+use crate::error::{
+    InitError, Result, deserialize_through, finite, non_negative, ordered, positive, spread,
+};
+use crate::special::{UpperTail, normal_cdf};
 
-/// A constant fill: every element is `value`. `Zeros` and `Ones` are `Constant` 0 and 1.
+/// A constant fill: every element is `value` (PyTorch `constant_`, Keras `Constant`).
+///
+/// `w = value`. [`zeros`](crate::zeros) and [`ones`](crate::ones) are its specializations.
 ///
 /// ```
 /// use burn_init::Constant;
 /// let c = Constant::new(0.5)?;
-/// assert_eq!(c.value, 0.5);
+/// assert_eq!(c.value(), 0.5);
+/// assert!(Constant::new(1e39).is_err()); // finite in f64, not in f32
 /// # Ok::<(), burn_init::InitError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Constant {
-    /// The fill value.
-    pub value: f64,
+    value: f64,
 }
 
 impl Constant {
     /// # Errors
-    /// [`InitError::InvalidParameter`] if `value` is not finite.
+    /// [`InitError::InvalidParameter`] naming `value` if it is not finite in `f32`.
     pub fn new(value: f64) -> Result<Self> {
         Ok(Self {
             value: finite("value", value)?,
         })
     }
+
+    /// The fill value.
+    pub const fn value(&self) -> f64 {
+        self.value
+    }
+
+    /// Without validation: for values the crate has validated or derived from validated ones.
+    pub(crate) const fn raw(value: f64) -> Self {
+        Self { value }
+    }
 }
+
+deserialize_through!(Constant { value: f64 } => Constant::new);
 
 /// The uniform distribution `U(low, high)`: density `1/(high − low)` on `[low, high)`,
 /// variance `(high − low)²/12`. PyTorch `uniform_`, Keras `RandomUniform`, JAX `uniform`.
@@ -45,27 +61,28 @@ impl Constant {
 /// let u = Uniform::new(-1.0, 1.0)?;
 /// assert_eq!(u.variance(), 1.0 / 3.0);
 /// assert!(Uniform::new(1.0, 1.0).is_err());
+/// assert!(Uniform::new(-1e308, 1e308).is_err()); // neither the bounds nor the width fit in f32
 /// # Ok::<(), burn_init::InitError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Uniform {
-    /// Lower bound (inclusive).
-    pub low: f64,
-    /// Upper bound.
-    pub high: f64,
+    low: f64,
+    high: f64,
 }
 
 impl Uniform {
     /// # Errors
-    /// [`InitError::InvalidParameter`] for non-finite bounds or `low >= high`.
+    /// [`InitError::InvalidParameter`] for bounds not finite in `f32`, `low >= high` (also once
+    /// rounded to `f32`), or a width `high − low` not finite in `f32`.
     pub fn new(low: f64, high: f64) -> Result<Self> {
         finite("low", low)?;
         finite("high", high)?;
-        if low >= high {
+        ordered(low, high)?;
+        if (high - low) as f32 == f32::INFINITY {
             return Err(InitError::InvalidParameter {
                 field: "high",
                 value: high,
-                reason: "must be > low",
+                reason: "the width high - low must be finite in f32",
             });
         }
         Ok(Self { low, high })
@@ -80,11 +97,36 @@ impl Uniform {
         Self::new(-bound, bound)
     }
 
+    /// Without validation: `U(−bound, bound)` for a bound derived from validated parameters.
+    pub(crate) const fn raw_symmetric(bound: f64) -> Self {
+        Self {
+            low: -bound,
+            high: bound,
+        }
+    }
+
+    /// Lower bound (inclusive).
+    pub const fn low(&self) -> f64 {
+        self.low
+    }
+
+    /// Upper bound.
+    pub const fn high(&self) -> f64 {
+        self.high
+    }
+
+    /// `(high − low) / 2`, the mean.
+    pub fn mean(&self) -> f64 {
+        0.5 * (self.low + self.high)
+    }
+
     /// `(high − low)² / 12`.
     pub fn variance(&self) -> f64 {
         (self.high - self.low).powi(2) / 12.0
     }
 }
+
+deserialize_through!(Uniform { low: f64, high: f64 } => Uniform::new);
 
 /// The normal distribution `N(mean, std²)`. PyTorch `normal_`, Keras `RandomNormal`, JAX `normal`.
 ///
@@ -95,23 +137,24 @@ impl Uniform {
 ///
 /// ```
 /// use burn_init::Normal;
-/// assert_eq!(Normal::small_random().std, 0.01);
+/// assert_eq!(Normal::small_random().std(), 0.01);
 /// assert!(Normal::new(0.0, -1.0).is_err());
+/// assert!(Normal::new(0.0, 1e39).is_err()); // not finite in f32
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Normal {
-    /// Mean.
-    pub mean: f64,
-    /// Standard deviation (`>= 0`; 0 gives a constant).
-    pub std: f64,
+    mean: f64,
+    std: f64,
 }
 
 impl Normal {
     /// # Errors
-    /// [`InitError::InvalidParameter`] for a non-finite mean or a non-finite or negative std.
+    /// [`InitError::InvalidParameter`] for a mean or std not finite in `f32`, a negative std, or
+    /// `|mean| + 10·std` beyond `f32` (draws would overflow).
     pub fn new(mean: f64, std: f64) -> Result<Self> {
         finite("mean", mean)?;
-        crate::error::non_negative("std", std)?;
+        non_negative("std", std)?;
+        spread(mean, std)?;
         Ok(Self { mean, std })
     }
 
@@ -130,12 +173,35 @@ impl Normal {
             std: 1.0,
         }
     }
+
+    /// Without validation: for parameters derived from validated ones.
+    pub(crate) const fn raw(mean: f64, std: f64) -> Self {
+        Self { mean, std }
+    }
+
+    /// The mean.
+    pub const fn mean(&self) -> f64 {
+        self.mean
+    }
+
+    /// The standard deviation (`>= 0`; 0 gives a constant).
+    pub const fn std(&self) -> f64 {
+        self.std
+    }
 }
 
+deserialize_through!(Normal { mean: f64, std: f64 } => Normal::new);
+
 /// The normal distribution `N(mean, std²)` truncated to `[low, high]` (absolute bounds, as
-/// PyTorch's `trunc_normal_`; defaults there are ±2). Exact: no value falls outside the bounds
-/// and the density inside is the normal density renormalized (sampled by the inverse CDF, never
-/// by redrawing the whole tensor).
+/// PyTorch's `trunc_normal_`; defaults there are ±2). Exact in every finite or half-infinite
+/// interval, far tails on either side included: no value falls outside the bounds and the
+/// density inside is the normal density renormalized (sampled by the inverse CDF, never by
+/// redrawing). One-sided intervals are handled in the tail's own coordinates (`ln Q` and the
+/// Mills ratio from the scaled complementary error function), so `[20σ, 21σ]` works as well as
+/// `[−21σ, −20σ]`; only an interval whose probability underflows `f64` (beyond about 37.5σ) is
+/// refused. The device path maps the device RNG's uniforms the same way in `f32`; intervals
+/// beyond about 11σ, whose probabilities leave `f32`'s range, are drawn by the host sampler
+/// (seeded from the device RNG) and uploaded.
 ///
 /// Note that `std` is the std of the *untruncated* normal; the truncated variance is smaller
 /// ([`TruncatedNormal::variance`]).
@@ -144,40 +210,48 @@ impl Normal {
 /// use burn_init::TruncatedNormal;
 /// let t = TruncatedNormal::new(0.0, 1.0, -2.0, 2.0)?;
 /// assert!((t.variance().sqrt() - 0.87962566103423978).abs() < 1e-12);
+/// let far = TruncatedNormal::new(0.0, 1.0, 20.0, 21.0)?; // mass 2.75e-89
+/// assert!((far.truncated_mean() - 20.049753067339751).abs() < 1e-12);
+/// assert!(TruncatedNormal::new(0.0, 1.0, 38.0, f64::INFINITY).is_err()); // mass 2.9e-316
+/// assert!(TruncatedNormal::new(0.0, 1.0, f64::NEG_INFINITY, -38.0).is_err());
 /// # Ok::<(), burn_init::InitError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct TruncatedNormal {
-    /// Mean of the untruncated normal.
-    pub mean: f64,
-    /// Std of the untruncated normal.
-    pub std: f64,
-    /// Lower bound (absolute; may be `-inf`).
-    pub low: f64,
-    /// Upper bound (absolute; may be `+inf`).
-    pub high: f64,
+    mean: f64,
+    std: f64,
+    low: f64,
+    high: f64,
 }
 
 impl TruncatedNormal {
     /// # Errors
-    /// [`InitError::InvalidParameter`] for a non-finite mean, a non-positive std, NaN bounds,
-    /// `low >= high`, or bounds so far in a tail that the interval has probability below 1e-300.
+    /// [`InitError::InvalidParameter`] for a mean or std not finite in `f32`, a std that is not
+    /// positive (in `f32`), NaN bounds, finite bounds beyond `f32` (use infinities),
+    /// `low >= high` (also in `f32`), draws that could overflow `f32`, or an interval whose
+    /// probability under the normal is too small to represent.
     pub fn new(mean: f64, std: f64, low: f64, high: f64) -> Result<Self> {
         finite("mean", mean)?;
         positive("std", std)?;
-        if low.is_nan() {
-            return Err(InitError::InvalidParameter {
-                field: "low",
-                value: low,
-                reason: "must not be NaN",
-            });
+        for (field, bound) in [("low", low), ("high", high)] {
+            if bound.is_nan() {
+                return Err(InitError::InvalidParameter {
+                    field,
+                    value: bound,
+                    reason: "must not be NaN",
+                });
+            }
+            if bound.is_finite() {
+                finite(field, bound)?;
+            }
         }
-        if high.is_nan() || low >= high {
-            return Err(InitError::InvalidParameter {
-                field: "high",
-                value: high,
-                reason: "must be > low",
-            });
+        ordered(low, high)?;
+        // Draws lie in [low, high] and within a few std of the nearer bound or the mean.
+        if high == f64::INFINITY {
+            spread(low.max(mean), std)?;
+        }
+        if low == f64::NEG_INFINITY {
+            spread(high.min(mean), std)?;
         }
         let t = Self {
             mean,
@@ -185,16 +259,39 @@ impl TruncatedNormal {
             low,
             high,
         };
-        let (a, b) = t.standard_bounds();
-        let mass = normal_cdf(b) - normal_cdf(a);
-        if mass.is_nan() || mass <= 1e-300 {
+        // The probability of the interval, in the tail's own coordinates for a one-sided one
+        // (symmetric in sign): refused only when it underflows f64.
+        let ln_mass = match t.side() {
+            Side::Tail { tail, .. } => tail.ln_mass(),
+            Side::Central { a, b } => {
+                let s = std::f64::consts::FRAC_1_SQRT_2;
+                (0.5 * (libm::erf(b * s) - libm::erf(a * s))).ln()
+            }
+        };
+        if ln_mass.is_nan() || ln_mass < f64::MIN_POSITIVE.ln() {
+            let (field, value) = if high <= mean {
+                ("high", high)
+            } else {
+                ("low", low)
+            };
             return Err(InitError::InvalidParameter {
-                field: "low",
-                value: low,
-                reason: "interval has no probability mass under the normal",
+                field,
+                value,
+                reason: "the interval's probability under the normal underflows f64 (below 2.2e-308)",
             });
         }
         Ok(t)
+    }
+
+    /// Without validation: `N(0, σ²)` truncated to `[−2σ, 2σ]`, for a σ derived from validated
+    /// parameters (variance scaling).
+    pub(crate) const fn raw_two_sigma(sigma: f64) -> Self {
+        Self {
+            mean: 0.0,
+            std: sigma,
+            low: -2.0 * sigma,
+            high: 2.0 * sigma,
+        }
     }
 
     fn standard_bounds(&self) -> (f64, f64) {
@@ -204,30 +301,88 @@ impl TruncatedNormal {
         )
     }
 
+    /// A one-sided interval as a tail (mirrored below the mean), or one around the mean.
+    fn side(&self) -> Side {
+        match self.standard_bounds() {
+            (a, b) if a >= 0.0 => Side::Tail {
+                tail: UpperTail::new(a, b),
+                sign: 1.0,
+            },
+            (a, b) if b <= 0.0 => Side::Tail {
+                tail: UpperTail::new(-b, -a),
+                sign: -1.0,
+            },
+            (a, b) => Side::Central { a, b },
+        }
+    }
+
+    /// Mean of the untruncated normal.
+    pub const fn mean(&self) -> f64 {
+        self.mean
+    }
+
+    /// Std of the untruncated normal.
+    pub const fn std(&self) -> f64 {
+        self.std
+    }
+
+    /// Lower bound (absolute; may be `-inf`).
+    pub const fn low(&self) -> f64 {
+        self.low
+    }
+
+    /// Upper bound (absolute; may be `+inf`).
+    pub const fn high(&self) -> f64 {
+        self.high
+    }
+
     /// The variance of the truncated distribution.
     pub fn variance(&self) -> f64 {
-        let (a, b) = self.standard_bounds();
-        self.std * self.std * crate::special::truncated_standard_normal_variance(a, b)
+        let standard = match self.side() {
+            Side::Tail { tail, .. } => tail.variance(),
+            Side::Central { a, b } => crate::special::truncated_standard_normal_variance(a, b),
+        };
+        self.std * self.std * standard
     }
 
     /// The mean of the truncated distribution.
     pub fn truncated_mean(&self) -> f64 {
-        let (a, b) = self.standard_bounds();
-        self.mean + self.std * crate::special::truncated_standard_normal_mean(a, b)
+        let standard = match self.side() {
+            Side::Tail { tail, sign } => sign * tail.mean(),
+            Side::Central { a, b } => crate::special::truncated_standard_normal_mean(a, b),
+        };
+        self.mean + self.std * standard
     }
 
     /// The CDF of the truncated distribution at `x`.
     pub fn cdf(&self, x: f64) -> f64 {
-        let (a, b) = self.standard_bounds();
         let z = (x - self.mean) / self.std;
-        if z <= a {
-            0.0
-        } else if z >= b {
-            1.0
-        } else {
-            (normal_cdf(z) - normal_cdf(a)) / (normal_cdf(b) - normal_cdf(a))
+        match self.side() {
+            Side::Tail { tail, sign } if sign > 0.0 => tail.cdf(z),
+            Side::Tail { tail, .. } => 1.0 - tail.cdf(-z),
+            Side::Central { a, b } => {
+                if z <= a {
+                    0.0
+                } else if z >= b {
+                    1.0
+                } else {
+                    (normal_cdf(z) - normal_cdf(a)) / (normal_cdf(b) - normal_cdf(a))
+                }
+            }
         }
     }
+}
+
+deserialize_through!(
+    TruncatedNormal { mean: f64, std: f64, low: f64, high: f64 } => TruncatedNormal::new
+);
+
+/// Where a truncated normal's interval lies, in standard units.
+enum Side {
+    /// One-sided: the standard normal on the upper-tail interval `tail`, times `sign`.
+    Tail { tail: UpperTail, sign: f64 },
+    /// Around the mean: `a < 0 < b`.
+    Central { a: f64, b: f64 },
 }
 
 #[cfg(test)]

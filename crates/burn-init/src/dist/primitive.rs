@@ -1,14 +1,15 @@
 //! [`Primitive`], the element-wise distribution every element-wise initializer reduces to, with
 //! its host kernels (Philox words → values, vectorized) and its device sampler.
 
-use burn::tensor::{Device, Distribution, Tensor};
+use burn::tensor::{Device, Distribution, Tensor, TensorData};
 
-use super::device::erfinv;
+use super::device::quantiles_on_device;
 use super::{Constant, Normal, TruncatedNormal, Uniform};
-use crate::host::{BATCH, BatchKernel, HostRng, UniformMap, open_unit_f64};
+use crate::error::{Result, element_count};
+use crate::host::mem::zeroed_f32;
+use crate::host::{BATCH, BatchKernel, HostRng, UniformMap, device_seed, open_unit_f64};
 use crate::special::{
-    QUANTILE_P_LOW, normal_cdf, normal_quantile, normal_quantile_central_f32,
-    normal_quantile_tail_f32,
+    QUANTILE_P_LOW, UpperTail, normal_cdf, normal_quantile_central_f32, normal_quantile_tail_f32,
 };
 
 /// The element-wise sampling primitive that every element-wise initializer reduces to once its
@@ -27,6 +28,19 @@ pub enum Primitive {
 }
 
 impl Primitive {
+    /// A short name for reports: `normal(0, 1)`, `uniform(-0.1, 0.1)`, ….
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Self::Constant(c) => format!("constant({})", c.value),
+            Self::Uniform(u) => format!("uniform({}, {})", u.low, u.high),
+            Self::Normal(n) => format!("normal({}, {})", n.mean, n.std),
+            Self::TruncatedNormal(t) => format!(
+                "truncated_normal({}, {}, [{}, {}])",
+                t.mean, t.std, t.low, t.high
+            ),
+        }
+    }
+
     /// Variance of one element.
     pub fn variance(&self) -> f64 {
         match self {
@@ -72,24 +86,18 @@ impl Primitive {
                 rng.fill_batched(out, NormalKernel { mean, std });
             }
             Self::TruncatedNormal(t) => {
-                let (mut a, mut b) = t.standard_bounds();
-                // Sample the tail nearer to the centre for precision, and mirror back.
-                let flip = a > 0.0;
-                if flip {
-                    (a, b) = (-b, -a);
-                }
-                let (pa, pb) = (normal_cdf(a), normal_cdf(b));
-                let width = pb - pa;
-                let sign = if flip { -1.0 } else { 1.0 };
-                if pb < 1e-30 {
-                    // Beyond ~11σ the probabilities leave f32's normal range: f64, element by
-                    // element (slow, and only for such extreme bounds).
-                    let (mean, std, lo32, hi32) =
-                        (t.mean, sign * t.std, t.low as f32, t.high as f32);
+                let side = LowerSide::of(&t);
+                let (mean, signed_std) = (t.mean, side.sign * t.std);
+                let (low, high) = (t.low as f32, t.high as f32);
+                if side.pb < F32_TAIL {
+                    // The probabilities leave f32's normal range (beyond ~11σ): f64, in the
+                    // tail's own coordinates, element by element (slow, and only for such
+                    // extreme bounds).
+                    let tail = UpperTail::new(-side.b, -side.a);
                     rng.fill_batched(out, |w: &[u32; BATCH], o: &mut [f32; BATCH]| {
                         for i in 0..BATCH {
-                            let z = normal_quantile(pa + width * open_unit_f64(w[i])).clamp(a, b);
-                            o[i] = ((mean + std * z) as f32).clamp(lo32, hi32);
+                            let z = -tail.quantile(open_unit_f64(w[i]));
+                            o[i] = ((mean + signed_std * z) as f32).clamp(low, high);
                         }
                     });
                     return;
@@ -97,14 +105,14 @@ impl Primitive {
                 rng.fill_batched(
                     out,
                     TruncatedKernel {
-                        pa,
-                        width,
-                        a,
-                        b,
-                        mean: t.mean,
-                        signed_std: sign * t.std,
-                        low: t.low as f32,
-                        high: t.high as f32,
+                        pa: side.pa,
+                        width: side.pb - side.pa,
+                        a: side.a,
+                        b: side.b,
+                        mean,
+                        signed_std,
+                        low,
+                        high,
                     },
                 );
             }
@@ -112,8 +120,13 @@ impl Primitive {
     }
 
     /// Samples `n` elements with the device's own RNG (no copy through the host).
-    pub fn sample_device(&self, n: usize, device: &Device) -> Tensor<1> {
-        match *self {
+    ///
+    /// # Errors
+    /// [`InitError::TooLarge`](crate::InitError::TooLarge) if `n` `f32` exceed `isize::MAX`
+    /// bytes.
+    pub fn sample_device(&self, n: usize, device: &Device) -> Result<Tensor<1>> {
+        element_count("a device sample", &[n])?;
+        Ok(match *self {
             Self::Constant(c) => Tensor::full([n], c.value, device),
             Self::Uniform(Uniform { low, high }) => {
                 Tensor::<1>::random([n], Distribution::Uniform(low, high), device)
@@ -123,16 +136,26 @@ impl Primitive {
                 Tensor::random([n], Distribution::Normal(mean, std), device)
             }
             Self::TruncatedNormal(t) => {
-                let (a, b) = t.standard_bounds();
-                let s = std::f64::consts::FRAC_1_SQRT_2;
-                // erf(z/√2) of the bounds; keep away from ±1 where erfinv is infinite.
-                let eps = 1e-7;
-                let lo = libm::erf(a * s).max(-1.0 + eps);
-                let hi = libm::erf(b * s).min(1.0 - eps);
-                let u = Tensor::<1>::random([n], Distribution::Uniform(lo, hi), device);
-                let x = erfinv(u)
-                    .mul_scalar(std::f64::consts::SQRT_2 * t.std)
-                    .add_scalar(t.mean);
+                let side = LowerSide::of(&t);
+                if side.pb < F32_TAIL {
+                    // Beyond f32's normal range the device cannot map the probabilities: the
+                    // host's exact tail sampler, keyed by a seed from the device RNG.
+                    let mut out = zeroed_f32(n)?;
+                    self.fill_host(HostRng::new(device_seed(device)), &mut out);
+                    return Ok(Tensor::from_data(TensorData::new(out, [n]), device));
+                }
+                let z = quantiles_on_device(side.pa, side.pb, n, device);
+                let z = if side.a.is_finite() {
+                    z.clamp_min(side.a)
+                } else {
+                    z
+                };
+                let z = if side.b.is_finite() {
+                    z.clamp_max(side.b)
+                } else {
+                    z
+                };
+                let x = z.mul_scalar(side.sign * t.std).add_scalar(t.mean);
                 let x = if t.low.is_finite() {
                     x.clamp_min(t.low as f32)
                 } else {
@@ -144,6 +167,35 @@ impl Primitive {
                     x
                 }
             }
+        })
+    }
+}
+
+/// Below this lower-tail probability (about 11.3σ out) the `f32` kernels stop: the tail is
+/// drawn in `f64` in its own coordinates ([`UpperTail`]).
+const F32_TAIL: f64 = 1e-30;
+
+/// A truncated normal's standard bounds on the lower side of the mean: mirrored (`sign = −1`)
+/// when the interval lies above it, so that the nearer bound's tail probability is `pb`,
+/// small and exact, never `1 − tiny`.
+struct LowerSide {
+    a: f64,
+    b: f64,
+    pa: f64,
+    pb: f64,
+    sign: f64,
+}
+
+impl LowerSide {
+    fn of(t: &TruncatedNormal) -> Self {
+        let (a, b) = t.standard_bounds();
+        let (a, b, sign) = if a > 0.0 { (-b, -a, -1.0) } else { (a, b, 1.0) };
+        Self {
+            a,
+            b,
+            pa: normal_cdf(a),
+            pb: normal_cdf(b),
+            sign,
         }
     }
 }

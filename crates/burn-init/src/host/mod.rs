@@ -227,6 +227,16 @@ impl HostRng {
     }
 }
 
+/// A 64-bit seed drawn from the device RNG (four 16-bit parts, each exact in `f32`): how a host
+/// fill stands in for the device RNG (same `device.seed(…)`, same numbers).
+pub(crate) fn device_seed(device: &burn::tensor::Device) -> u64 {
+    use burn::tensor::{Distribution, Tensor};
+    Tensor::<1>::random([4], Distribution::Uniform(0.0, 65_536.0), device)
+        .into_data()
+        .iter::<f32>()
+        .fold(0u64, |acc, p| acc << 16 | (p as u64 & 0xFFFF))
+}
+
 /// Maps a word to a uniform in `[0, 1)` with 24 random bits (every `f32` step in the range).
 #[inline(always)]
 pub(crate) fn unit_f32(w: u32) -> f32 {

@@ -1,7 +1,7 @@
 //! [`Init`]: every built-in initializer as one serializable enum, with stable names.
 
 use burn::tensor::{Device, Tensor};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de, ser};
 
 use super::custom::CustomInit;
 use super::initializer::TensorInit;
@@ -19,16 +19,27 @@ fn default_gain() -> f64 {
 /// configs, experiment files and the command line, and [`Init::Custom`] for your own
 /// ([`TensorInit`]), so that a user-defined initializer goes wherever a built-in one does.
 ///
+/// The variants are plain configuration data (as Burn's `#[derive(Config)]` structs): every way
+/// into a sampler goes through the parameter structs' constructors ([`Uniform::new`], …), so an
+/// invalid value is a typed error ([`InitError::InvalidParameter`] naming the field) from
+/// [`Init::validate`], [`TensorInit::check`] or the sampling entry points, never a panic or a
+/// non-finite weight. Deserialization validates too, and refuses fields a variant does not
+/// have (`{"name": "he_normal", "gain": 2}` is an error, not a silently dropped gain).
+///
 /// ```
-/// use burn_init::Init;
+/// use burn_init::{Init, InitError};
 /// let init: Init = serde_json::from_str(r#"{"name": "he_normal"}"#).unwrap();
 /// assert_eq!(init, Init::HeNormal);
 /// assert_eq!(Init::from_name("xavier")?, Init::GlorotUniform);
 /// assert_eq!(serde_json::to_string(&Init::SmallRandom).unwrap(), r#"{"name":"small_random"}"#);
+/// assert!(matches!(
+///     Init::from_json(r#"{"name": "he_normal", "gain": 2}"#),
+///     Err(InitError::UnknownField { .. })
+/// ));
 /// # Ok::<(), burn_init::InitError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "name", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "name", rename_all = "snake_case")]
 pub enum Init {
     /// All zeros.
     Zeros,
@@ -235,10 +246,16 @@ impl Init {
     ///     fn check(&self, _shape: &[usize], fans: Option<Fans>) -> Result<(), InitError> {
     ///         fans.map(|_| ()).ok_or(InitError::MissingFans { initializer: self.name() })
     ///     }
-    ///     fn fill_host(&self, _shape: &[usize], fans: Option<Fans>, _rng: HostRng, out: &mut [f32]) {
-    ///         if let Some(f) = fans {
-    ///             out.fill(1.0 / f.fan_in as f32);
-    ///         }
+    ///     fn fill_host(
+    ///         &self,
+    ///         shape: &[usize],
+    ///         fans: Option<Fans>,
+    ///         _rng: HostRng,
+    ///         out: &mut [f32],
+    ///     ) -> Result<(), InitError> {
+    ///         self.check(shape, fans)?;
+    ///         out.fill(1.0 / fans.map_or(1, |f| f.fan_in()) as f32);
+    ///         Ok(())
     ///     }
     /// }
     ///
@@ -285,37 +302,44 @@ impl Init {
     /// Parses and validates a JSON config (`{"name": "uniform", "low": -1, "high": 1}`).
     ///
     /// # Errors
-    /// [`InitError::Config`] for malformed JSON or an unknown name or field, and the
-    /// constructor's error for invalid parameters.
+    /// [`InitError::Config`] for malformed JSON or an unknown name,
+    /// [`InitError::UnknownField`] for a field the variant does not have, and the constructor's
+    /// error for invalid parameters.
     pub fn from_json(json: &str) -> Result<Self> {
-        let init: Self =
+        let value: serde_json::Value =
             serde_json::from_str(json).map_err(|e| InitError::Config(e.to_string()))?;
+        Self::from_value(&value)
+    }
+
+    /// Parses and validates a configuration already read as JSON: the one way into `Init` from
+    /// data (its `Deserialize` goes through it, whatever the format).
+    fn from_value(value: &serde_json::Value) -> Result<Self> {
+        let init = Self::deserialize(value).map_err(|e| InitError::Config(e.to_string()))?;
+        // A field the variant does not have is dropped by the derived deserializer (internally
+        // tagged unit variants take no `deny_unknown_fields`): it would not come back.
+        let back = Self::serialize(&init, serde_json::value::Serializer)
+            .map_err(|e| InitError::Config(e.to_string()))?;
+        if let (Some(given), Some(known)) = (value.as_object(), back.as_object())
+            && let Some((field, v)) = given.iter().find(|(k, _)| !known.contains_key(*k))
+        {
+            return Err(InitError::UnknownField {
+                initializer: init.stable_name(),
+                field: field.clone(),
+                value: v.to_string(),
+                valid: known.keys().cloned().collect(),
+            });
+        }
         init.validate()?;
         Ok(init)
     }
 
-    /// Checks the parameters (not the shape).
+    /// Checks the parameters (not the shape): the parameter structs' constructors on the
+    /// variant's values.
     ///
     /// # Errors
     /// The constructor's error for invalid parameters.
     pub fn validate(&self) -> Result<()> {
-        match self.resolve() {
-            Resolved::Prim(p) => match p {
-                Primitive::Constant(c) => Constant::new(c.value).map(|_| ()),
-                Primitive::Uniform(u) => Uniform::new(u.low, u.high).map(|_| ()),
-                Primitive::Normal(n) => Normal::new(n.mean, n.std).map(|_| ()),
-                Primitive::TruncatedNormal(t) => {
-                    TruncatedNormal::new(t.mean, t.std, t.low, t.high).map(|_| ())
-                }
-            },
-            Resolved::Vs(v) => VarianceScaling::new(v.scale, v.mode, v.distribution).map(|_| ()),
-            Resolved::Orthogonal(o) => Orthogonal::new(o.gain).map(|_| ()),
-            Resolved::Identity(i) => Identity::new(i.gain).map(|_| ()),
-            Resolved::Dirac(d) => Dirac::new(d.groups).map(|_| ()),
-            Resolved::DeltaOrthogonal(d) => DeltaOrthogonal::new(d.gain).map(|_| ()),
-            Resolved::Sparse(s) => Sparse::new(s.sparsity, s.std).map(|_| ()),
-            Resolved::Custom(_) => Ok(()),
-        }
+        self.resolve().map(|_| ())
     }
 
     /// The stable name (the serde tag; a custom initializer's own name).
@@ -323,16 +347,17 @@ impl Init {
         if let Self::Custom(c) = self {
             return c.name();
         }
-        serde_json::to_value(self)
+        Self::serialize(self, serde_json::value::Serializer)
             .ok()
             .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_string))
             .unwrap_or_default()
     }
 
-    /// The [`VarianceScaling`] this is, for the variance-scaling family.
+    /// The [`VarianceScaling`] this is, for the variance-scaling family (with valid
+    /// parameters).
     pub fn variance_scaling(&self) -> Option<VarianceScaling> {
         match self.resolve() {
-            Resolved::Vs(v) => Some(v),
+            Ok(Resolved::Vs(v)) => Some(v),
             _ => None,
         }
     }
@@ -349,19 +374,19 @@ impl Init {
     pub fn to_burn(&self) -> Option<burn::nn::Initializer> {
         use VsDistribution as V;
         use burn::nn::Initializer as B;
-        Some(match self.resolve() {
-            Resolved::Prim(Primitive::Constant(c)) => B::Constant { value: c.value },
+        Some(match self.resolve().ok()? {
+            Resolved::Prim(Primitive::Constant(c)) => B::Constant { value: c.value() },
             Resolved::Prim(Primitive::Uniform(u)) => B::Uniform {
-                min: u.low,
-                max: u.high,
+                min: u.low(),
+                max: u.high(),
             },
             Resolved::Prim(Primitive::Normal(n)) => B::Normal {
-                mean: n.mean,
-                std: n.std,
+                mean: n.mean(),
+                std: n.std(),
             },
             Resolved::Vs(v) => {
-                let gain = v.scale.sqrt();
-                match (v.mode, v.distribution) {
+                let gain = v.scale().sqrt();
+                match (v.mode(), v.distribution()) {
                     (_, V::TruncatedNormal) => return None,
                     (FanMode::FanAvg, V::Normal) => B::XavierNormal { gain },
                     (FanMode::FanAvg, V::Uniform) => B::XavierUniform { gain },
@@ -375,41 +400,36 @@ impl Init {
                     },
                 }
             }
-            Resolved::Orthogonal(o) => B::Orthogonal { gain: o.gain },
+            Resolved::Orthogonal(o) => B::Orthogonal { gain: o.gain() },
             _ => return None,
         })
     }
 
-    pub(crate) fn resolve(&self) -> Resolved {
+    /// The validated parameter struct this variant stands for: the one place where `Init`'s
+    /// plain values go through the constructors.
+    pub(crate) fn resolve(&self) -> Result<Resolved> {
         use Resolved::*;
-        match *self {
-            Init::Zeros => Prim(Primitive::Constant(Constant { value: 0.0 })),
-            Init::Ones => Prim(Primitive::Constant(Constant { value: 1.0 })),
-            Init::Constant { value } => Prim(Primitive::Constant(Constant { value })),
-            Init::Uniform { low, high } => Prim(Primitive::Uniform(Uniform { low, high })),
-            Init::Normal { mean, std } => Prim(Primitive::Normal(Normal { mean, std })),
+        Ok(match *self {
+            Init::Zeros => Prim(Primitive::Constant(crate::zeros())),
+            Init::Ones => Prim(Primitive::Constant(crate::ones())),
+            Init::Constant { value } => Prim(Primitive::Constant(Constant::new(value)?)),
+            Init::Uniform { low, high } => Prim(Primitive::Uniform(Uniform::new(low, high)?)),
+            Init::Normal { mean, std } => Prim(Primitive::Normal(Normal::new(mean, std)?)),
             Init::TruncatedNormal {
                 mean,
                 std,
                 low,
                 high,
-            } => Prim(Primitive::TruncatedNormal(TruncatedNormal {
-                mean,
-                std,
-                low,
-                high,
-            })),
+            } => Prim(Primitive::TruncatedNormal(TruncatedNormal::new(
+                mean, std, low, high,
+            )?)),
             Init::SmallRandom => Prim(Primitive::Normal(Normal::small_random())),
             Init::LargeRandom => Prim(Primitive::Normal(Normal::large_random())),
             Init::VarianceScaling {
                 scale,
                 mode,
                 distribution,
-            } => Vs(VarianceScaling {
-                scale,
-                mode,
-                distribution,
-            }),
+            } => Vs(VarianceScaling::new(scale, mode, distribution)?),
             Init::LecunNormal => Vs(vs::lecun_normal()),
             Init::LecunUniform => Vs(vs::lecun_uniform()),
             Init::GlorotNormal => Vs(vs::glorot_normal()),
@@ -418,31 +438,25 @@ impl Init {
             Init::HeUniform => Vs(vs::he_uniform()),
             Init::HeAvgNormal => Vs(vs::he_avg_normal()),
             Init::HeAvgUniform => Vs(vs::he_avg_uniform()),
-            Init::XavierNormal { gain } => Vs(VarianceScaling {
-                scale: gain * gain,
-                mode: FanMode::FanAvg,
-                distribution: VsDistribution::Normal,
-            }),
-            Init::XavierUniform { gain } => Vs(VarianceScaling {
-                scale: gain * gain,
-                mode: FanMode::FanAvg,
-                distribution: VsDistribution::Uniform,
-            }),
+            Init::XavierNormal { gain } => Vs(vs::xavier_normal(gain)?),
+            Init::XavierUniform { gain } => Vs(vs::xavier_uniform(gain)?),
             Init::KaimingNormal { mode, nonlinearity } => {
                 Vs(vs::kaiming_normal(mode, nonlinearity))
             }
             Init::KaimingUniform { mode, nonlinearity } => {
                 Vs(vs::kaiming_uniform(mode, nonlinearity))
             }
-            Init::Orthogonal { gain } => Orthogonal(crate::structured::Orthogonal { gain }),
-            Init::Identity { gain } => Identity(crate::structured::Identity { gain }),
-            Init::Dirac { groups } => Dirac(crate::structured::Dirac { groups }),
+            Init::Orthogonal { gain } => Orthogonal(crate::structured::Orthogonal::new(gain)?),
+            Init::Identity { gain } => Identity(crate::structured::Identity::new(gain)?),
+            Init::Dirac { groups } => Dirac(crate::structured::Dirac::new(groups)?),
             Init::DeltaOrthogonal { gain } => {
-                DeltaOrthogonal(crate::structured::DeltaOrthogonal { gain })
+                DeltaOrthogonal(crate::structured::DeltaOrthogonal::new(gain)?)
             }
-            Init::Sparse { sparsity, std } => Sparse(crate::structured::Sparse { sparsity, std }),
+            Init::Sparse { sparsity, std } => {
+                Sparse(crate::structured::Sparse::new(sparsity, std)?)
+            }
             Init::Custom(ref c) => Custom(c.clone()),
-        }
+        })
     }
 }
 
@@ -476,33 +490,113 @@ impl Resolved {
     }
 }
 
+impl Init {
+    /// An error of the resolved initializer, naming this one (`he_normal`, not the variance
+    /// scaling it resolves to).
+    fn named(&self, e: InitError) -> InitError {
+        match e {
+            InitError::MissingFans { .. } => InitError::MissingFans {
+                initializer: self.stable_name(),
+            },
+            InitError::InvalidShape { shape, reason, .. } => InitError::InvalidShape {
+                initializer: self.stable_name(),
+                shape,
+                reason,
+            },
+            other => other,
+        }
+    }
+}
+
 impl TensorInit for Init {
     fn name(&self) -> String {
         self.stable_name()
     }
     fn check(&self, shape: &[usize], fans: Option<Fans>) -> Result<()> {
-        self.validate()?;
-        self.resolve().as_dyn().check(shape, fans)
+        let resolved = self.resolve()?;
+        resolved
+            .as_dyn()
+            .check(shape, fans)
+            .map_err(|e| self.named(e))
     }
-    fn fill_host(&self, shape: &[usize], fans: Option<Fans>, rng: HostRng, out: &mut [f32]) {
-        self.resolve().as_dyn().fill_host(shape, fans, rng, out)
+    fn fill_host(
+        &self,
+        shape: &[usize],
+        fans: Option<Fans>,
+        rng: HostRng,
+        out: &mut [f32],
+    ) -> Result<()> {
+        let resolved = self.resolve()?;
+        let filled = resolved.as_dyn().fill_host(shape, fans, rng, out);
+        filled.map_err(|e| self.named(e))
     }
-    fn sample_device(&self, shape: &[usize], fans: Option<Fans>, device: &Device) -> Tensor<1> {
-        self.resolve().as_dyn().sample_device(shape, fans, device)
+    fn sample_device(
+        &self,
+        shape: &[usize],
+        fans: Option<Fans>,
+        device: &Device,
+    ) -> Result<Tensor<1>> {
+        let resolved = self.resolve()?;
+        let sampled = resolved.as_dyn().sample_device(shape, fans, device);
+        sampled.map_err(|e| self.named(e))
     }
     fn primitive(&self, fans: Option<Fans>) -> Option<Primitive> {
-        self.resolve().as_dyn().primitive(fans)
+        self.resolve().ok()?.as_dyn().primitive(fans)
     }
 }
 
-impl From<VarianceScaling> for Init {
-    fn from(v: VarianceScaling) -> Self {
-        Init::VarianceScaling {
-            scale: v.scale,
-            mode: v.mode,
-            distribution: v.distribution,
+impl Serialize for Init {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if let Self::Custom(c) = self {
+            return Err(ser::Error::custom(format!(
+                "the custom initializer `{}` cannot be serialized",
+                c.name()
+            )));
         }
+        Self::serialize(self, s)
     }
+}
+
+impl<'de> Deserialize<'de> for Init {
+    /// Reads the value as JSON data (any self-describing format), then [`Init::from_json`]'s
+    /// checks: unknown fields and invalid parameters are errors.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(d)?;
+        Self::from_value(&value).map_err(de::Error::custom)
+    }
+}
+
+/// Conversions from the validated parameter structs.
+macro_rules! from_struct {
+    ($($ty:ty => |$v:ident| $variant:expr;)*) => {$(
+        impl From<$ty> for Init {
+            fn from($v: $ty) -> Self {
+                $variant
+            }
+        }
+    )*};
+}
+
+from_struct! {
+    Constant => |c| Init::Constant { value: c.value() };
+    Uniform => |u| Init::Uniform { low: u.low(), high: u.high() };
+    Normal => |n| Init::Normal { mean: n.mean(), std: n.std() };
+    TruncatedNormal => |t| Init::TruncatedNormal {
+        mean: t.mean(),
+        std: t.std(),
+        low: t.low(),
+        high: t.high(),
+    };
+    VarianceScaling => |v| Init::VarianceScaling {
+        scale: v.scale(),
+        mode: v.mode(),
+        distribution: v.distribution(),
+    };
+    Orthogonal => |o| Init::Orthogonal { gain: o.gain() };
+    Identity => |i| Init::Identity { gain: i.gain() };
+    Dirac => |d| Init::Dirac { groups: d.groups() };
+    DeltaOrthogonal => |d| Init::DeltaOrthogonal { gain: d.gain() };
+    Sparse => |s| Init::Sparse { sparsity: s.sparsity(), std: s.std() };
 }
 
 #[cfg(test)]
@@ -539,8 +633,17 @@ mod tests {
         ));
         assert!(matches!(
             Init::from_json(r#"{"name":"normal","mean":0,"std":1,"extra":2}"#),
-            Err(InitError::Config(_))
+            Err(InitError::UnknownField { .. })
         ));
+        // Unit variants too: the gain is not silently dropped.
+        let err = Init::from_json(r#"{"name":"he_normal","gain":2}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`he_normal` has no field `gain` (given 2); its fields: name"
+        );
+        // Deserialization goes through the same checks.
+        let e = serde_json::from_str::<Init>(r#"{"name":"constant","value":1e39}"#).unwrap_err();
+        assert!(e.to_string().contains("1e39"), "{e}");
         assert!(matches!(
             Init::HeNormal.check(&[3, 4], None),
             Err(InitError::MissingFans { .. })

@@ -60,10 +60,21 @@ impl TensorInit for CustomInit {
     fn check(&self, shape: &[usize], fans: Option<Fans>) -> Result<()> {
         self.0.check(shape, fans)
     }
-    fn fill_host(&self, shape: &[usize], fans: Option<Fans>, rng: HostRng, out: &mut [f32]) {
+    fn fill_host(
+        &self,
+        shape: &[usize],
+        fans: Option<Fans>,
+        rng: HostRng,
+        out: &mut [f32],
+    ) -> Result<()> {
         self.0.fill_host(shape, fans, rng, out)
     }
-    fn sample_device(&self, shape: &[usize], fans: Option<Fans>, device: &Device) -> Tensor<1> {
+    fn sample_device(
+        &self,
+        shape: &[usize],
+        fans: Option<Fans>,
+        device: &Device,
+    ) -> Result<Tensor<1>> {
         self.0.sample_device(shape, fans, device)
     }
     fn primitive(&self, fans: Option<Fans>) -> Option<Primitive> {

@@ -4,13 +4,13 @@
 use std::fmt;
 
 use burn::module::{Param, ParamId};
-use burn::tensor::{Device, Distribution, Shape, Tensor, TensorData};
+use burn::tensor::{Device, Shape, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::dist::Primitive;
-use crate::error::Result;
-use crate::host::HostRng;
+use crate::error::{Result, element_count_for};
 use crate::host::mem::zeroed_f32;
+use crate::host::{HostRng, device_seed};
 use crate::scale::Fans;
 
 /// Where random numbers come from.
@@ -65,8 +65,9 @@ impl From<HostRng> for Source {
 /// How a tensor is to be filled: implement this for your own initializer.
 ///
 /// Only [`TensorInit::check`] and [`TensorInit::fill_host`] are required; the device path
-/// defaults to a host fill keyed by a seed drawn from the device RNG. Sampling methods may
-/// assume `check` succeeded for the same arguments (the crate's entry points call it first).
+/// defaults to a host fill keyed by a seed drawn from the device RNG. The crate's entry points
+/// ([`TensorInitExt`]) check the shape's size and call `check` before sampling; `fill_host` is
+/// public all the same, so it returns an error, never panics, for what it cannot fill.
 ///
 /// ```
 /// use burn_init::{Fans, HostRng, InitError, TensorInit, TensorInitExt};
@@ -80,8 +81,17 @@ impl From<HostRng> for Source {
 ///     fn check(&self, _shape: &[usize], fans: Option<Fans>) -> Result<(), InitError> {
 ///         fans.map(|_| ()).ok_or(InitError::MissingFans { initializer: self.name() })
 ///     }
-///     fn fill_host(&self, _shape: &[usize], fans: Option<Fans>, _rng: HostRng, out: &mut [f32]) {
-///         out.fill(1.0 / fans.unwrap().fan_in as f32);
+///     fn fill_host(
+///         &self,
+///         shape: &[usize],
+///         fans: Option<Fans>,
+///         _rng: HostRng,
+///         out: &mut [f32],
+///     ) -> Result<(), InitError> {
+///         self.check(shape, fans)?;
+///         let fan_in = fans.map_or(1, |f| f.fan_in());
+///         out.fill(1.0 / fan_in as f32);
+///         Ok(())
 ///     }
 /// }
 ///
@@ -96,37 +106,43 @@ pub trait TensorInit: fmt::Debug + Send + Sync {
     /// Validates this initializer for a tensor of `shape` with `fans`.
     ///
     /// # Errors
-    /// Whatever makes the combination unusable: bad parameters, missing or zero fans, a shape
-    /// the initializer cannot fill.
+    /// Whatever makes the combination unusable: missing or zero fans, a shape the initializer
+    /// cannot fill.
     fn check(&self, shape: &[usize], fans: Option<Fans>) -> Result<()>;
 
     /// Fills `out` (row-major, `shape.iter().product()` elements) from the host generator.
-    fn fill_host(&self, shape: &[usize], fans: Option<Fans>, rng: HostRng, out: &mut [f32]);
+    ///
+    /// # Errors
+    /// Those of [`TensorInit::check`], a buffer whose length is not the shape's element count,
+    /// or a failed allocation of scratch memory.
+    fn fill_host(
+        &self,
+        shape: &[usize],
+        fans: Option<Fans>,
+        rng: HostRng,
+        out: &mut [f32],
+    ) -> Result<()>;
 
     /// Samples a flat tensor on `device` with the device RNG.
-    fn sample_device(&self, shape: &[usize], fans: Option<Fans>, device: &Device) -> Tensor<1> {
-        let n: usize = shape.iter().product();
-        let seed = device_seed(device);
-        let mut out = zeroed_f32(n);
-        self.fill_host(shape, fans, HostRng::new(seed), &mut out);
-        Tensor::from_data(TensorData::new(out, [n]), device)
+    ///
+    /// # Errors
+    /// Those of [`TensorInit::fill_host`], for the default implementation.
+    fn sample_device(
+        &self,
+        shape: &[usize],
+        fans: Option<Fans>,
+        device: &Device,
+    ) -> Result<Tensor<1>> {
+        let n = element_count_for(|| self.name(), shape)?;
+        let mut out = zeroed_f32(n)?;
+        self.fill_host(shape, fans, HostRng::new(device_seed(device)), &mut out)?;
+        Ok(Tensor::from_data(TensorData::new(out, [n]), device))
     }
 
     /// The element-wise distribution, when the initializer is one (used for reports and tests).
     fn primitive(&self, _fans: Option<Fans>) -> Option<Primitive> {
         None
     }
-}
-
-/// A 64-bit seed drawn from the device RNG (four 16-bit parts, each exact in `f32`).
-pub(crate) fn device_seed(device: &Device) -> u64 {
-    let parts = Tensor::<1>::random([4], Distribution::Uniform(0.0, 65_536.0), device)
-        .into_data()
-        .try_to_vec::<f32>()
-        .expect("f32 data");
-    parts
-        .iter()
-        .fold(0u64, |acc, &p| acc << 16 | (p as u64 & 0xFFFF))
 }
 
 /// Sampling entry points, for every [`TensorInit`].
@@ -146,7 +162,11 @@ pub trait TensorInitExt: TensorInit {
     /// ```
     ///
     /// # Errors
-    /// Those of [`TensorInit::check`].
+    /// [`InitError::TooLarge`](crate::InitError::TooLarge) for a shape whose element count
+    /// overflows or exceeds `isize::MAX` bytes of `f32`; those of [`TensorInit::check`]; and,
+    /// on the host path, [`InitError::Allocation`](crate::InitError::Allocation) when the buffer
+    /// cannot be allocated. (On the device path the backend allocates; a device without the
+    /// memory is its backend's to report.)
     fn sample<const D: usize>(
         &self,
         shape: [usize; D],
@@ -155,18 +175,20 @@ pub trait TensorInitExt: TensorInit {
         device: &Device,
     ) -> Result<Tensor<D>> {
         let fans = fans.into();
+        element_count_for(|| self.name(), &shape)?;
         self.check(&shape, fans)?;
-        Ok(sample_checked(self, &shape, fans, source.into(), device).reshape(shape))
+        Ok(sample_flat(self, &shape, fans, source.into(), device)?.reshape(shape))
     }
 
     /// The host fill as a vector, without any device.
     ///
     /// # Errors
-    /// Those of [`TensorInit::check`].
+    /// As [`TensorInitExt::sample`] on the host path.
     fn host_vec(&self, shape: &[usize], fans: Option<Fans>, rng: HostRng) -> Result<Vec<f32>> {
+        let n = element_count_for(|| self.name(), shape)?;
         self.check(shape, fans)?;
-        let mut out = zeroed_f32(shape.iter().product());
-        self.fill_host(shape, fans, rng, &mut out);
+        let mut out = zeroed_f32(n)?;
+        self.fill_host(shape, fans, rng, &mut out)?;
         Ok(out)
     }
 
@@ -174,7 +196,14 @@ pub trait TensorInitExt: TensorInit {
     /// sampled on first use (`.val()`), on the device the parameter then lives on.
     ///
     /// # Errors
-    /// Those of [`TensorInit::check`].
+    /// Those of [`TensorInit::check`], and [`InitError::TooLarge`](crate::InitError::TooLarge)
+    /// as for [`TensorInitExt::sample`].
+    ///
+    /// # Panics
+    /// The first use of the parameter panics, with the error, if sampling fails then although
+    /// `check` passed now: only when memory runs out at that moment, or for a custom
+    /// initializer whose `fill_host` refuses what its `check` accepted. (Burn's lazy
+    /// parameters cannot return an error.)
     fn param<const D: usize>(
         &self,
         shape: [usize; D],
@@ -186,12 +215,16 @@ pub trait TensorInitExt: TensorInit {
         Self: Clone + Sized + 'static,
     {
         let fans = fans.into();
+        element_count_for(|| self.name(), &shape)?;
         self.check(&shape, fans)?;
         let (init, source) = (self.clone(), source.into());
         Ok(Param::uninitialized(
             ParamId::new(),
             move |device, require_grad| {
-                let t = sample_checked(&init, &shape, fans, source, device).reshape(shape);
+                let t = match sample_flat(&init, &shape, fans, source, device) {
+                    Ok(t) => t.reshape(shape),
+                    Err(e) => panic!("sampling parameter {shape:?} with {}: {e}", init.name()),
+                };
                 if require_grad { t.require_grad() } else { t }
             },
             device.clone(),
@@ -203,21 +236,21 @@ pub trait TensorInitExt: TensorInit {
 
 impl<I: TensorInit + ?Sized> TensorInitExt for I {}
 
-/// Samples a flat tensor after a successful `check`.
-pub(crate) fn sample_checked<I: TensorInit + ?Sized>(
+/// Samples a flat tensor of `shape` from `source`.
+pub(crate) fn sample_flat<I: TensorInit + ?Sized>(
     init: &I,
     shape: &[usize],
     fans: Option<Fans>,
     source: Source,
     device: &Device,
-) -> Tensor<1> {
+) -> Result<Tensor<1>> {
     match source {
         Source::Device => init.sample_device(shape, fans, device),
         Source::Host(rng) => {
-            let n: usize = shape.iter().product();
-            let mut out = zeroed_f32(n);
-            init.fill_host(shape, fans, rng, &mut out);
-            Tensor::from_data(TensorData::new(out, [n]), device)
+            let n = element_count_for(|| init.name(), shape)?;
+            let mut out = zeroed_f32(n)?;
+            init.fill_host(shape, fans, rng, &mut out)?;
+            Ok(Tensor::from_data(TensorData::new(out, [n]), device))
         }
     }
 }

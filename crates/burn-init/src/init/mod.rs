@@ -9,5 +9,5 @@ mod initializer;
 
 pub use self::catalogue::Init;
 pub use self::custom::CustomInit;
-pub(crate) use self::initializer::sample_checked;
+pub(crate) use self::initializer::sample_flat;
 pub use self::initializer::{Source, TensorInit, TensorInitExt};

@@ -32,6 +32,7 @@ use crate::scale::Fans;
 /// The initializers of one layer's parameters: weight, bias, and where their random numbers come
 /// from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ParamInits {
     /// Initializer of the weight.
     pub weight: Init,

@@ -33,7 +33,7 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{InitError, Result};
-use crate::init::{Init, Source, TensorInit, sample_checked};
+use crate::init::{Init, Source, TensorInit, sample_flat};
 use crate::scale::Fans;
 
 /// What a parameter is for, from its field name.
@@ -64,6 +64,7 @@ impl Role {
 /// A re-initialization rule: an initializer and the conditions under which it applies (all
 /// given conditions must hold; a rule with none matches every learnable parameter).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Rule {
     /// The initializer to apply.
     pub init: Init,
@@ -277,6 +278,8 @@ struct Mapper<'a> {
     device: &'a Device,
     entries: Vec<ReinitEntry>,
     untouched: Vec<String>,
+    /// The first sampling error (after validation, only a failed allocation).
+    error: Option<InitError>,
 }
 
 impl ModuleMapper for Mapper<'_> {
@@ -297,10 +300,17 @@ impl ModuleMapper for Mapper<'_> {
         };
         let init = &self.rules[rule].init;
         let source = self.source.stream(i as u64);
+        let flat = match sample_flat(init, &shape, info.fans, source, self.device) {
+            Ok(flat) => flat,
+            Err(e) => {
+                self.error.get_or_insert(e);
+                self.untouched.push(info.path);
+                return param;
+            }
+        };
         let (id, old, mapper) = param.consume();
         let require_grad = old.is_require_grad();
         drop(old);
-        let flat = sample_checked(init, &shape, info.fans, source, self.device);
         let std = flat.clone().var(0).sqrt().into_scalar::<f32>() as f64;
         let mut t: Tensor<D> = flat.reshape(burn::tensor::Shape::from(shape.clone()));
         if require_grad {
@@ -327,8 +337,9 @@ impl ModuleMapper for Mapper<'_> {
 ///
 /// # Errors
 /// [`InitError::RuleMatchedNothing`] for a rule that matches no parameter; an initializer's
-/// error for a parameter it cannot fill (e.g. orthogonal on a 1-D bias, missing fans). Nothing
-/// is changed when an error is returned.
+/// error for a parameter it cannot fill (e.g. orthogonal on a 1-D bias, missing fans): all
+/// rules are checked against every parameter before anything is sampled. A sampling failure
+/// after that (memory running out) returns the error and drops the module.
 pub fn reinit<M: Module>(
     module: M,
     rules: &[Rule],
@@ -387,8 +398,12 @@ pub fn reinit<M: Module>(
         device,
         entries: Vec::new(),
         untouched: Vec::new(),
+        error: None,
     };
     let module = module.map(&mut mapper);
+    if let Some(e) = mapper.error {
+        return Err(e);
+    }
     Ok((
         module,
         ReinitReport {

@@ -18,28 +18,28 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{InitError, Result};
+use crate::error::{InitError, Result, deserialize_through};
 
 /// The two fans of a weight tensor.
 ///
-/// Always positive: the constructors reject zero fans, so every variance derived from them is
-/// finite.
+/// Always positive: the constructors reject zero fans (and products that overflow), so every
+/// variance derived from them is finite.
 ///
 /// ```
 /// use burn_init::Fans;
 /// let fans = Fans::linear(100, 50)?;
-/// assert_eq!((fans.fan_in, fans.fan_out), (100, 50));
+/// assert_eq!((fans.fan_in(), fans.fan_out()), (100, 50));
 /// let conv = Fans::conv(&[64, 32, 3, 3], 1)?; // Burn's Conv2d weight [c_out, c_in, kh, kw]
-/// assert_eq!((conv.fan_in, conv.fan_out), (32 * 9, 64 * 9));
+/// assert_eq!((conv.fan_in(), conv.fan_out()), (32 * 9, 64 * 9));
 /// # Ok::<(), burn_init::InitError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct Fans {
-    /// Number of input units that feed one output unit.
-    pub fan_in: usize,
-    /// Number of output units that one input unit feeds.
-    pub fan_out: usize,
+    fan_in: usize,
+    fan_out: usize,
 }
+
+deserialize_through!(Fans { fan_in: usize, fan_out: usize } => Fans::new);
 
 /// Which fan a variance-scaling initializer divides by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -64,6 +64,16 @@ impl Fans {
             return Err(InitError::ZeroFan { fan_in, fan_out });
         }
         Ok(Self { fan_in, fan_out })
+    }
+
+    /// Number of input units that feed one output unit.
+    pub const fn fan_in(&self) -> usize {
+        self.fan_in
+    }
+
+    /// Number of output units that one input unit feeds.
+    pub const fn fan_out(&self) -> usize {
+        self.fan_out
     }
 
     /// A `Linear` layer from `d_in` inputs to `d_out` outputs (Burn weight `[d_in, d_out]`).
@@ -96,10 +106,12 @@ impl Fans {
     ///
     /// # Errors
     /// [`InitError::InvalidShape`] for fewer than 3 dimensions, zero groups or `c_out` not
-    /// divisible by `groups`; [`InitError::ZeroFan`] for a zero dimension.
+    /// divisible by `groups`; [`InitError::ZeroFan`] for a zero dimension;
+    /// [`InitError::TooLarge`] when a fan overflows `usize`.
     pub fn conv(shape: &[usize], groups: usize) -> Result<Self> {
         let (c_out, c_in_per_group, receptive) = split_conv("Fans::conv", shape, groups)?;
-        Self::new(c_in_per_group * receptive, (c_out / groups) * receptive)
+        let fan = |channels: usize| fan("Fans::conv", shape, channels, receptive);
+        Self::new(fan(c_in_per_group)?, fan(c_out / groups)?)
     }
 
     /// From a Burn `ConvTranspose1d/2d/3d` weight shape `[c_in, c_out/groups, k…]`.
@@ -111,7 +123,8 @@ impl Fans {
     /// As [`Fans::conv`], with `c_in` divisible by `groups`.
     pub fn conv_transpose(shape: &[usize], groups: usize) -> Result<Self> {
         let (c_in, c_out_per_group, receptive) = split_conv("Fans::conv_transpose", shape, groups)?;
-        Self::new((c_in / groups) * receptive, c_out_per_group * receptive)
+        let fan = |channels: usize| fan("Fans::conv_transpose", shape, channels, receptive);
+        Self::new(fan(c_in / groups)?, fan(c_out_per_group)?)
     }
 
     /// The fan that `mode` selects, as a float (`FanAvg` is the mean of both).
@@ -119,7 +132,7 @@ impl Fans {
         match mode {
             FanMode::FanIn => self.fan_in as f64,
             FanMode::FanOut => self.fan_out as f64,
-            FanMode::FanAvg => (self.fan_in + self.fan_out) as f64 / 2.0,
+            FanMode::FanAvg => (self.fan_in as f64 + self.fan_out as f64) / 2.0,
         }
     }
 }
@@ -141,14 +154,30 @@ fn split_conv(what: &str, shape: &[usize], groups: usize) -> Result<(usize, usiz
     if !shape[0].is_multiple_of(groups) {
         return Err(invalid("the first dimension must be divisible by groups"));
     }
-    let receptive: usize = shape[2..].iter().product();
-    if receptive == 0 || shape[0] == 0 || shape[1] == 0 {
+    if shape.contains(&0) {
+        let product = |channels: usize| {
+            shape[2..]
+                .iter()
+                .fold(channels, |a, &k| a.saturating_mul(k))
+        };
         return Err(InitError::ZeroFan {
-            fan_in: shape[1] * receptive,
-            fan_out: shape[0] * receptive,
+            fan_in: product(shape[1]),
+            fan_out: product(shape[0]),
         });
     }
+    let receptive = crate::error::element_count(what, &shape[2..])?;
     Ok((shape[0], shape[1], receptive))
+}
+
+/// `channels · receptive`, or [`InitError::TooLarge`] when it overflows `usize`.
+fn fan(what: &str, shape: &[usize], channels: usize, receptive: usize) -> Result<usize> {
+    channels
+        .checked_mul(receptive)
+        .ok_or_else(|| InitError::TooLarge {
+            what: what.into(),
+            shape: shape.to_vec(),
+            reason: format!("a fan, {channels} channels × {receptive} taps, overflows usize"),
+        })
 }
 
 #[cfg(test)]
@@ -230,5 +259,16 @@ mod tests {
             Fans::conv(&[4, 4, 0], 1),
             Err(InitError::ZeroFan { .. })
         ));
+        // Products that overflow usize are errors, not wrapped fans.
+        assert!(matches!(
+            Fans::conv(&[1 << 40, 1 << 40, 1 << 40], 1),
+            Err(InitError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            Fans::conv_transpose(&[usize::MAX, 2, 3], 1),
+            Err(InitError::TooLarge { .. })
+        ));
+        let huge = Fans::new(usize::MAX, usize::MAX).unwrap();
+        assert_eq!(huge.select(FanMode::FanAvg), usize::MAX as f64);
     }
 }

@@ -37,7 +37,7 @@ impl NegativeSlope {
     /// # Errors
     /// [`InitError::InvalidParameter`] naming `negative_slope` if it is not finite in `f32`.
     pub fn new(slope: f64) -> Result<Self> {
-        crate::error::finite_f32("negative_slope", slope).map(Self)
+        crate::error::finite("negative_slope", slope).map(Self)
     }
 
     /// The slope.

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::fans::{FanMode, Fans};
 use super::nonlinearity::Nonlinearity;
 use crate::dist::{Normal, Primitive, TruncatedNormal, Uniform};
-use crate::error::{Result, positive};
+use crate::error::{Result, deserialize_through, positive};
 
 /// `0.87962566103423978`: the std of a standard normal truncated to `[−2, 2]`. Keras and JAX divide
 /// the std by it so that a ±2σ truncated normal has exactly the requested variance.
@@ -47,20 +47,22 @@ pub enum VsDistribution {
 /// assert_eq!(vs.bound(fans), (3.0f64 * 0.02).sqrt());
 /// # Ok::<(), burn_init::InitError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct VarianceScaling {
-    /// Scale of the variance (`gain²`; 1 for LeCun and Glorot, 2 for He).
-    pub scale: f64,
-    /// Which fan to divide by.
-    pub mode: FanMode,
-    /// The distribution.
-    pub distribution: VsDistribution,
+    scale: f64,
+    mode: FanMode,
+    distribution: VsDistribution,
 }
+
+deserialize_through!(
+    VarianceScaling { scale: f64, mode: FanMode, distribution: VsDistribution }
+        => VarianceScaling::new
+);
 
 impl VarianceScaling {
     /// # Errors
-    /// [`InitError::InvalidParameter`](crate::InitError::InvalidParameter) if `scale` is not
-    /// finite and positive.
+    /// [`InitError::InvalidParameter`](crate::InitError::InvalidParameter) naming `scale` if it
+    /// is not positive and finite in `f32`.
     pub fn new(scale: f64, mode: FanMode, distribution: VsDistribution) -> Result<Self> {
         positive("scale", scale)?;
         Ok(Self {
@@ -68,6 +70,21 @@ impl VarianceScaling {
             mode,
             distribution,
         })
+    }
+
+    /// Scale of the variance (`gain²`; 1 for LeCun and Glorot, 2 for He).
+    pub const fn scale(&self) -> f64 {
+        self.scale
+    }
+
+    /// Which fan to divide by.
+    pub const fn mode(&self) -> FanMode {
+        self.mode
+    }
+
+    /// The distribution.
+    pub const fn distribution(&self) -> VsDistribution {
+        self.distribution
     }
 
     /// `Var(w) = scale / n`.
@@ -95,20 +112,12 @@ impl VarianceScaling {
     pub fn primitive(&self, fans: Fans) -> Primitive {
         let std = self.std(fans);
         match self.distribution {
-            VsDistribution::Normal => Primitive::Normal(Normal { mean: 0.0, std }),
-            VsDistribution::TruncatedNormal => {
-                let sigma = std / TRUNCATED_NORMAL_STD_CORRECTION;
-                Primitive::TruncatedNormal(TruncatedNormal {
-                    mean: 0.0,
-                    std: sigma,
-                    low: -2.0 * sigma,
-                    high: 2.0 * sigma,
-                })
-            }
-            VsDistribution::Uniform => {
-                let b = self.bound(fans);
-                Primitive::Uniform(Uniform { low: -b, high: b })
-            }
+            // `scale` is positive and finite in f32 and fans are at least 1, so these are valid.
+            VsDistribution::Normal => Primitive::Normal(Normal::raw(0.0, std)),
+            VsDistribution::TruncatedNormal => Primitive::TruncatedNormal(
+                TruncatedNormal::raw_two_sigma(std / TRUNCATED_NORMAL_STD_CORRECTION),
+            ),
+            VsDistribution::Uniform => Primitive::Uniform(Uniform::raw_symmetric(self.bound(fans))),
         }
     }
 }

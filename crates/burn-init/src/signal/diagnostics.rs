@@ -36,6 +36,7 @@ impl Histogram {
 
 /// Options of [`activation_stats`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DiagnosticsConfig {
     /// Histogram bins.
     pub bins: usize,
@@ -112,11 +113,8 @@ pub fn dead_fraction(xs: &[f32], width: usize) -> f64 {
     dead as f64 / width as f64
 }
 
-fn host(t: Tensor<2>) -> Vec<f32> {
-    t.into_data()
-        .convert::<f32>()
-        .try_to_vec::<f32>()
-        .expect("f32 data")
+fn host<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().iter::<f32>().collect()
 }
 
 /// Activation statistics of every hidden layer of `model` on `input` (`[batch, d_in]`).
@@ -240,13 +238,7 @@ pub fn symmetry<M: Layered>(model: &M, tol: f64) -> Vec<Symmetry> {
             let w = model.layer_weight(layer);
             let [d_in, width] = w.dims();
             let w = host(w.inner());
-            let b = model.layer_bias(layer).map(|b| {
-                b.inner()
-                    .into_data()
-                    .convert::<f32>()
-                    .try_to_vec::<f32>()
-                    .expect("f32")
-            });
+            let b = model.layer_bias(layer).map(|b| host(b.inner()));
             // Neuron j's incoming vector: column j of [d_in, width], plus its bias.
             let neuron = |j: usize| -> Vec<f64> {
                 let mut v: Vec<f64> = (0..d_in).map(|i| w[i * width + j] as f64).collect();

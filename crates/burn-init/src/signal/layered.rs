@@ -4,6 +4,7 @@ use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::tensor::Tensor;
 
+use crate::error::{InitError, Result};
 use crate::scale::Nonlinearity;
 
 /// The pre-activation and activation of one traced layer.
@@ -52,4 +53,21 @@ pub fn set_linear(layer: &mut Linear, weight: Tensor<2>, bias: Option<Tensor<1>>
 fn leaf<const D: usize>(t: Tensor<D>, ad: bool) -> Tensor<D> {
     let t = t.inner();
     if ad { t.autodiff().require_grad() } else { t }
+}
+
+/// The trace of hidden layer `layer` from a forward pass, or [`InitError::Data`] when the
+/// model's [`Layered::forward_trace`] returned fewer traces than [`Layered::num_layers`] says.
+pub(crate) fn layer_trace<M: Layered>(
+    model: &M,
+    input: Tensor<2>,
+    layer: usize,
+) -> Result<LayerTrace> {
+    let (traces, _) = model.forward_trace(input);
+    let found = traces.len();
+    traces.into_iter().nth(layer).ok_or_else(|| {
+        InitError::Data(format!(
+            "the model's forward_trace returned {found} layer traces, but num_layers is {}: no trace for layer {layer}",
+            model.num_layers()
+        ))
+    })
 }

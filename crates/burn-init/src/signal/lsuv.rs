@@ -9,13 +9,14 @@
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::layered::Layered;
-use crate::error::{InitError, Result};
+use super::layered::{Layered, layer_trace};
+use crate::error::{InitError, Result, at_least_one, positive};
 use crate::init::{Init, Source, TensorInitExt};
 use crate::scale::Fans;
 
 /// LSUV options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LsuvConfig {
     /// Target output variance (1).
     pub target_variance: f64,
@@ -62,22 +63,36 @@ pub struct LsuvReport {
     pub layers: Vec<LsuvLayer>,
 }
 
+impl LsuvConfig {
+    /// Checks the options.
+    ///
+    /// # Errors
+    /// [`InitError::InvalidParameter`] naming `target_variance` or `tol` if not positive and
+    /// finite in `f32`, or `max_iter` if 0; the pre-initializer's own error.
+    pub fn validate(&self) -> Result<()> {
+        positive("target_variance", self.target_variance)?;
+        positive("tol", self.tol)?;
+        at_least_one("max_iter", self.max_iter)?;
+        if let Some(init) = &self.pre_init {
+            init.validate()?;
+        }
+        Ok(())
+    }
+}
+
 fn variance(t: Tensor<2>) -> f64 {
-    let v = t
-        .into_data()
-        .convert::<f32>()
-        .try_to_vec::<f32>()
-        .expect("f32");
+    let v: Vec<f64> = t.into_data().iter::<f32>().map(f64::from).collect();
     let n = v.len() as f64;
-    let mean = v.iter().map(|&x| x as f64).sum::<f64>() / n;
-    v.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n
+    let mean = v.iter().sum::<f64>() / n;
+    v.iter().map(|&x| (x - mean).powi(2)).sum::<f64>() / n
 }
 
 /// Runs LSUV on `model` with the data `batch` (`[batch, d_in]`).
 ///
 /// # Errors
-/// [`InitError::Data`] for an empty batch or invalid options, [`InitError::DeadLayer`] when a
-/// layer's output variance is 0, [`InitError::NonFinite`] when it is not finite.
+/// [`InitError::Data`] for an empty batch, those of [`LsuvConfig::validate`],
+/// [`InitError::DeadLayer`] when a layer's output variance is 0, [`InitError::NonFinite`] when
+/// it is not finite.
 pub fn lsuv<M: Layered>(
     mut model: M,
     batch: Tensor<2>,
@@ -87,13 +102,7 @@ pub fn lsuv<M: Layered>(
     if batch.dims()[0] == 0 || batch.dims()[1] == 0 {
         return Err(InitError::Data("LSUV needs a non-empty batch".into()));
     }
-    let positive = |x: f64| x.is_finite() && x > 0.0;
-    if !positive(config.target_variance) || !positive(config.tol) || config.max_iter == 0 {
-        return Err(InitError::Data(format!(
-            "LSUV needs target_variance > 0, tol > 0 and max_iter >= 1 (got {}, {}, {})",
-            config.target_variance, config.tol, config.max_iter
-        )));
-    }
+    config.validate()?;
     let batch = batch.inner();
     let n = model.num_layers();
     if let Some(init) = &config.pre_init {
@@ -110,15 +119,7 @@ pub fn lsuv<M: Layered>(
         let mut scale = 1.0;
         let mut iterations = 0;
         let measure = |m: &M| -> Result<f64> {
-            let (traces, _) = m.forward_trace(batch.clone());
-            let v = variance(
-                traces
-                    .into_iter()
-                    .nth(layer)
-                    .expect("layer exists")
-                    .pre
-                    .inner(),
-            );
+            let v = variance(layer_trace(m, batch.clone(), layer)?.pre.inner());
             if !v.is_finite() {
                 return Err(InitError::NonFinite(format!("the output of layer {layer}")));
             }

@@ -300,7 +300,7 @@ pub fn pretrain_greedy<M: Layered>(
             let w = Init::GlorotUniform.sample(
                 [d_out, d_in],
                 Fans::linear(d_out, d_in)?,
-                Source::Host(layer_rng.derive(0)),
+                layer_rng.derive(0),
                 &ad,
             )?;
             Some(Param::initialized(ParamId::new(), w.require_grad()))

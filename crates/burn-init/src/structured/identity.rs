@@ -1,15 +1,21 @@
 //! The identity matrix.
 
 use burn::tensor::{Device, Tensor};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{index_equal, shape_error};
-use crate::error::Result;
+use crate::error::{Result, deserialize_through, element_count};
 use crate::host::HostRng;
 
-/// Identity matrix times `gain` (PyTorch `eye_`, Keras `Identity`): for a 2-D weight, ones on the
-/// main diagonal and zeros elsewhere, so a square `Linear` layer starts as the identity map; for a
-/// rectangular one, as many inputs as possible are passed through.
+/// The identity matrix times `gain` (PyTorch `eye_`, Keras `Identity`): a square `Linear` layer
+/// starts as the identity map; a rectangular one passes through as many inputs as it can.
+///
+/// `W[i][j] = gain` if `i = j`, else 0, for a 2-D weight.
+///
+/// The 2-D case of [`Dirac`](crate::Dirac) (which is the identity for convolutions); not random.
+///
+/// Reference: Le, Jaitly & Hinton (2015), "A Simple Way to Initialize Recurrent Networks of
+/// Rectified Linear Units" (identity-initialized recurrent weights).
 ///
 /// ```
 /// use burn_init::{HostRng, Identity, TensorInitExt};
@@ -17,21 +23,35 @@ use crate::host::HostRng;
 /// assert_eq!(w, vec![2.0, 0.0, 0.0, 0.0, 2.0, 0.0]);
 /// # Ok::<(), burn_init::InitError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Identity {
-    /// Value on the diagonal.
-    pub gain: f64,
+    gain: f64,
 }
 
 impl Identity {
     /// # Errors
-    /// If `gain` is not finite.
+    /// [`InvalidParameter`](crate::InitError::InvalidParameter) naming `gain` if it is not
+    /// finite in `f32`.
     pub fn new(gain: f64) -> Result<Self> {
         Ok(Self {
             gain: crate::error::finite("gain", gain)?,
         })
     }
+
+    /// The value on the diagonal.
+    pub const fn gain(&self) -> f64 {
+        self.gain
+    }
 }
+
+impl Default for Identity {
+    /// Gain 1.
+    fn default() -> Self {
+        Self { gain: 1.0 }
+    }
+}
+
+deserialize_through!(Identity { gain: f64 } => Identity::new);
 
 impl Identity {
     /// A short name for reports.
@@ -39,9 +59,9 @@ impl Identity {
         format!("identity(gain={})", self.gain)
     }
 
-    /// Validates the parameters and the shape.
+    /// Validates the shape.
     pub(crate) fn check_shape(&self, shape: &[usize]) -> Result<()> {
-        Identity::new(self.gain)?;
+        element_count("identity", shape)?;
         if shape.len() != 2 {
             return Err(shape_error(
                 "identity",
@@ -53,12 +73,13 @@ impl Identity {
     }
 
     /// Fills `out` (row-major `shape`), after `check_shape` (deterministic: `_rng` is unused).
-    pub(crate) fn fill(&self, shape: &[usize], _rng: HostRng, out: &mut [f32]) {
+    pub(crate) fn fill(&self, shape: &[usize], _rng: HostRng, out: &mut [f32]) -> Result<()> {
         out.fill(0.0);
         let (r, c) = (shape[0], shape[1]);
         for i in 0..r.min(c) {
             out[i * c + i] = self.gain as f32;
         }
+        Ok(())
     }
 
     /// The flat tensor on `device` (device RNG), after `check_shape`.

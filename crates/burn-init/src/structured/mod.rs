@@ -16,7 +16,7 @@ pub use self::sparse::Sparse;
 
 use burn::tensor::{Bool, Device, Int, Tensor};
 
-use crate::error::{InitError, Result};
+use crate::error::{InitError, Result, element_count};
 
 pub(crate) fn shape_error(name: &str, shape: &[usize], reason: &str) -> InitError {
     InitError::InvalidShape {
@@ -27,6 +27,7 @@ pub(crate) fn shape_error(name: &str, shape: &[usize], reason: &str) -> InitErro
 }
 
 fn check_matrix(name: &str, shape: &[usize]) -> Result<(usize, usize)> {
+    element_count(name, shape)?;
     if shape.len() < 2 {
         return Err(shape_error(
             name,
@@ -75,6 +76,7 @@ fn at_centre_tap(shape: &[usize], centre: Tensor<1>, device: &Device) -> Tensor<
 }
 
 fn check_conv(name: &str, shape: &[usize]) -> Result<()> {
+    element_count(name, shape)?;
     if !(3..=5).contains(&shape.len()) {
         return Err(shape_error(
             name,
@@ -128,7 +130,7 @@ mod tests {
     fn host_orthogonal_tall_wide_square() {
         for (r, c) in [(7, 3), (3, 7), (5, 5), (100, 70), (70, 100), (96, 96)] {
             let mut w = vec![0f32; r * c];
-            orthogonal_host(r, c, 1.0, HostRng::new(9), &mut w);
+            orthogonal_host(r, c, 1.0, HostRng::new(9), &mut w).unwrap();
             assert!(gram(&w, r, c, r >= c) < 1e-5, "{r}x{c}");
         }
     }

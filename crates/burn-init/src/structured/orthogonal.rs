@@ -1,22 +1,30 @@
 //! Orthogonal initialization.
 
 use burn::tensor::{Device, Tensor};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::check_matrix;
 use super::qr::orthonormal_columns;
 use crate::dist::{Normal, Primitive};
-use crate::error::{Result, positive};
+use crate::error::{Result, deserialize_through, positive};
 use crate::host::HostRng;
 
-/// (Semi-)orthogonal matrix scaled by `gain` (Saxe et al., 2013, "Exact solutions to the nonlinear
-/// dynamics of learning in deep linear neural networks").
+/// A (semi-)orthogonal matrix scaled by `gain` (PyTorch `orthogonal_`, Keras `Orthogonal`):
+/// every singular value of the layer is `gain`, so a deep linear network neither shrinks nor
+/// amplifies any direction of its input.
 ///
-/// The tensor is viewed as a matrix `[shape[0], ∏ shape[1..]]`, as PyTorch's `orthogonal_`:
-/// a Gaussian matrix is QR-decomposed (Householder) and `Q` is multiplied by the signs of
-/// `diag(R)`, which makes it Haar-distributed. For a tall matrix the columns are orthonormal
-/// (`WᵀW = gain²·I`), for a wide one the rows (`WWᵀ = gain²·I`). A Burn `Linear` weight
-/// `[d_in, d_out]` with `d_in >= d_out` therefore has orthonormal columns.
+/// `W = gain·Q·sign(diag R)` with `G = QR` the QR decomposition of a Gaussian matrix `G`, the
+/// tensor viewed as a matrix `[shape[0], ∏ shape[1..]]`: `WᵀW = gain²·I` for a tall matrix
+/// (orthonormal columns), `WWᵀ = gain²·I` for a wide one. The sign correction makes `Q`
+/// Haar-distributed. A Burn `Linear` weight `[d_in, d_out]` with `d_in >= d_out` therefore has
+/// orthonormal columns. Each entry has variance `gain²/max(rows, cols)`.
+///
+/// Not a specialization of [`VarianceScaling`](crate::VarianceScaling) (its entries are
+/// dependent); [`DeltaOrthogonal`](crate::DeltaOrthogonal) puts one at a convolution's centre
+/// tap.
+///
+/// Reference: Saxe, McClelland & Ganguli (2014), "Exact solutions to the nonlinear dynamics of
+/// learning in deep linear neural networks".
 ///
 /// Host path: Householder QR in `f64` on the host (bit-reproducible). Device path: Burn's
 /// `linalg::qr` on the device.
@@ -28,30 +36,46 @@ use crate::host::HostRng;
 /// assert!((col0 - 1.0).abs() < 1e-6);
 /// # Ok::<(), burn_init::InitError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Orthogonal {
-    /// Multiplier.
-    pub gain: f64,
+    gain: f64,
 }
 
 impl Orthogonal {
     /// # Errors
-    /// If `gain` is not finite and positive.
+    /// [`InvalidParameter`](crate::InitError::InvalidParameter) naming `gain` if it is not
+    /// positive and finite in `f32`.
     pub fn new(gain: f64) -> Result<Self> {
         Ok(Self {
             gain: positive("gain", gain)?,
         })
     }
+
+    /// The multiplier.
+    pub const fn gain(&self) -> f64 {
+        self.gain
+    }
 }
 
+impl Default for Orthogonal {
+    /// Gain 1.
+    fn default() -> Self {
+        Self { gain: 1.0 }
+    }
+}
+
+deserialize_through!(Orthogonal { gain: f64 } => Orthogonal::new);
+
 /// A `rows × cols` orthogonal matrix (row-major) from the host generator.
-pub(super) fn orthogonal_host(rows: usize, cols: usize, gain: f64, rng: HostRng, out: &mut [f32]) {
-    let mut g = crate::host::mem::zeroed_f32(rows * cols);
-    Primitive::Normal(Normal {
-        mean: 0.0,
-        std: 1.0,
-    })
-    .fill_host(rng, &mut g);
+pub(super) fn orthogonal_host(
+    rows: usize,
+    cols: usize,
+    gain: f64,
+    rng: HostRng,
+    out: &mut [f32],
+) -> Result<()> {
+    let mut g = crate::host::mem::zeroed_f32(rows * cols)?;
+    Primitive::Normal(Normal::large_random()).fill_host(rng, &mut g);
     let g: Vec<f64> = g.into_iter().map(f64::from).collect();
     if rows >= cols {
         // A = G (rows × cols), column-major.
@@ -75,6 +99,7 @@ pub(super) fn orthogonal_host(rows: usize, cols: usize, gain: f64, rng: HostRng,
             *o = (gain * x) as f32;
         }
     }
+    Ok(())
 }
 
 /// Orthogonal on the device with Burn's `linalg::qr`, `rows × cols`, flattened.
@@ -98,16 +123,15 @@ impl Orthogonal {
         format!("orthogonal(gain={})", self.gain)
     }
 
-    /// Validates the parameters and the shape.
+    /// Validates the shape.
     pub(crate) fn check_shape(&self, shape: &[usize]) -> Result<()> {
-        Orthogonal::new(self.gain)?;
         check_matrix("orthogonal", shape).map(|_| ())
     }
 
     /// Fills `out` (row-major `shape`) from the host generator, after `check_shape`.
-    pub(crate) fn fill(&self, shape: &[usize], rng: HostRng, out: &mut [f32]) {
+    pub(crate) fn fill(&self, shape: &[usize], rng: HostRng, out: &mut [f32]) -> Result<()> {
         let rows = shape[0];
-        orthogonal_host(rows, out.len() / rows, self.gain, rng, out);
+        orthogonal_host(rows, out.len() / rows, self.gain, rng, out)
     }
 
     /// The flat tensor on `device` (device RNG), after `check_shape`.

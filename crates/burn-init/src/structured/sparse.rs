@@ -1,18 +1,23 @@
 //! Sparse initialization.
 
 use burn::tensor::{Device, Tensor};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::shape_error;
 use crate::dist::{Normal, Primitive};
-use crate::error::{InitError, Result, non_negative};
+use crate::error::{InitError, Result, deserialize_through, element_count, non_negative, spread};
 use crate::host::HostRng;
 
-/// Sparse initialization (Martens, 2010, "Deep learning via Hessian-free optimization"): a 2-D
-/// weight whose every column has exactly `ceil(sparsity · rows)` zeros, the other entries drawn
-/// from `N(0, std²)` (PyTorch `sparse_`). In Burn's `Linear` layout `[d_in, d_out]` a column holds
-/// one output unit's incoming weights, so each unit gets the same number of connections, as in
-/// Martens' scheme.
+/// Sparse initialization (PyTorch `sparse_`): each unit gets the same number of non-zero
+/// incoming weights.
+///
+/// For a 2-D weight `[rows, cols]`: in every column exactly `ceil(sparsity·rows)` entries, chosen
+/// uniformly, are 0; the others are drawn from `N(0, std²)`. In Burn's `Linear` layout
+/// `[d_in, d_out]` a column holds one output unit's incoming weights.
+///
+/// A [`Normal`](crate::Normal) with a fixed number of zeros per column.
+///
+/// Reference: Martens (2010), "Deep learning via Hessian-free optimization".
 ///
 /// The device path stays on the device: normal values and uniform keys from the device RNG; the
 /// zeros of a column are the rows whose key ranks among its `ceil(sparsity · rows)` smallest
@@ -27,17 +32,16 @@ use crate::host::HostRng;
 /// assert!(Sparse::new(1.0, 0.01).is_err());
 /// # Ok::<(), burn_init::InitError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Sparse {
-    /// Fraction of each column set to zero, in `[0, 1)`.
-    pub sparsity: f64,
-    /// Std of the non-zero entries.
-    pub std: f64,
+    sparsity: f64,
+    std: f64,
 }
 
 impl Sparse {
     /// # Errors
-    /// If `sparsity` is outside `[0, 1)` or `std` is negative or not finite.
+    /// [`InitError::InvalidParameter`] if `sparsity` is outside `[0, 1)`, or `std` is negative,
+    /// not finite in `f32`, or so large that draws within 10 std overflow `f32`.
     pub fn new(sparsity: f64, std: f64) -> Result<Self> {
         if !(0.0..1.0).contains(&sparsity) {
             return Err(InitError::InvalidParameter {
@@ -47,7 +51,18 @@ impl Sparse {
             });
         }
         non_negative("std", std)?;
+        spread(0.0, std)?;
         Ok(Self { sparsity, std })
+    }
+
+    /// The fraction of each column set to zero, in `[0, 1)`.
+    pub const fn sparsity(&self) -> f64 {
+        self.sparsity
+    }
+
+    /// The std of the non-zero entries.
+    pub const fn std(&self) -> f64 {
+        self.std
     }
 
     /// Zeros per column for `rows` rows.
@@ -56,15 +71,28 @@ impl Sparse {
     }
 }
 
+impl Default for Sparse {
+    /// Sparsity 0.1 and std 0.01 (PyTorch's `sparse_` has no default sparsity; its default std
+    /// is 0.01).
+    fn default() -> Self {
+        Self {
+            sparsity: 0.1,
+            std: 0.01,
+        }
+    }
+}
+
+deserialize_through!(Sparse { sparsity: f64, std: f64 } => Sparse::new);
+
 impl Sparse {
     /// A short name for reports.
     pub(crate) fn describe(&self) -> String {
         format!("sparse(sparsity={}, std={})", self.sparsity, self.std)
     }
 
-    /// Validates the parameters and the shape.
+    /// Validates the shape.
     pub(crate) fn check_shape(&self, shape: &[usize]) -> Result<()> {
-        Sparse::new(self.sparsity, self.std)?;
+        element_count("sparse", shape)?;
         if shape.len() != 2 {
             return Err(shape_error("sparse", shape, "needs a 2-D weight"));
         }
@@ -72,16 +100,17 @@ impl Sparse {
     }
 
     /// Fills `out` (row-major `shape`) from the host generator, after `check_shape`.
-    pub(crate) fn fill(&self, shape: &[usize], rng: HostRng, out: &mut [f32]) {
+    pub(crate) fn fill(&self, shape: &[usize], rng: HostRng, out: &mut [f32]) -> Result<()> {
         let (rows, cols) = (shape[0], shape[1]);
-        Primitive::Normal(Normal {
-            mean: 0.0,
-            std: self.std,
-        })
-        .fill_host(rng, out);
+        Primitive::Normal(Normal::raw(0.0, self.std)).fill_host(rng, out);
         let zeros = self.zeros_per_column(rows);
         let picks = rng.derive(1);
-        let mut idx: Vec<usize> = Vec::with_capacity(rows);
+        let mut idx: Vec<usize> = Vec::new();
+        idx.try_reserve_exact(rows)
+            .map_err(|_| InitError::Allocation {
+                elements: rows,
+                bytes: rows as u128 * std::mem::size_of::<usize>() as u128,
+            })?;
         for j in 0..cols {
             // Partial Fisher–Yates over the rows of column j, one word per step.
             idx.clear();
@@ -93,6 +122,7 @@ impl Sparse {
                 out[idx[t] * cols + j] = 0.0;
             }
         }
+        Ok(())
     }
 
     /// The flat tensor on `device` (device RNG), after `check_shape`.

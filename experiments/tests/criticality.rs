@@ -16,7 +16,14 @@ fn tmp(name: &str) -> PathBuf {
 fn quick_run_writes_files_and_decided_claims() {
     let out = tmp("quick");
     let o = Command::new(env!("CARGO_BIN_EXE_experiments"))
-        .args(["criticality-quick", "--seeds", "3", "--dataset", "synthetic", "--out"])
+        .args([
+            "criticality-quick",
+            "--seeds",
+            "3",
+            "--dataset",
+            "synthetic",
+            "--out",
+        ])
         .arg(&out)
         .output()
         .expect("the binary runs");
@@ -66,7 +73,11 @@ fn quick_run_writes_files_and_decided_claims() {
             &std::fs::read_to_string(out.join(sub).join("summary.json")).unwrap(),
         )
         .unwrap();
-        assert_eq!(summary["runs"].as_array().map(Vec::len), Some(runs), "{sub}");
+        assert_eq!(
+            summary["runs"].as_array().map(Vec::len),
+            Some(runs),
+            "{sub}"
+        );
     }
     for c in claims {
         for key in ["claim", "metric", "source", "threshold_reason"] {

@@ -32,9 +32,9 @@ use burn_init::{HostRng, Init, InitError, TensorInitExt};
 use serde::{Deserialize, Serialize};
 
 use crate::Context;
-use crate::experiments::trainability;
 use crate::claims::{Claim, ClaimText, Condition, Direction, Estimate, Guards, fmt};
 use crate::error::{Error, Result};
+use crate::experiments::trainability;
 use crate::figure::markdown;
 use crate::record::{git_commit, write_atomic, write_json};
 use crate::registry::Experiment;
@@ -2166,7 +2166,8 @@ mod tests {
         let out = std::env::temp_dir().join(format!("criticality-quick-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&out);
         let device = Device::flex();
-        let claims = run_study(&Settings::quick(0, 3), &device, "flex", &out, "test", None).unwrap();
+        let claims =
+            run_study(&Settings::quick(0, 3), &device, "flex", &out, "test", None).unwrap();
         let ids: Vec<&str> = claims.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(
             ids,

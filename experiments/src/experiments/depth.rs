@@ -304,16 +304,16 @@ fn run(ctx: &Context) -> Result<()> {
                 })
                 .collect();
             curves_figure(
-        &out,
-        &format!("accuracy_{a}_d{depth}"),
-        &format!(
-                        "{a}, {depth} hidden layers: validation accuracy at the chosen rate (mean over seeds)"
-                    ),
-        "epoch",
-        "validation accuracy",
-        &plot,
-        protocol::valid_chance(&summaries),
-    )?;
+                &out,
+                &format!("accuracy_{a}_d{depth}"),
+                &format!(
+                    "{a}, {depth} hidden layers: validation accuracy at the chosen rate (mean over seeds)"
+                ),
+                "epoch",
+                "validation accuracy",
+                &plot,
+                protocol::valid_chance(&summaries),
+            )?;
         }
         for depth in DEPTHS {
             let _ = writeln!(
@@ -353,14 +353,14 @@ fn run(ctx: &Context) -> Result<()> {
             ));
         }
         curves_figure(
-        &out,
-        &format!("grad_norms_{a}"),
-        &format!("{a}, {deepest} layers: log10 gradient norm per layer at initialization"),
-        "hidden layer",
-        "log10 ‖∂L/∂W‖",
-        &grad_plot,
-        None,
-    )?;
+            &out,
+            &format!("grad_norms_{a}"),
+            &format!("{a}, {deepest} layers: log10 gradient norm per layer at initialization"),
+            "hidden layer",
+            "log10 ‖∂L/∂W‖",
+            &grad_plot,
+            None,
+        )?;
         let _ = writeln!(
             r,
             "\n{}\n",

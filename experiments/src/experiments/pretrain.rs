@@ -312,17 +312,17 @@ fn run(ctx: &Context) -> Result<()> {
             })
             .collect();
         curves_figure(
-        &out,
-        &stem,
-        &format!(
-                    "{activation}, {DEPTH} layers: autoencoder FVU per layer (seed {})",
-                    s.seed
-                ),
-        "pretraining epoch",
-        "fraction of variance unexplained",
-        &curves,
-        None,
-    )?;
+            &out,
+            &stem,
+            &format!(
+                "{activation}, {DEPTH} layers: autoencoder FVU per layer (seed {})",
+                s.seed
+            ),
+            "pretraining epoch",
+            "fraction of variance unexplained",
+            &curves,
+            None,
+        )?;
         let _ = writeln!(
             r,
             "{}\n",
@@ -358,16 +358,14 @@ fn run(ctx: &Context) -> Result<()> {
         }
         let stem = format!("accuracy_{activation}_d{depth}");
         curves_figure(
-        &out,
-        &stem,
-        &format!(
-                    "{activation}, {depth} hidden layers: validation accuracy (mean over seeds)"
-                ),
-        "epoch",
-        "validation accuracy",
-        &plot,
-        protocol::valid_chance(&summaries),
-    )?;
+            &out,
+            &stem,
+            &format!("{activation}, {depth} hidden layers: validation accuracy (mean over seeds)"),
+            "epoch",
+            "validation accuracy",
+            &plot,
+            protocol::valid_chance(&summaries),
+        )?;
         let _ = writeln!(
             r,
             "{}\n",

@@ -30,7 +30,6 @@ use crate::claims::{Claim, ClaimText, Condition, Direction, Estimate, Guards, fm
 use crate::error::{Error, Result};
 use crate::experiments::curves::{curves_figure, read_curves};
 use crate::figure::{Heatmap, Series, heatmap, markdown};
-use crate::record::RunSummary;
 use crate::strategy::InitStrategy;
 use crate::sweep::{Sweep, run_sweep};
 use crate::train::RunSpec;
@@ -174,7 +173,9 @@ pub struct Training {
 }
 
 fn theory(e: burn_init::signal::criticality::CriticalityError) -> Error {
-    Error::Init(burn_init::InitError::Data(format!("mean-field theory: {e}")))
+    Error::Init(burn_init::InitError::Data(format!(
+        "mean-field theory: {e}"
+    )))
 }
 
 /// `6 ξ_c` at `(σ_w², σ_b²)` for tanh.
@@ -553,7 +554,8 @@ pub fn report(t: &Training, claims: &[Claim]) -> String {
             .map(|c| {
                 let v: Vec<f64> = c.accuracy.iter().flatten().copied().collect();
                 let d = c.accuracy.len() - v.len();
-                let mut s = Estimate::of(&v).map_or("—".into(), |e| format!("{:.1} %", 100.0 * e.mean));
+                let mut s =
+                    Estimate::of(&v).map_or("—".into(), |e| format!("{:.1} %", 100.0 * e.mean));
                 if d > 0 {
                     let _ = write!(s, " (diverged {d}/{})", c.accuracy.len());
                 }
@@ -565,7 +567,11 @@ pub fn report(t: &Training, claims: &[Claim]) -> String {
             r,
             "| {} | {} | {} |",
             fmt(w),
-            if six.is_finite() { fmt(six) } else { "∞".into() },
+            if six.is_finite() {
+                fmt(six)
+            } else {
+                "∞".into()
+            },
             row.join(" | ")
         );
     }
@@ -583,7 +589,10 @@ pub fn report(t: &Training, claims: &[Claim]) -> String {
     let _ = writeln!(
         r,
         "{}\n\nClaims of this part: {}.\n",
-        markdown("validation accuracy at criticality, orthogonal versus Gaussian", "critical_training"),
+        markdown(
+            "validation accuracy at criticality, orthogonal versus Gaussian",
+            "critical_training"
+        ),
         claims
             .iter()
             .map(|c| format!("`{}` {}", c.id, c.status.name()))

@@ -132,6 +132,10 @@ pub struct Options {
     /// How sweeps train: in stacks of models (default) or one model at a time.
     #[serde(default)]
     pub engine: sweep::Engine,
+    /// Experiments of the suite that `all` leaves out (`--skip criticality`). Only `all`
+    /// takes it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip: Vec<String>,
     /// The most models per stack (`None`: whole groups, up to a memory-based cap). Results do
     /// not depend on it.
     #[serde(default)]
@@ -194,6 +198,7 @@ impl Default for Options {
             given: Vec::new(),
             engine: sweep::Engine::default(),
             stack: None,
+            skip: Vec::new(),
         }
     }
 }
@@ -434,6 +439,37 @@ pub fn run(name: &str, options: Options, command: Vec<String>) -> Result<()> {
                 option,
                 value: options.value_of(option),
                 reason: format!("`{name}` does not use it: {why}"),
+            });
+        }
+    }
+    if !options.skip.is_empty() {
+        if experiment.name != "all" {
+            return Err(Error::InvalidOption {
+                option: "skip",
+                value: options.skip.join(","),
+                reason: format!("only `all` takes it (`{name}` is one experiment)"),
+            });
+        }
+        for s in &options.skip {
+            if !experiments::all::SUITE.contains(&s.as_str()) {
+                return Err(Error::InvalidOption {
+                    option: "skip",
+                    value: s.clone(),
+                    reason: format!(
+                        "not an experiment of the suite ({})",
+                        experiments::all::SUITE.join(", ")
+                    ),
+                });
+            }
+        }
+        if experiments::all::SUITE
+            .iter()
+            .all(|e| options.skip.iter().any(|s| s == e))
+        {
+            return Err(Error::InvalidOption {
+                option: "skip",
+                value: options.skip.join(","),
+                reason: "it leaves nothing to run".into(),
             });
         }
     }

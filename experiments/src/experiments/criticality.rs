@@ -1823,7 +1823,7 @@ pub fn report(
         r,
         "# criticality: the edge of chaos and dynamical isometry, at initialization\n\n\
          Device {device_label}; seeds {:?}; git {}; wall time {wall:.1} s (theory {:.1} s, \
-         correlation study {:.1} s, Jacobian study {:.1} s). Command: `{command}`. No training.\n",
+         correlation study {:.1} s, Jacobian study {:.1} s). Command: `{command}`. The trained nets (trainability map, training at criticality) have their own sections and subfolders.\n",
         s.seeds,
         git_commit(),
         res.seconds[0],

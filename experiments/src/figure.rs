@@ -467,7 +467,7 @@ fn ticks(lo: f64, hi: f64, log: bool, integer: bool, target: usize) -> Vec<f64> 
         } else {
             let step = ((b - a + 1) as usize).div_ceil(target.max(1) + 1).max(1);
             (a..=b)
-                .filter(|k| (k - a) as usize % step == 0)
+                .filter(|k| ((k - a) as usize).is_multiple_of(step))
                 .map(f64::from)
                 .filter(|&v| inside(v))
                 .collect()
@@ -742,9 +742,10 @@ fn draw_marker<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
     at: (f64, f64),
     marker: Marker,
     color: RGBColor,
+    radius: f64,
     s: f64,
 ) -> Drawn<DB> {
-    let r = px(MARKER_R, s).max(1);
+    let r = px(radius, s).max(1);
     let stroke = color.stroke_width(px(1.3, s).max(1) as u32);
     match marker {
         Marker::Dot => area.draw(&Circle::new(at, r, color.filled())),
@@ -866,6 +867,8 @@ impl LineFigure<'_> {
                 plot.draw(&dash(vec![(x, y0), (x, y1)], style))?;
             }
         }
+        // Markers shrink with the panel (down to 60 %), so small panels stay readable.
+        let radius = MARKER_R * (self.layout.panel_width / PANEL_W).sqrt().clamp(0.6, 1.0);
         let mut drawn = 0;
         for (k, series) in p.series.iter().enumerate() {
             let color = series_color(series, k);
@@ -895,7 +898,7 @@ impl LineFigure<'_> {
             }
             if let Some(marker) = series.marker {
                 for q in series.points.iter().filter_map(|&q| transform(p, q)) {
-                    draw_marker(plot, clip(q), marker, color, s)?;
+                    draw_marker(plot, clip(q), marker, color, radius, s)?;
                 }
             }
         }
@@ -973,12 +976,14 @@ impl Chart for LineFigure<'_> {
             (px(f64::from(w) / 2.0, s), px(FIG_TITLE_H / 2.0, s)),
             font(TITLE_PX, s).pos(Pos::new(HPos::Center, VPos::Center)),
         ))?;
-        let body = root.margin(px(FIG_TITLE_H, s), 0, 0, 0);
-        let (plots, legend) = body.split_horizontally(px(f64::from(w) - self.legend_w, s));
         let (rows, cols) = self.grid();
         let (pw, ph) = (self.layout.panel_width, self.layout.panel_height);
+        // Panels and legend side by side, centred under a wider title.
+        let content = pw * cols as f64 + self.legend_w;
+        let left = ((f64::from(w) - content) / 2.0).max(0.0);
+        let body = root.margin(px(FIG_TITLE_H, s), 0, px(left, s), 0);
+        let (plots, legend) = body.split_horizontally(px(pw * cols as f64, s));
         let (plots, _) = plots.split_vertically(px(ph * rows as f64, s));
-        let (plots, _) = plots.split_horizontally(px(pw * cols as f64, s));
         for (area, p) in plots.split_evenly((rows, cols)).iter().zip(self.panels) {
             self.draw_panel(area, p, s)?;
         }
@@ -1891,7 +1896,8 @@ mod tests {
         };
         let panels = [p.clone(), p];
         let chart = line_chart("t", "t", &panels, Layout::columns(2)).unwrap();
-        let keys: Vec<(&str, Option<bool>, Option<Marker>, Option<f64>)> = chart
+        type Key<'a> = (&'a str, Option<bool>, Option<Marker>, Option<f64>);
+        let keys: Vec<Key> = chart
             .legend
             .iter()
             .map(|e| (e.label.as_str(), e.line, e.marker, e.fill))

@@ -371,6 +371,7 @@ fn bad_inputs_exit_1_name_the_value_and_change_nothing() {
         ),
     ];
     assert!(cases.len() >= 40, "{} cases", cases.len());
+    eprintln!("{} bad command lines", cases.len());
 
     let mut failures = Vec::new();
     for c in &cases {

@@ -26,10 +26,10 @@ use crate::strategy::InitStrategy;
 use crate::sweep::{Sweep, run_sweep};
 use crate::train::RunSpec;
 
-/// Default epochs (about 450 steps of 64 on `mnist-small`: He et al. 2015 show the 30-layer
+/// Default epochs (about 850 steps of 64 on `mnist-small`: He et al. 2015 show the 30-layer
 /// Glorot net not learning at all, so a few hundred steps separate the two; the suite must run in
 /// about half an hour on 2 cores).
-pub const EPOCHS: usize = 6;
+pub const EPOCHS: usize = 10;
 
 /// The registry entry.
 pub const EXPERIMENT: Experiment = Experiment {

@@ -29,7 +29,7 @@ use crate::sweep::{Sweep, run_sweep};
 use crate::train::RunSpec;
 
 /// Default epochs of fine-tuning (the suite must run in about half an hour on 2 cores).
-pub const EPOCHS: usize = 10;
+pub const EPOCHS: usize = 15;
 
 /// The registry entry.
 pub const EXPERIMENT: Experiment = Experiment {

@@ -55,11 +55,14 @@ def read_idx(path):
 
 
 def find(dir_, stem):
-    for name in (stem, stem + ".gz"):
-        p = Path(dir_) / name
-        if p.is_file():
-            return p
-    raise FileNotFoundError(f"{stem}[.gz] not in {dir_}")
+    # DIR/NAME[.gz], or burn-dataset's cache layout DIR/train/NAME[.gz], DIR/test/NAME[.gz].
+    sub = "train" if stem.startswith("train") else "test"
+    for folder in (Path(dir_), Path(dir_) / sub):
+        for name in (stem, stem + ".gz"):
+            p = folder / name
+            if p.is_file():
+                return p
+    raise FileNotFoundError(f"{stem}[.gz] not in {dir_} nor {Path(dir_) / sub}")
 
 
 def load_mnist(dir_, torch):

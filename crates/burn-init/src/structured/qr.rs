@@ -264,6 +264,7 @@ fn explicit_v(a: &[f32], lda: usize, rows: usize, cols: usize) -> Vec<f32> {
 
 /// Householder reflector of `x` (LAPACK's `dlarfg`): `H = I − τ v vᵀ` with `v = [1; x[1..]/(α − β)]`
 /// maps `x` to `β e₁`, `β = −sign(α)‖x‖`. Overwrites `x` with `[β; v[1..]]`, returns `τ`.
+#[inline(always)]
 fn reflector(x: &mut [f32]) -> f32 {
     let alpha = x[0];
     let tail = dot(&x[1..], &x[1..]);
@@ -347,8 +348,29 @@ fn panel_qr(a: &mut [f32], lda: usize, rows: usize, cols: usize, t: &mut [f32], 
     }
 }
 
-/// [`panel_qr`] column by column (LAPACK's `dgeqr2` and `dlarft`).
+/// [`panel_qr`] column by column (LAPACK's `dgeqr2` and `dlarft`), compiled for AVX2 when the
+/// CPU has it (no FMA: the same bits either way).
 fn leaf_qr(a: &mut [f32], lda: usize, rows: usize, cols: usize, t: &mut [f32], ldt: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above; that is the only requirement of
+        // `leaf_qr_avx2`.
+        #[allow(unsafe_code)]
+        unsafe {
+            return leaf_qr_avx2(a, lda, rows, cols, t, ldt);
+        }
+    }
+    leaf_qr_generic(a, lda, rows, cols, t, ldt)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn leaf_qr_avx2(a: &mut [f32], lda: usize, rows: usize, cols: usize, t: &mut [f32], ldt: usize) {
+    leaf_qr_generic(a, lda, rows, cols, t, ldt)
+}
+
+#[inline(always)]
+fn leaf_qr_generic(a: &mut [f32], lda: usize, rows: usize, cols: usize, t: &mut [f32], ldt: usize) {
     for j in 0..cols {
         let (left, right) = a.split_at_mut(((j + 1) * lda).min(a.len()));
         let x = &mut left[j * lda + j..j * lda + rows];

@@ -405,6 +405,7 @@ fn leaf_qr_generic(a: &mut [f32], lda: usize, rows: usize, cols: usize, t: &mut 
 
 /// `b ← (I − V op(T) Vᵀ) b` for the column-major `rows × cols` block `b` (leading dimension
 /// `ldb`), with `op(T) = Tᵀ` (`transpose`: applies `Qᵀ`) or `T` (applies `Q`).
+#[allow(clippy::too_many_arguments)]
 fn apply_block_reflector(
     v: &[f32],
     t: &[f32],

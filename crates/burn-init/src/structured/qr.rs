@@ -67,12 +67,12 @@ fn orthonormal_columns_generic(mut a: Vec<f64>, m: usize, n: usize) -> Vec<f64> 
         let mut vs: Vec<Vec<f64>> = Vec::with_capacity(kb);
         for j in k0..k0 + kb {
             let col = &a[j * m + j..(j + 1) * m];
-            let norm = dot64(col, col).sqrt();
+            let norm = dot(col, col).sqrt();
             let alpha = if col[0] >= 0.0 { -norm } else { norm };
             let mut v = vec![0f64; m - k0];
             v[j - k0..].copy_from_slice(col);
             v[j - k0] -= alpha;
-            let vnorm = dot64(&v, &v).sqrt();
+            let vnorm = dot(&v, &v).sqrt();
             if vnorm > 0.0 {
                 v.iter_mut().for_each(|x| *x /= vnorm);
             }
@@ -87,7 +87,7 @@ fn orthonormal_columns_generic(mut a: Vec<f64>, m: usize, n: usize) -> Vec<f64> 
         for i in 0..kb {
             t[i * kb + i] = 2.0;
             // t[0..i, i] = −2 · T[0..i, 0..i] · (V[:, 0..i]ᵀ v_i)
-            let w: Vec<f64> = (0..i).map(|r| dot64(&vs[r], &vs[i])).collect();
+            let w: Vec<f64> = (0..i).map(|r| dot(&vs[r], &vs[i])).collect();
             for r in 0..i {
                 let s: f64 = (r..i).map(|c| t[c * kb + r] * w[c]).sum();
                 t[i * kb + r] = -2.0 * s;
@@ -117,7 +117,7 @@ fn orthonormal_columns_generic(mut a: Vec<f64>, m: usize, n: usize) -> Vec<f64> 
 /// `x ← x − V op(T) Vᵀ x` with `op(T) = Tᵀ` (`transpose`) or `T`.
 #[inline(always)]
 fn apply_block(vs: &[Vec<f64>], t: &[f64], kb: usize, x: &mut [f64], transpose: bool) {
-    let y: Vec<f64> = vs.iter().map(|v| dot64(v, x)).collect();
+    let y: Vec<f64> = vs.iter().map(|v| dot(v, x)).collect();
     let mut z = vec![0f64; kb];
     for (i, zi) in z.iter_mut().enumerate() {
         *zi = if transpose {
@@ -133,13 +133,17 @@ fn apply_block(vs: &[Vec<f64>], t: &[f64], kb: usize, x: &mut [f64], transpose: 
     }
 }
 
-/// Dot product with 8 independent partial sums, so that it vectorizes (a plain `sum()` of
-/// `f64` is a sequential chain). Deterministic: the order depends only on the length.
+/// Dot product with 8 independent partial sums, so that it vectorizes (a plain `sum()` is a
+/// sequential chain). Deterministic: the order depends only on the length. One body for the f64
+/// route and the f32 one.
 #[inline(always)]
-fn dot64(a: &[f64], b: &[f64]) -> f64 {
+fn dot<T>(a: &[T], b: &[T]) -> T
+where
+    T: Copy + Default + std::ops::Add<Output = T> + std::ops::Mul<Output = T> + std::ops::AddAssign,
+{
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0f64; 8];
+    let mut acc = [T::default(); 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
@@ -147,16 +151,16 @@ fn dot64(a: &[f64], b: &[f64]) -> f64 {
             acc[k] += x[k] * y[k];
         }
     }
-    let mut tail = 0.0;
+    let mut tail = T::default();
     for (x, y) in ra.iter().zip(rb) {
-        tail += x * y;
+        tail += *x * *y;
     }
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
 #[inline(always)]
 fn reflect(v: &[f64], x: &mut [f64]) {
-    let s = 2.0 * dot64(v, x);
+    let s = 2.0 * dot(v, x);
     x.iter_mut().zip(v).for_each(|(xi, vi)| *xi -= s * vi);
 }
 
@@ -228,27 +232,6 @@ fn gemm_into(
             gemm::Parallelism::None,
         );
     }
-}
-
-/// Dot product with 8 independent partial sums, so that it vectorizes. Deterministic: the order
-/// depends only on the length.
-#[inline(always)]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let mut tail = 0.0;
-    for (x, y) in ra.iter().zip(rb) {
-        tail += x * y;
-    }
-    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
 /// The dense `rows × cols` matrix `V` (column-major) of the reflectors stored below the

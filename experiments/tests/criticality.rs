@@ -30,16 +30,11 @@ fn quick_run_writes_files_and_decided_claims() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "exit {:?}\n{stderr}", o.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
-    for stem in [
-        "correlation_vs_layer",
-        "xi_c",
-        "phase_diagram",
-        "jacobian_quantiles",
-        "jacobian_histograms",
-        "jacobian_spread",
-        "trainability",
-        "critical_training",
-    ] {
+    let trained = ["trainability", "critical_training"];
+    for stem in experiments::experiments::criticality::FIGURES
+        .into_iter()
+        .chain(trained)
+    {
         for ext in ["svg", "png"] {
             let f = out.join(format!("{stem}.{ext}"));
             assert!(

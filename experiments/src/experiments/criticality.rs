@@ -65,6 +65,16 @@ pub const TRAINING_SEEDS: usize = 3;
 /// The name of the small-scale variant.
 pub const QUICK: &str = "criticality-quick";
 
+/// The stems of the figures the untrained studies write (each as `.svg` and `.png`).
+pub const FIGURES: [&str; 6] = [
+    "correlation_vs_layer",
+    "xi_c",
+    "phase_diagram",
+    "jacobian_quantiles",
+    "jacobian_histograms",
+    "jacobian_spread",
+];
+
 /// Standard deviations above which a correlation's distance from `c*` counts as signal.
 pub const FLOOR_SIGMAS: f64 = 3.0;
 /// The smallest `1 − c` resolved from `f32` pre-activations (`|u − v|²/2` of unit vectors whose
@@ -1821,8 +1831,9 @@ fn run(ctx: &Context) -> Result<()> {
     )?;
     crate::claims::print(&claims);
     println!(
-        "files: {}/{{report.md, claims.json, criticality.json, correlation_vs_layer, xi_c, phase_diagram, jacobian_quantiles, jacobian_histograms, jacobian_spread (.svg, .png)}}",
-        out.display()
+        "files: {}/{{report.md, claims.json, criticality.json, {} (.svg, .png)}}",
+        out.display(),
+        FIGURES.join(", ")
     );
     Ok(())
 }
@@ -1965,14 +1976,7 @@ mod tests {
         for f in ["report.md", "claims.json", "criticality.json"] {
             assert!(out.join(f).is_file(), "{f} missing");
         }
-        for stem in [
-            "correlation_vs_layer",
-            "xi_c",
-            "phase_diagram",
-            "jacobian_quantiles",
-            "jacobian_histograms",
-            "jacobian_spread",
-        ] {
+        for stem in FIGURES {
             for ext in ["svg", "png"] {
                 let f = out.join(format!("{stem}.{ext}"));
                 assert!(

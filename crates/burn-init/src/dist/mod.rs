@@ -199,9 +199,12 @@ deserialize_through!(Normal { mean: f64, std: f64 } => Normal::new);
 /// redrawing). One-sided intervals are handled in the tail's own coordinates (`ln Q` and the
 /// Mills ratio from the scaled complementary error function), so `[20σ, 21σ]` works as well as
 /// `[−21σ, −20σ]`; only an interval whose probability underflows `f64` (beyond about 37.5σ) is
-/// refused. The device path maps the device RNG's uniforms the same way in `f32`; intervals
-/// beyond about 11σ, whose probabilities leave `f32`'s range, are drawn by the host sampler
-/// (seeded from the device RNG) and uploaded.
+/// refused. On a device that does not keep tensors in host memory (wgpu, CUDA, …) a finite
+/// interval is sampled by interpolating a table of 2¹⁴ + 1 exact quantiles (CDF within 2⁻¹⁴ of
+/// the exact one everywhere, equal at the nodes), a half-infinite one by mapping the device
+/// RNG's uniforms the same way as the host in `f32`; such intervals beyond about 11σ, whose
+/// probabilities leave `f32`'s range, are drawn by the host sampler (seeded from the device RNG)
+/// and uploaded.
 ///
 /// Note that `std` is the std of the *untruncated* normal; the truncated variance is smaller
 /// ([`TruncatedNormal::variance`]).

@@ -1,11 +1,12 @@
 //! The chunk drivers: a fill is cut into chunks of [`CHUNK`] elements (in parallel when there is
 //! more than one), each chunk into batches of [`BATCH`] words that a [`BatchKernel`] maps to
-//! values, vectorized (AVX2 when the CPU has it, chosen at run time).
+//! values, vectorized (AVX-512 or AVX2 when the CPU has it, chosen at run time; every path gives
+//! the same bits).
 
 use rayon::prelude::*;
 
 #[cfg(target_arch = "x86_64")]
-use super::philox::avx2;
+use super::philox::{avx2, avx512};
 use super::{HostRng, unit_f32};
 
 /// Elements per parallel work item; a multiple of [`BATCH`] so chunks start on batch boundaries.
@@ -72,21 +73,113 @@ pub(super) fn in_chunks(out: &mut [f32], fill: impl Fn(u64, &mut [f32]) + Sync) 
     }
 }
 
-/// Fills one chunk, with the widest vector unit the CPU has.
-pub(super) fn fill_chunk<K>(rng: &HostRng, first_block: u64, chunk: &mut [f32], kernel: &K)
-where
+/// The vector unit a fill uses, as detected on this CPU: constructed only by [`Isa::detect`] and
+/// [`Isa::available`], so holding one proves the CPU supports it (what makes the dispatch below
+/// sound).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Isa(Unit);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    /// AVX-512 (F, BW, DQ, VL): 16 lanes.
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+    /// AVX2: 8 lanes.
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    /// Whatever the compiler's baseline target gives.
+    Generic,
+}
+
+impl Isa {
+    /// The widest unit the CPU supports (the standard library caches the detection).
+    #[inline]
+    pub(crate) fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512bw")
+                && std::arch::is_x86_feature_detected!("avx512dq")
+                && std::arch::is_x86_feature_detected!("avx512vl")
+                && std::arch::is_x86_feature_detected!("avx2")
+            {
+                return Self(Unit::Avx512);
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Self(Unit::Avx2);
+            }
+        }
+        Self(Unit::Generic)
+    }
+
+    /// Every unit this CPU can run, widest first (for tests that compare them).
+    #[cfg(test)]
+    pub(crate) fn available() -> Vec<Self> {
+        let mut v = vec![Self::detect()];
+        #[cfg(target_arch = "x86_64")]
+        if v[0].0 == Unit::Avx512 {
+            v.push(Self(Unit::Avx2));
+        }
+        if v[0].0 != Unit::Generic {
+            v.push(Self(Unit::Generic));
+        }
+        v
+    }
+
+    /// Whether this is the 16-lane unit.
+    #[cfg(test)]
+    pub(crate) fn is_avx512(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        return self.0 == Unit::Avx512;
+        #[cfg(not(target_arch = "x86_64"))]
+        false
+    }
+}
+
+/// Fills one chunk with the given vector unit, which the CPU must support ([`Isa::detect`]).
+pub(super) fn fill_chunk_with<K>(
+    isa: Isa,
+    rng: &HostRng,
+    first_block: u64,
+    chunk: &mut [f32],
+    kernel: &K,
+) where
     K: BatchKernel,
 {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above; that is the only requirement of
-        // `fill_chunk_avx2`.
+    match isa.0 {
+        // SAFETY: an `Isa` holding `Avx512` is only made by `Isa::detect`/`Isa::available` after
+        // checking AVX-512 F, BW, DQ, VL and AVX2: what `fill_chunk_avx512` is compiled for.
+        #[cfg(target_arch = "x86_64")]
         #[allow(unsafe_code)]
-        unsafe {
-            return fill_chunk_avx2(rng, first_block, chunk, kernel);
-        }
+        Unit::Avx512 => unsafe { fill_chunk_avx512(rng, first_block, chunk, kernel) },
+        // SAFETY: likewise, after checking AVX2, `fill_chunk_avx2`'s only requirement.
+        #[cfg(target_arch = "x86_64")]
+        #[allow(unsafe_code)]
+        Unit::Avx2 => unsafe { fill_chunk_avx2(rng, first_block, chunk, kernel) },
+        Unit::Generic => fill_chunk_generic(rng, first_block, chunk, kernel),
     }
-    fill_chunk_generic(rng, first_block, chunk, kernel)
+}
+
+/// The uniform fill of one chunk with the given vector unit: on AVX-512 and AVX2 the map fused
+/// into the Philox rounds, else [`UniformMap`] through the batch loop.
+pub(super) fn fill_uniform_chunk_with(
+    isa: Isa,
+    rng: &HostRng,
+    first_block: u64,
+    chunk: &mut [f32],
+    map: &UniformMap,
+) {
+    match isa.0 {
+        // SAFETY: as in `fill_chunk_with`: the unit was detected on this CPU.
+        #[cfg(target_arch = "x86_64")]
+        #[allow(unsafe_code)]
+        Unit::Avx512 => unsafe { avx512::fill_uniform_chunk(rng, first_block, chunk, map) },
+        // SAFETY: as in `fill_chunk_with`.
+        #[cfg(target_arch = "x86_64")]
+        #[allow(unsafe_code)]
+        Unit::Avx2 => unsafe { avx2::fill_uniform_chunk(rng, first_block, chunk, map) },
+        Unit::Generic => fill_chunk_generic(rng, first_block, chunk, map),
+    }
 }
 
 /// The batch loop of a chunk: `$words(rng, block)` gives the words of [`LANES`] blocks.
@@ -119,6 +212,18 @@ where
     K: BatchKernel,
 {
     fill_loop!(rng, first_block, chunk, kernel, avx2::batch_words)
+}
+
+/// The chunk loop compiled for AVX-512, with the Philox rounds in AVX-512 intrinsics
+/// ([`avx512::batch_words`]); the kernels' loops vectorize over 16 lanes. No FMA (see
+/// [`fill_chunk_avx2`]).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2")]
+fn fill_chunk_avx512<K>(rng: &HostRng, first_block: u64, chunk: &mut [f32], kernel: &K)
+where
+    K: BatchKernel,
+{
+    fill_loop!(rng, first_block, chunk, kernel, avx512::batch_words)
 }
 
 #[inline(always)]

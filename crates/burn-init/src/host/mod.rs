@@ -15,10 +15,9 @@ mod philox;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub(crate) use self::kernel::Isa;
 pub(crate) use self::kernel::{BATCH, BatchKernel, UniformMap};
-use self::kernel::{CHUNK, LANES, fill_chunk, fill_chunk_generic, in_chunks};
-#[cfg(target_arch = "x86_64")]
-use self::philox::avx2;
+use self::kernel::{CHUNK, LANES, fill_chunk_with, fill_uniform_chunk_with, in_chunks};
 use self::philox::{M0, M1, W0, W1, philox4x32_10};
 
 /// A seeded host random stream: `(seed, stream)` names an independent sequence of 2⁶⁴·4
@@ -164,32 +163,37 @@ impl HostRng {
 
     /// Fills `out` batch by batch: `kernel` maps [`BATCH`] words (in element order) to as many
     /// values.
-    /// Parallel over chunks and vectorized (AVX2 when the CPU has it, chosen at run time); the
-    /// result depends only on the seed, the stream and the element index.
+    /// Parallel over chunks and vectorized (AVX-512 or AVX2 when the CPU has it, chosen at run
+    /// time); the result depends only on the seed, the stream and the element index.
     pub(crate) fn fill_batched<K>(&self, out: &mut [f32], kernel: K)
     where
         K: BatchKernel,
     {
+        self.fill_batched_with(Isa::detect(), out, kernel)
+    }
+
+    /// [`fill_batched`](Self::fill_batched) with a given vector unit (one the CPU supports).
+    pub(crate) fn fill_batched_with<K>(&self, isa: Isa, out: &mut [f32], kernel: K)
+    where
+        K: BatchKernel,
+    {
         in_chunks(out, |first_block, chunk| {
-            fill_chunk(self, first_block, chunk, &kernel)
+            fill_chunk_with(isa, self, first_block, chunk, &kernel)
         });
     }
 
     /// Fills `out` with `clamp(low + width·u, low, high)`, `u = k·2⁻²⁴` from each word's top 24
-    /// bits: [`fill_batched`](Self::fill_batched) with [`UniformMap`], except that on AVX2 the
-    /// map is fused into the Philox rounds (values go from registers to the output, no word
-    /// buffer). The same values either way (tested).
+    /// bits: [`fill_batched`](Self::fill_batched) with [`UniformMap`], except that on AVX-512 and
+    /// AVX2 the map is fused into the Philox rounds (values go from registers to the output, no
+    /// word buffer). The same values either way (tested).
     pub(crate) fn fill_uniform(&self, out: &mut [f32], map: UniformMap) {
+        self.fill_uniform_with(Isa::detect(), out, map)
+    }
+
+    /// [`fill_uniform`](Self::fill_uniform) with a given vector unit (one the CPU supports).
+    pub(crate) fn fill_uniform_with(&self, isa: Isa, out: &mut [f32], map: UniformMap) {
         in_chunks(out, |first_block, chunk| {
-            #[cfg(target_arch = "x86_64")]
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2, checked just above.
-                #[allow(unsafe_code)]
-                unsafe {
-                    return avx2::fill_uniform_chunk(self, first_block, chunk, &map);
-                }
-            }
-            fill_chunk_generic(self, first_block, chunk, &map)
+            fill_uniform_chunk_with(isa, self, first_block, chunk, &map)
         });
     }
 
@@ -251,6 +255,9 @@ pub(crate) fn open_unit_f64(w: u32) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use super::kernel::fill_chunk_generic;
+    #[cfg(target_arch = "x86_64")]
+    use super::philox::{avx2, avx512};
     use super::*;
 
     /// Known-answer tests from Random123's `kat_vectors` (philox4x32_10).
@@ -332,6 +339,28 @@ mod tests {
         }
     }
 
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx512_philox_is_the_same_words() {
+        if !Isa::detect().is_avx512() {
+            eprintln!("note: no AVX-512 here; the AVX-512 Philox is not exercised");
+            return;
+        }
+        for (seed, stream, block) in [
+            (0u64, 0u64, 0u64),
+            (u64::MAX, u64::MAX, u64::MAX - 20),
+            (11, 5, u32::MAX as u64 - 3),
+            (11, 5, u32::MAX as u64 - 30),
+            (0x243f_6a88_85a3_08d3, 7, 12_345),
+        ] {
+            let rng = HostRng { seed, stream };
+            // SAFETY: AVX-512 checked above.
+            #[allow(unsafe_code)]
+            let fast = unsafe { avx512::batch_words(&rng, block) };
+            assert_eq!(fast, rng.batch_words(block), "seed {seed} stream {stream}");
+        }
+    }
+
     #[test]
     fn fused_uniform_is_the_generic_map() {
         let rng = HostRng::new(3).substream(9);
@@ -353,15 +382,17 @@ mod tests {
                 high: 3.000_001,
             },
         ] {
-            let mut fused = vec![0f32; n];
-            rng.fill_uniform(&mut fused, map);
             let mut generic = vec![0f32; n];
             for (ci, chunk) in generic.chunks_mut(CHUNK).enumerate() {
                 fill_chunk_generic(&rng, (ci * CHUNK / 4) as u64, chunk, &map);
             }
             let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&fused), bits(&generic));
-            assert!(fused.iter().all(|&x| x >= map.low && x <= map.high));
+            for isa in Isa::available() {
+                let mut fused = vec![0f32; n];
+                rng.fill_uniform_with(isa, &mut fused, map);
+                assert_eq!(bits(&fused), bits(&generic), "{isa:?}");
+                assert!(fused.iter().all(|&x| x >= map.low && x <= map.high));
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 //! Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011): one
-//! block function, and the same rounds in AVX2 for eight blocks at a time.
+//! block function, and the same rounds in AVX2 for eight blocks at a time and in AVX-512 for
+//! sixteen.
 
 pub(super) const M0: u64 = 0xD251_1F53;
 pub(super) const M1: u64 = 0xCD9E_8D57;
@@ -147,6 +148,144 @@ pub(super) mod avx2 {
             out[4 * g + 1] = _mm256_permute2x128_si256::<0x20>(u2, u3);
             out[4 * g + 2] = _mm256_permute2x128_si256::<0x31>(u0, u1);
             out[4 * g + 3] = _mm256_permute2x128_si256::<0x31>(u2, u3);
+        }
+        out
+    }
+}
+
+/// Philox4x32-10 in AVX-512: sixteen blocks per vector, otherwise as [`avx2`]. Same words as
+/// [`HostRng::batch_words`] (tested).
+#[cfg(target_arch = "x86_64")]
+pub(super) mod avx512 {
+    use std::arch::x86_64::*;
+
+    use super::super::HostRng;
+    use super::super::kernel::{BATCH, BatchKernel, LANES, UniformMap};
+    use super::{M0, M1, W0, W1};
+
+    /// `(hi, lo)` halves of the sixteen products `m · a[j]`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn mulhilo(a: __m512i, m: __m512i) -> (__m512i, __m512i) {
+        let even = _mm512_mul_epu32(a, m);
+        let odd = _mm512_mul_epu32(_mm512_srli_epi64::<32>(a), m);
+        let lo = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64::<32>(odd));
+        let hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64::<32>(even), odd);
+        (hi, lo)
+    }
+
+    /// The uniform map fused into the Philox rounds, batch by batch (the last partial batch
+    /// through the word buffer).
+    #[target_feature(enable = "avx512f")]
+    pub(crate) fn fill_uniform_chunk(
+        rng: &HostRng,
+        first_block: u64,
+        chunk: &mut [f32],
+        map: &UniformMap,
+    ) {
+        let lo = _mm512_set1_ps(map.low);
+        let hi = _mm512_set1_ps(map.high);
+        let width = _mm512_set1_ps(map.width);
+        let scale = _mm512_set1_ps(1.0 / 16_777_216.0);
+        let mut block = first_block;
+        let mut batches = chunk.chunks_exact_mut(BATCH);
+        for batch in &mut batches {
+            let vectors = batch_vectors(rng, block);
+            for (dst, v) in batch.chunks_exact_mut(16).zip(vectors) {
+                let k = _mm512_cvtepi32_ps(_mm512_srli_epi32::<8>(v));
+                let x = _mm512_add_ps(lo, _mm512_mul_ps(width, _mm512_mul_ps(k, scale)));
+                let x = _mm512_min_ps(hi, _mm512_max_ps(lo, x));
+                // SAFETY: `dst` is 16 consecutive f32 (64 bytes); the unaligned store writes
+                // exactly those bytes.
+                #[allow(unsafe_code)]
+                unsafe {
+                    _mm512_storeu_ps(dst.as_mut_ptr(), x);
+                }
+            }
+            block += LANES as u64;
+        }
+        let rest = batches.into_remainder();
+        if !rest.is_empty() {
+            let words = batch_words(rng, block);
+            let mut tmp = [0f32; BATCH];
+            BatchKernel::apply(map, &words, &mut tmp);
+            rest.copy_from_slice(&tmp[..rest.len()]);
+        }
+    }
+
+    /// The [`BATCH`] words of the blocks `first_block ..` in element order.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(crate) fn batch_words(rng: &HostRng, first_block: u64) -> [u32; BATCH] {
+        let out = batch_vectors(rng, first_block);
+        let mut words = [0u32; BATCH];
+        for (dst, v) in words.chunks_exact_mut(16).zip(out) {
+            // SAFETY: `dst` is 16 consecutive u32 (64 bytes), the unaligned store writes exactly
+            // those bytes.
+            #[allow(unsafe_code)]
+            unsafe {
+                _mm512_storeu_si512(dst.as_mut_ptr().cast(), v);
+            }
+        }
+        words
+    }
+
+    /// The words of the blocks `first_block ..` in element order, as 16 vectors of 16.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(crate) fn batch_vectors(rng: &HostRng, first_block: u64) -> [__m512i; BATCH / 16] {
+        let m0 = _mm512_set1_epi64(M0 as i64);
+        let m1 = _mm512_set1_epi64(M1 as i64);
+        let [key0, key1] = rng.key();
+        let mut keys = [(_mm512_setzero_si512(), _mm512_setzero_si512()); 10];
+        for (r, k) in keys.iter_mut().enumerate() {
+            *k = (
+                _mm512_set1_epi32(key0.wrapping_add(W0.wrapping_mul(r as u32)) as i32),
+                _mm512_set1_epi32(key1.wrapping_add(W1.wrapping_mul(r as u32)) as i32),
+            );
+        }
+        let stream_lo = _mm512_set1_epi32(rng.stream as u32 as i32);
+        let stream_hi = _mm512_set1_epi32((rng.stream >> 32) as u32 as i32);
+        let lane = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
+        let mut out = [_mm512_setzero_si512(); BATCH / 16];
+        for g in 0..LANES / 16 {
+            // Block counters b = first_block + 16g + j as 64-bit lanes, split into halves.
+            let base = first_block.wrapping_add(16 * g as u64) as i64;
+            let b_lo = _mm512_add_epi64(_mm512_set1_epi64(base), lane);
+            let b_hi = _mm512_add_epi64(_mm512_set1_epi64(base.wrapping_add(8)), lane);
+            // Low and high 32-bit halves of the sixteen counters, in lane order j = 0..16.
+            let idx_lo =
+                _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            let idx_hi =
+                _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+            let mut c0 = _mm512_permutex2var_epi32(b_lo, idx_lo, b_hi);
+            let mut c1 = _mm512_permutex2var_epi32(b_lo, idx_hi, b_hi);
+            let (mut c2, mut c3) = (stream_lo, stream_hi);
+            for &(k0, k1) in &keys {
+                let (hi0, lo0) = mulhilo(c0, m0);
+                let (hi1, lo1) = mulhilo(c2, m1);
+                c0 = _mm512_xor_si512(_mm512_xor_si512(hi1, c1), k0);
+                c2 = _mm512_xor_si512(_mm512_xor_si512(hi0, c3), k1);
+                c1 = lo1;
+                c3 = lo0;
+            }
+            // 4 × 16 (word × block) to element order: four blocks of four words per vector.
+            let t0 = _mm512_unpacklo_epi32(c0, c1);
+            let t1 = _mm512_unpackhi_epi32(c0, c1);
+            let t2 = _mm512_unpacklo_epi32(c2, c3);
+            let t3 = _mm512_unpackhi_epi32(c2, c3);
+            let u0 = _mm512_unpacklo_epi64(t0, t2); // blocks 0 | 4 | 8 | 12
+            let u1 = _mm512_unpackhi_epi64(t0, t2); // blocks 1 | 5 | 9 | 13
+            let u2 = _mm512_unpacklo_epi64(t1, t3); // blocks 2 | 6 | 10 | 14
+            let u3 = _mm512_unpackhi_epi64(t1, t3); // blocks 3 | 7 | 11 | 15
+            let x0 = _mm512_shuffle_i32x4::<0x44>(u0, u1);
+            let x1 = _mm512_shuffle_i32x4::<0x44>(u2, u3);
+            let x2 = _mm512_shuffle_i32x4::<0xEE>(u0, u1);
+            let x3 = _mm512_shuffle_i32x4::<0xEE>(u2, u3);
+            out[4 * g] = _mm512_shuffle_i32x4::<0x88>(x0, x1);
+            out[4 * g + 1] = _mm512_shuffle_i32x4::<0xDD>(x0, x1);
+            out[4 * g + 2] = _mm512_shuffle_i32x4::<0x88>(x2, x3);
+            out[4 * g + 3] = _mm512_shuffle_i32x4::<0xDD>(x2, x3);
         }
         out
     }

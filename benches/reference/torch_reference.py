@@ -3,6 +3,7 @@
 
     python3 benches/reference/torch_reference.py [--mnist DIR] [--threads N] [--quick]
                                                  [--only fills,orthogonal,training] [--out FILE]
+                                                 [--device cpu|cuda]
 
 Runs, when `import torch` works (`--only` picks parts; the benches run it this way as a
 subprocess to print PyTorch's figures beside theirs):
@@ -15,6 +16,9 @@ subprocess to print PyTorch's figures beside theirs):
     `cargo run --release -p experiments -- throughput --data-dir DIR`. With --mnist DIR
     (train-images-idx3-ubyte[.gz] …) on real MNIST (prints mean epoch loss, train loss after the
     epoch, test accuracy); without it on random data of MNIST's shape (samples/s only).
+
+With --device cuda every tensor (and the training job's model and data) lives on the GPU and each
+timing ends with torch.cuda.synchronize(); without a CUDA device it says so and exits 0.
 
 Prints a table and writes bench-results/reference.json (machine, versions, threads, rows).
 Without torch it says so and exits 0, so scripts can call it unconditionally.
@@ -33,12 +37,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+SYNC = lambda: None  # noqa: E731 - torch.cuda.synchronize with --device cuda
+
+
 def median_secs(fn, reps):
     fn()  # warm-up
+    SYNC()
     times = []
     for _ in range(reps):
         t = time.perf_counter()
         fn()
+        SYNC()
         times.append(time.perf_counter() - t)
     times.sort()
     return times[len(times) // 2]
@@ -86,6 +95,8 @@ def training(args, torch, row):
         xtr, ytr = torch.randn(60000, 784), torch.randint(0, 10, (60000,))
         xte, yte = torch.randn(10000, 784), torch.randint(0, 10, (10000,))
         dataset = "random (MNIST-shaped)"
+    dev = torch.get_default_device()  # cuda with --device cuda
+    xtr, ytr, xte, yte = (t.to(dev) for t in (xtr, ytr, xte, yte))
     model = torch.nn.Sequential(
         torch.nn.Linear(784, 256), torch.nn.Tanh(),
         torch.nn.Linear(256, 256), torch.nn.Tanh(),
@@ -124,6 +135,8 @@ def main():
     ap.add_argument("--only", default="fills,orthogonal,training",
                     help="comma-separated parts to run: fills, orthogonal, training")
     ap.add_argument("--out", default=str(ROOT / "bench-results" / "reference.json"))
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
+                    help="where tensors live (cuda: the first GPU)")
     args = ap.parse_args()
     parts = set(args.only.split(","))
     unknown = parts - {"fills", "orthogonal", "training"}
@@ -134,6 +147,13 @@ def main():
     except ImportError:
         print("torch is not installed (pip install torch); nothing to compare with. Skipping.")
         return 0
+    if args.device == "cuda":
+        if not torch.cuda.is_available():
+            print("torch sees no CUDA device; nothing to compare with on the GPU. Skipping.")
+            return 0
+        global SYNC
+        SYNC = torch.cuda.synchronize
+        torch.set_default_device("cuda")
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -183,7 +203,8 @@ def main():
         "bench": "torch_reference", "git_commit": commit, "torch_version": torch.__version__,
         "python": platform.python_version(), "machine": platform.machine(),
         "cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-        "threads": torch.get_num_threads(), "unix_time": int(time.time()), "rows": rows,
+        "threads": torch.get_num_threads(), "device": args.device,
+        "gpu": torch.cuda.get_device_name(0) if args.device == "cuda" else None, "unix_time": int(time.time()), "rows": rows,
     }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -54,7 +54,7 @@ fn main() {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     println!("PyTorch on the same job ({cores} threads, benches/reference/torch_reference.py) …");
     // Full MNIST for PyTorch too when we have it; else random data of its shape (samples/s only).
-    let torch = throughput::torch_reference(dir.as_deref(), cores);
+    let torch = throughput::torch_reference(dir.as_deref(), cores, false);
     match &torch {
         Ok(t) => {
             println!(

@@ -1,6 +1,6 @@
 //! `cargo bench -p burn-init`: a documented harness (no criterion, to keep the build light).
 //!
-//! In one run, on flex, side by side for n×n f32 tensors (n = 1024, 4096, 8192; `BENCH_QUICK=1`:
+//! In one run, on flex (`BENCH_DEVICE=wgpu`: on wgpu, with PyTorch on CUDA as the reference), side by side for n×n f32 tensors (n = 1024, 4096, 8192; `BENCH_QUICK=1`:
 //! 1024 and 4096 only): burn-init's host path (Philox, parallel, into a fresh tensor),
 //! burn-init's device path (Burn's RNG), Burn's built-in `Initializer`, a plain `Tensor::full`
 //! (memset baseline) and the host generator alone into an existing buffer; then orthogonal at
@@ -94,7 +94,7 @@ fn write_record() {
         "git_commit": commit,
         "burn_init_version": env!("CARGO_PKG_VERSION"),
         "burn_version": "0.22.1",
-        "device": "flex",
+        "device": device_name(),
         "cpu": cpu,
         "threads": rayon::current_num_threads(),
         "avx2": avx2,
@@ -120,8 +120,15 @@ fn write_record() {
 /// PyTorch's rows for the same work, measured now by `benches/reference/torch_reference.py`
 /// (`parts`: its `--only`), or why there are none.
 fn torch_reference(parts: &str, quick: bool) -> Result<(String, Vec<serde_json::Value>), String> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let script = root.join("benches/reference/torch_reference.py");
+    // The workspace this bench was built in, else the current folder (a copied binary).
+    let script = [
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."),
+        std::path::PathBuf::from("."),
+    ]
+    .into_iter()
+    .map(|root| root.join("benches/reference/torch_reference.py"))
+    .find(|p| p.is_file())
+    .unwrap_or_else(|| "benches/reference/torch_reference.py".into());
     if !script.is_file() {
         return Err(format!("{} not found", script.display()));
     }
@@ -136,6 +143,10 @@ fn torch_reference(parts: &str, quick: bool) -> Result<(String, Vec<serde_json::
         .arg(&out);
     if quick {
         cmd.arg("--quick");
+    }
+    // On a GPU device, PyTorch on the GPU (CUDA) is the comparison.
+    if device_name() == "wgpu" {
+        cmd.args(["--device", "cuda"]);
     }
     println!(
         "\nPyTorch reference: {python} {} --only {parts} …",
@@ -163,7 +174,10 @@ fn torch_reference(parts: &str, quick: bool) -> Result<(String, Vec<serde_json::
     let version = record["torch_version"].as_str().unwrap_or("?").to_string();
     let threads = record["threads"].as_u64().unwrap_or(0);
     let rows = record["rows"].as_array().cloned().unwrap_or_default();
-    Ok((format!("torch {version}, {threads} threads"), rows))
+    Ok(match record["gpu"].as_str() {
+        Some(gpu) => (format!("torch {version}, CUDA on {gpu}"), rows),
+        None => (format!("torch {version}, {threads} threads"), rows),
+    })
 }
 
 /// PyTorch's GB/s for row `name` of group `group` (its groups are "fill 1024²", "orthogonal").
@@ -262,7 +276,8 @@ fn fills(device: &Device, n: usize, torch: &[serde_json::Value]) -> Vec<Row> {
     let fans = Fans::linear(n, n).unwrap();
     REPS_NOW.with(|r| r.set(if n >= 8192 { 3 } else { REPS }));
     println!(
-        "\n{group} f32 on flex ({} threads)",
+        "\n{group} f32 on {} ({} threads)",
+        device_name(),
         rayon::current_num_threads()
     );
     row(
@@ -393,8 +408,23 @@ fn print_table(title: &str, table: &[Row], ms_for: Option<&[usize]>, torch_note:
     }
 }
 
+/// The device of this run: `BENCH_DEVICE` (`flex`, the default, or `wgpu`).
+fn device_name() -> &'static str {
+    match std::env::var("BENCH_DEVICE").as_deref() {
+        Ok("wgpu") => "wgpu",
+        _ => "flex",
+    }
+}
+
 fn main() {
-    let device = Device::flex();
+    let device = match std::env::var("BENCH_DEVICE").as_deref() {
+        Ok("wgpu") => Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
+        Ok("flex") | Err(_) => Device::flex(),
+        Ok(other) => {
+            eprintln!("BENCH_DEVICE={other}: expected `flex` or `wgpu`");
+            std::process::exit(2);
+        }
+    };
     let quick = std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1");
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let (run_fills, run_ortho) = match only.as_str() {
@@ -446,7 +476,7 @@ fn main() {
     let mut ortho = Vec::new();
     if run_ortho {
         REPS_NOW.with(|r| r.set(if quick { 3 } else { 5 }));
-        println!("\northogonal on flex");
+        println!("\northogonal on {}", device_name());
     }
     for m in [512usize, 1024, 2048].into_iter().filter(|_| run_ortho) {
         let bytes = m * m * 4;

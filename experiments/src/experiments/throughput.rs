@@ -80,6 +80,8 @@ pub struct TorchReference {
     pub torch_version: String,
     /// `torch.get_num_threads()` during the run.
     pub threads: u64,
+    /// The GPU it ran on (`--device cuda`), or `None` on the CPU.
+    pub gpu: Option<String>,
     /// `mnist`, or `random (MNIST-shaped)` when the IDX files were not given to it.
     pub dataset: String,
     /// Training examples per second over the epoch.
@@ -95,7 +97,8 @@ pub struct TorchReference {
 /// Runs `benches/reference/torch_reference.py --only training` (with `python3`, or `$PYTHON`)
 /// with `threads` threads, on the MNIST IDX files in `mnist_dir` (`DIR/NAME[.gz]` or
 /// burn-dataset's `DIR/train/`, `DIR/test/`), or on random data of MNIST's shape when `None`
-/// (samples/s only are comparable then).
+/// (samples/s only are comparable then). With `gpu`, on PyTorch's first CUDA device (the
+/// comparison for a run on a GPU).
 ///
 /// # Errors
 /// Why no reference was measured, as a sentence: no script next to the sources, no python3, no
@@ -103,9 +106,17 @@ pub struct TorchReference {
 pub fn torch_reference(
     mnist_dir: Option<&Path>,
     threads: usize,
+    gpu: bool,
 ) -> std::result::Result<TorchReference, String> {
-    let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../benches/reference/torch_reference.py");
+    // Next to the sources this was built from, else in the current folder (a copied binary).
+    let script = [
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".."),
+        std::path::PathBuf::from("."),
+    ]
+    .into_iter()
+    .map(|root| root.join("benches/reference/torch_reference.py"))
+    .find(|p| p.is_file())
+    .unwrap_or_else(|| "benches/reference/torch_reference.py".into());
     if !script.is_file() {
         return Err(format!("{} not found", script.display()));
     }
@@ -122,6 +133,9 @@ pub fn torch_reference(
         .arg(&out);
     if let Some(dir) = mnist_dir {
         cmd.arg("--mnist").arg(dir);
+    }
+    if gpu {
+        cmd.args(["--device", "cuda"]);
     }
     let run = cmd
         .output()
@@ -154,6 +168,7 @@ pub fn torch_reference(
     Ok(TorchReference {
         torch_version: record["torch_version"].as_str().unwrap_or("?").into(),
         threads: record["threads"].as_u64().unwrap_or(0),
+        gpu: record["gpu"].as_str().map(str::to_string),
         dataset: row["dataset"].as_str().unwrap_or("?").into(),
         samples_per_second: number("samples_per_second")?,
         mean_epoch_loss: number("mean_epoch_loss")?,
@@ -266,7 +281,9 @@ fn run(ctx: &Context) -> Result<()> {
     progress.println(&format!(
         "PyTorch on the same job ({threads} threads, benches/reference/torch_reference.py) …"
     ));
-    let (torch, missing) = match torch_reference(mnist_dir.as_deref(), threads) {
+    // On a GPU (wgpu), PyTorch on the GPU (CUDA) is the comparison.
+    let gpu = dev.choice.name() == "wgpu";
+    let (torch, missing) = match torch_reference(mnist_dir.as_deref(), threads, gpu) {
         Ok(t) => (Some(t), None),
         Err(why) => (None, Some(why)),
     };
@@ -320,9 +337,12 @@ fn run(ctx: &Context) -> Result<()> {
                 println!("{name:<27} {a:>18.digits$} {b:>18.digits$} {:>7.2}×", a / b);
             }
             println!(
-                "(epoch {:.2} s; PyTorch: {} threads on {}{})",
+                "(epoch {:.2} s; PyTorch: {} on {}{})",
                 result.epoch_seconds,
-                t.threads,
+                t.gpu.as_ref().map_or_else(
+                    || format!("{} threads", t.threads),
+                    |g| format!("CUDA on {g}")
+                ),
                 t.dataset,
                 if t.dataset == "mnist" {
                     ""

@@ -148,6 +148,36 @@ mod tests {
         assert!(is_host_memory(&flex.autodiff()));
     }
 
+    /// On flex, `Source::Device` is the host kernel keyed by a seed from the device RNG: the
+    /// same values as that host fill, and the device's seed decides them.
+    #[test]
+    fn host_memory_devices_take_the_host_kernels() {
+        let device = Device::flex();
+        for p in [
+            super::super::Primitive::Normal(super::super::Normal::new(0.5, 2.0).unwrap()),
+            super::super::Primitive::TruncatedNormal(
+                TruncatedNormal::new(0.0, 1.0, -2.0, 2.0).unwrap(),
+            ),
+        ] {
+            let draw = |seed| {
+                device.seed(seed);
+                p.sample_device(1000, &device)
+                    .unwrap()
+                    .into_data()
+                    .to_vec::<f32>()
+                    .unwrap()
+            };
+            device.seed(7);
+            let mut host = vec![0f32; 1000];
+            p.fill_host(
+                crate::host::HostRng::new(crate::host::device_seed(&device)),
+                &mut host,
+            );
+            assert_eq!(draw(7), host);
+            assert_ne!(draw(8), host);
+        }
+    }
+
     /// The table sampler, run on flex: every draw inside the bounds, and the empirical CDF
     /// within the Kolmogorov–Smirnov bound for p = 1e-4 of the exact truncated CDF (around the
     /// mean, one-sided, and in a far tail).

@@ -4,6 +4,8 @@
 //! which every element-wise initializer of the crate reduces.
 
 mod device;
+
+pub(crate) use self::device::is_host_memory;
 mod primitive;
 
 pub use self::primitive::Primitive;

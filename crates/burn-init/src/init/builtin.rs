@@ -4,8 +4,8 @@
 
 use burn::tensor::{Device, Tensor};
 
-use super::initializer::TensorInit;
-use crate::dist::{Constant, Normal, Primitive, TruncatedNormal, Uniform};
+use super::initializer::{TensorInit, host_fill_for_device};
+use crate::dist::{Constant, Normal, Primitive, TruncatedNormal, Uniform, is_host_memory};
 use crate::error::{InitError, Result, element_count_for};
 use crate::host::HostRng;
 use crate::scale::{Fans, VarianceScaling};
@@ -135,7 +135,11 @@ macro_rules! structured_initializer {
                 device: &Device,
             ) -> Result<Tensor<1>> {
                 self.check_shape(shape)?;
-                Ok(self.device_tensor(shape, device))
+                if is_host_memory(device) {
+                    host_fill_for_device(self, shape, None, device)
+                } else {
+                    self.device_tensor(shape, device)
+                }
             }
         }
     )*};

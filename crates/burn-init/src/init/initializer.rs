@@ -133,10 +133,7 @@ pub trait TensorInit: fmt::Debug + Send + Sync {
         fans: Option<Fans>,
         device: &Device,
     ) -> Result<Tensor<1>> {
-        let n = element_count_for(|| self.name(), shape)?;
-        let mut out = zeroed_f32(n)?;
-        self.fill_host(shape, fans, HostRng::new(device_seed(device)), &mut out)?;
-        Ok(Tensor::from_data(TensorData::new(out, [n]), device))
+        host_fill_for_device(self, shape, fans, device)
     }
 
     /// The element-wise distribution, when the initializer is one (used for reports and tests).
@@ -253,4 +250,19 @@ pub(crate) fn sample_flat<I: TensorInit + ?Sized>(
             Ok(Tensor::from_data(TensorData::new(out, [n]), device))
         }
     }
+}
+
+/// The host fill of `init` keyed by a 64-bit seed drawn from the device RNG, uploaded to
+/// `device`: the device path of initializers without a device sampler, and of every initializer
+/// on devices that keep tensors in host memory (there it is the fastest route).
+pub(crate) fn host_fill_for_device<I: TensorInit + ?Sized>(
+    init: &I,
+    shape: &[usize],
+    fans: Option<Fans>,
+    device: &Device,
+) -> Result<Tensor<1>> {
+    let n = element_count_for(|| init.name(), shape)?;
+    let mut out = zeroed_f32(n)?;
+    init.fill_host(shape, fans, HostRng::new(device_seed(device)), &mut out)?;
+    Ok(Tensor::from_data(TensorData::new(out, [n]), device))
 }

@@ -94,13 +94,13 @@ impl Dirac {
     }
 
     /// The flat tensor on `device` (device RNG), after `check_shape`.
-    pub(crate) fn device_tensor(&self, shape: &[usize], device: &Device) -> Tensor<1> {
+    pub(crate) fn device_tensor(&self, shape: &[usize], device: &Device) -> Result<Tensor<1>> {
         let (co, ci) = (shape[0], shape[1]);
         // Output channel o (of its group) feeds from input channel o mod (c_out / groups).
         let centre = index_equal(co, ci, Some(co / self.groups), device)
             .float()
             .reshape([co * ci]);
-        at_centre_tap(shape, centre, device)
+        Ok(at_centre_tap(shape, centre, device))
     }
 }
 
@@ -190,9 +190,9 @@ impl DeltaOrthogonal {
     }
 
     /// The flat tensor on `device` (device RNG), after `check_shape`.
-    pub(crate) fn device_tensor(&self, shape: &[usize], device: &Device) -> Tensor<1> {
+    pub(crate) fn device_tensor(&self, shape: &[usize], device: &Device) -> Result<Tensor<1>> {
         let (co, ci) = (shape[0], shape[1]);
-        let centre = orthogonal_device(co, ci, self.gain, device).reshape([co * ci]);
-        at_centre_tap(shape, centre, device)
+        let centre = orthogonal_device(co, ci, self.gain, device)?;
+        Ok(at_centre_tap(shape, centre, device))
     }
 }

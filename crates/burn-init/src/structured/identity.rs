@@ -83,11 +83,11 @@ impl Identity {
     }
 
     /// The flat tensor on `device` (device RNG), after `check_shape`.
-    pub(crate) fn device_tensor(&self, shape: &[usize], device: &Device) -> Tensor<1> {
+    pub(crate) fn device_tensor(&self, shape: &[usize], device: &Device) -> Result<Tensor<1>> {
         let (r, c) = (shape[0], shape[1]);
-        index_equal(r, c, None, device)
+        Ok(index_equal(r, c, None, device)
             .float()
             .mul_scalar(self.gain)
-            .reshape([r * c])
+            .reshape([r * c]))
     }
 }

@@ -1,14 +1,14 @@
 //! Orthogonal initialization.
 
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
 use super::check_matrix;
 use super::qr::{GEMM_FROM, orthonormal_columns_f32, orthonormal_columns_f64};
 use crate::dist::{Normal, Primitive};
 use crate::error::{Result, deserialize_through, positive};
-use crate::host::HostRng;
 use crate::host::mem::zeroed_f32;
+use crate::host::{HostRng, device_seed};
 
 /// A (semi-)orthogonal matrix scaled by `gain` (PyTorch `orthogonal_`, Keras `Orthogonal`):
 /// every singular value of the layer is `gain`, so a deep linear network neither shrinks nor
@@ -31,7 +31,8 @@ use crate::host::mem::zeroed_f32;
 /// (the same bits on every CPU), else in `f32` with its matrix products in the `gemm` crate
 /// (`max |WᵀW − gain²I| / gain²` below 1e-5 up to 2048², tested). Bit-identical for any number
 /// of threads; from 128 columns on, two CPUs with different vector units may differ in the last
-/// bits. Device path: Burn's `linalg::qr` on the device.
+/// bits. Device path (`Source::Device`): the same host QR keyed by a seed drawn from the device
+/// RNG, then uploaded (Burn's `linalg::qr` on the device is slower, see the fill bench).
 ///
 /// ```
 /// use burn_init::{HostRng, TensorInitExt, Orthogonal};
@@ -140,19 +141,28 @@ fn transpose<S: Copy, D>(src: &[S], rows: usize, cols: usize, dst: &mut [D], f: 
     }
 }
 
-/// Orthogonal on the device with Burn's `linalg::qr`, `rows × cols`, flattened.
-pub(super) fn orthogonal_device(rows: usize, cols: usize, gain: f64, device: &Device) -> Tensor<1> {
-    let (m, n) = if rows >= cols {
-        (rows, cols)
-    } else {
-        (cols, rows)
-    };
-    let a = Tensor::<2>::random([m, n], burn::tensor::Distribution::Normal(0.0, 1.0), device);
-    let (q, r) = burn::linalg::qr(a, true);
-    let diag = r.mul(Tensor::<2>::eye(n, device)).sum_dim(0); // [1, n]
-    let q = q.mul(diag.sign()).mul_scalar(gain);
-    let w = if rows >= cols { q } else { q.transpose() };
-    w.reshape([rows * cols])
+/// Orthogonal for the device RNG, `rows × cols`, flattened: the host QR keyed by a 64-bit seed
+/// drawn from the device RNG, then uploaded. Burn's `linalg::qr` runs tensor operations per
+/// Householder column, slower than the host QR plus the upload on every device measured (the fill
+/// bench's "Burn built-in" row); the device RNG still decides the draw, so `device.seed(s)` fixes it.
+pub(super) fn orthogonal_device(
+    rows: usize,
+    cols: usize,
+    gain: f64,
+    device: &Device,
+) -> Result<Tensor<1>> {
+    let mut out = zeroed_f32(rows * cols)?;
+    orthogonal_host(
+        rows,
+        cols,
+        gain,
+        HostRng::new(device_seed(device)),
+        &mut out,
+    )?;
+    Ok(Tensor::from_data(
+        TensorData::new(out, [rows * cols]),
+        device,
+    ))
 }
 
 impl Orthogonal {
@@ -173,7 +183,7 @@ impl Orthogonal {
     }
 
     /// The flat tensor on `device` (device RNG), after `check_shape`.
-    pub(crate) fn device_tensor(&self, shape: &[usize], device: &Device) -> Tensor<1> {
+    pub(crate) fn device_tensor(&self, shape: &[usize], device: &Device) -> Result<Tensor<1>> {
         let rows = shape[0];
         orthogonal_device(rows, shape[1..].iter().product(), self.gain, device)
     }

@@ -126,7 +126,7 @@ impl Sparse {
     }
 
     /// The flat tensor on `device` (device RNG), after `check_shape`.
-    pub(crate) fn device_tensor(&self, shape: &[usize], device: &Device) -> Tensor<1> {
+    pub(crate) fn device_tensor(&self, shape: &[usize], device: &Device) -> Result<Tensor<1>> {
         let (rows, cols) = (shape[0], shape[1]);
         let values = Tensor::<2>::random(
             [rows, cols],
@@ -140,6 +140,6 @@ impl Sparse {
         );
         let rank = keys.argsort(0).argsort(0);
         let zero = rank.lower_elem(self.zeros_per_column(rows) as i64);
-        values.mask_fill(zero, 0.0).reshape([rows * cols])
+        Ok(values.mask_fill(zero, 0.0).reshape([rows * cols]))
     }
 }

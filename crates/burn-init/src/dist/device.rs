@@ -164,7 +164,7 @@ mod tests {
                 p.sample_device(1000, &device)
                     .unwrap()
                     .into_data()
-                    .to_vec::<f32>()
+                    .try_to_vec::<f32>()
                     .unwrap()
             };
             device.seed(7);

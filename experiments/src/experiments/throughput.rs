@@ -38,6 +38,10 @@ pub const EXPERIMENT: Experiment = Experiment {
 pub const BATCH: usize = 128;
 /// Learning rate of the benchmark.
 pub const LR: f64 = 0.1;
+/// Minibatches trained on a throwaway model before the timed epoch (here and in the PyTorch
+/// reference), so that neither figure counts one-time costs: kernel compilation and autotuning
+/// on a GPU, allocator warm-up on the CPU.
+pub const WARMUP_BATCHES: usize = 20;
 
 /// The results, as written to `throughput.json`.
 #[derive(Debug, Clone, Serialize)]
@@ -200,6 +204,27 @@ pub fn measure(
         init.clone(),
     )
     .with_bias_init(init);
+    // Warm-up on a throwaway model (another seed): the measured model and its numbers are the
+    // same with or without it.
+    let warm = config.init(Source::Host(HostRng::new(seed ^ 0x5eed)), &ad)?;
+    let warm_order = HostRng::new(seed ^ 0x5eed)
+        .derive(1_000_001)
+        .permutation(data.train.n);
+    let warm_plan = EpochPlan {
+        split: &data.train,
+        features: data.features,
+        batch_size: BATCH,
+        lr: LR,
+        order: warm_order[..(WARMUP_BATCHES * BATCH).min(data.train.n)].to_vec(),
+        reads: 1,
+        device: &ad,
+    };
+    drop(train_epoch(
+        warm,
+        &mut OptimizerChoice::Sgd.init(0.0),
+        &warm_plan,
+        |_, _, _| {},
+    ));
     let model = config.init(Source::Host(HostRng::new(seed)), &ad)?;
     let mut optim = OptimizerChoice::Sgd.init(0.0);
     let plan = EpochPlan {

@@ -9,6 +9,7 @@
 //! drawn on the host instead (see [`Primitive::sample_device`](super::Primitive)).
 
 use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
+use rayon::prelude::*;
 
 use super::TruncatedNormal;
 use crate::special::{
@@ -43,9 +44,11 @@ const FAR_TAIL: f64 = 1e-30;
 /// off by at most `h²/8·max|d²x/dc²|` (`h = 1/K`): about 3e-7σ on `[−2σ, 2σ]`.
 pub(crate) fn truncated_normal(t: &TruncatedNormal, n: usize, device: &Device) -> Tensor<1> {
     let (a, b) = t.standard_bounds();
+    let quantile = TruncatedQuantile::new(a, b);
     let k = TABLE_CELLS as f64;
     let nodes: Vec<f64> = (0..=TABLE_CELLS)
-        .map(|j| t.mean + t.std * truncated_quantile(a, b, j as f64 / k))
+        .into_par_iter()
+        .map(|j| t.mean + t.std * quantile.at(j as f64 / k))
         .collect();
     let start: Vec<f32> = nodes[..TABLE_CELLS].iter().map(|&v| v as f32).collect();
     let slope: Vec<f32> = nodes.windows(2).map(|w| (w[1] - w[0]) as f32).collect();
@@ -61,27 +64,51 @@ pub(crate) fn truncated_normal(t: &TruncatedNormal, n: usize, device: &Device) -
         .clamp(t.low as f32, t.high as f32)
 }
 
-/// The quantile at CDF level `c ∈ [0, 1]` of the standard normal truncated to the finite
-/// `[a, b]`: Acklam's `Φ⁻¹` (relative error 1.2e-9) of the level mapped onto `[Φ(a), Φ(b)]`,
-/// taken from the nearer end (`−Φ⁻¹` of the upper-tail probability above ½, so nothing cancels);
-/// in a far tail (nearer end beyond [`FAR_TAIL`]) the tail's own coordinates.
-fn truncated_quantile(a: f64, b: f64, c: f64) -> f64 {
-    if a > 0.0 {
-        return -truncated_quantile(-b, -a, 1.0 - c);
+/// The quantiles of the standard normal truncated to a finite `[a, b]`, by CDF level: Acklam's
+/// `Φ⁻¹` (relative error 1.2e-9) of the level mapped onto `[Φ(a), Φ(b)]`, taken from the nearer
+/// end (`−Φ⁻¹` of the upper-tail probability above ½, so nothing cancels); in a far tail (the
+/// nearer end's probability below [`FAR_TAIL`]) the tail's own coordinates. An interval above
+/// the mean is mirrored below it.
+struct TruncatedQuantile {
+    /// The bounds, mirrored below the mean when `mirrored`.
+    a: f64,
+    b: f64,
+    mirrored: bool,
+    /// `Φ(a)`, `Φ(b) − Φ(a)` and `1 − Φ(b)`.
+    pa: f64,
+    width: f64,
+    qb: f64,
+    /// The far tail, in its own (upper) coordinates.
+    far: Option<UpperTail>,
+}
+
+impl TruncatedQuantile {
+    fn new(a: f64, b: f64) -> Self {
+        let mirrored = a > 0.0;
+        let (a, b) = if mirrored { (-b, -a) } else { (a, b) };
+        let (pa, pb) = (normal_cdf(a), normal_cdf(b));
+        Self {
+            a,
+            b,
+            mirrored,
+            pa,
+            width: pb - pa,
+            qb: normal_cdf(-b),
+            far: (pb < FAR_TAIL).then(|| UpperTail::new(-b, -a)),
+        }
     }
-    // Now a <= 0: the interval's lower-tail probabilities are the small ones.
-    let (pa, pb) = (normal_cdf(a), normal_cdf(b));
-    if pb < FAR_TAIL {
-        return (-UpperTail::new(-b, -a).quantile(1.0 - c)).clamp(a, b);
+
+    /// The quantile at CDF level `c ∈ [0, 1]`.
+    fn at(&self, c: f64) -> f64 {
+        let c = if self.mirrored { 1.0 - c } else { c };
+        let x = match &self.far {
+            Some(tail) => -tail.quantile(1.0 - c),
+            None if self.pa + self.width * c <= 0.5 => normal_quantile(self.pa + self.width * c),
+            None => -normal_quantile(self.qb + self.width * (1.0 - c)),
+        }
+        .clamp(self.a, self.b);
+        if self.mirrored { -x } else { x }
     }
-    let width = pb - pa;
-    let lower = pa + width * c;
-    let x = if lower <= 0.5 {
-        normal_quantile(lower)
-    } else {
-        -normal_quantile(normal_cdf(-b) + width * (1.0 - c))
-    };
-    x.clamp(a, b)
 }
 
 /// `Φ⁻¹` of the uniform draws mapped onto `[pa, pb]`, on the device, for `0 <= pa < pb <= 1`.
@@ -141,6 +168,9 @@ fn horner(w: Tensor<1>, coefficients: &[f64]) -> Tensor<1> {
 mod tests {
     use super::*;
 
+    /// Flex's RNG is global: the tests that seed it and draw must not interleave.
+    static FLEX_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     #[test]
     fn flex_is_host_memory_with_or_without_autodiff() {
         let flex = Device::flex();
@@ -152,6 +182,9 @@ mod tests {
     /// same values as that host fill, and the device's seed decides them.
     #[test]
     fn host_memory_devices_take_the_host_kernels() {
+        let _rng = FLEX_RNG
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let device = Device::flex();
         for p in [
             super::super::Primitive::Normal(super::super::Normal::new(0.5, 2.0).unwrap()),
@@ -183,6 +216,9 @@ mod tests {
     /// mean, one-sided, and in a far tail).
     #[test]
     fn table_truncated_normal_follows_the_exact_cdf() {
+        let _rng = FLEX_RNG
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let device = Device::flex();
         device.seed(3);
         let n = 200_000;

@@ -67,6 +67,18 @@ struct TrainedStats {
     seconds: f64,
 }
 
+/// The line printed when a run of a parallel sweep finishes: `[done/pending id done] N left,
+/// ETA …`, the ETA from the mean wall time per run since `start`.
+fn done_line(stats: &TrainedStats, pending: usize, id: &str, start: Instant) -> String {
+    let left = pending - stats.trained;
+    let per_run = start.elapsed().as_secs_f64() / stats.trained as f64;
+    format!(
+        "[{}/{pending} {id} done] {left} left, ETA {}",
+        stats.trained,
+        crate::progress::fmt_duration(Duration::from_secs_f64(per_run * left as f64))
+    )
+}
+
 /// The device and data of an experiment, opened once.
 #[derive(Debug)]
 pub struct Prepared {
@@ -508,17 +520,11 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
                 &device,
                 |i, outcome, _| {
                     finish(i, outcome, &mut stats)?;
-                    let left = pending.len() - stats.trained;
-                    let per_run = parallel_start.elapsed().as_secs_f64() / stats.trained as f64;
-                    progress.println(&format!(
-                        "[{}/{} {} done] {} left, ETA {}",
-                        stats.trained,
+                    progress.println(&done_line(
+                        &stats,
                         pending.len(),
-                        specs[i].id,
-                        left,
-                        crate::progress::fmt_duration(Duration::from_secs_f64(
-                            per_run * left as f64
-                        ))
+                        &specs[i].id,
+                        parallel_start,
                     ));
                     Ok(())
                 },
@@ -552,17 +558,11 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
                 &device,
                 |i, outcome| {
                     finish(i, outcome, &mut stats)?;
-                    let left = pending.len() - stats.trained;
-                    let per_run = parallel_start.elapsed().as_secs_f64() / stats.trained as f64;
-                    progress.println(&format!(
-                        "[{}/{} {} done] {} left, ETA {}",
-                        stats.trained,
+                    progress.println(&done_line(
+                        &stats,
                         pending.len(),
-                        specs[i].id,
-                        left,
-                        crate::progress::fmt_duration(Duration::from_secs_f64(
-                            per_run * left as f64
-                        ))
+                        &specs[i].id,
+                        parallel_start,
                     ));
                     Ok(())
                 },

@@ -669,11 +669,15 @@ fn integer_x(p: &LinePanel) -> bool {
             .all(|&(x, _)| !x.is_finite() || x.fract() == 0.0)
 }
 
-/// Splits points into runs of drawable points (a gap where one is not drawable).
-fn segments(p: &LinePanel, points: &[(f64, f64)]) -> Vec<Vec<(f64, f64)>> {
-    let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-    for &q in points {
-        match transform(p, q) {
+/// Splits `items` into runs of consecutive drawable ones (`draw` gives `None` for one that is
+/// not drawable, which ends a run).
+fn drawable_runs<T, U>(
+    items: impl IntoIterator<Item = T>,
+    draw: impl Fn(T) -> Option<U>,
+) -> Vec<Vec<U>> {
+    let mut out: Vec<Vec<U>> = vec![Vec::new()];
+    for item in items {
+        match draw(item) {
             Some(q) => out.last_mut().map_or((), |run| run.push(q)),
             None => {
                 if out.last().is_some_and(|run| !run.is_empty()) {
@@ -686,22 +690,16 @@ fn segments(p: &LinePanel, points: &[(f64, f64)]) -> Vec<Vec<(f64, f64)>> {
     out
 }
 
+/// Splits points into runs of drawable points (a gap where one is not drawable).
+fn segments(p: &LinePanel, points: &[(f64, f64)]) -> Vec<Vec<(f64, f64)>> {
+    drawable_runs(points.iter().copied(), |q| transform(p, q))
+}
+
 /// Splits a band into runs of drawable `(x, lo, hi)` (on the axes).
 fn band_runs(p: &LinePanel, band: &Band) -> Vec<Vec<(f64, f64, f64)>> {
-    let mut out: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new()];
-    for &(x, lo, hi) in &band.points {
-        let q = (|| Some((axis(p.log_x, x)?, lower(p.log_y, lo)?, axis(p.log_y, hi)?)))();
-        match q {
-            Some(q) => out.last_mut().map_or((), |run| run.push(q)),
-            None => {
-                if out.last().is_some_and(|run| !run.is_empty()) {
-                    out.push(Vec::new());
-                }
-            }
-        }
-    }
-    out.retain(|run| !run.is_empty());
-    out
+    drawable_runs(band.points.iter().copied(), |(x, lo, hi)| {
+        Some((axis(p.log_x, x)?, lower(p.log_y, lo)?, axis(p.log_y, hi)?))
+    })
 }
 
 /// A linear `f64` axis over `range` with ticks (and grid lines) at `ticks` only.

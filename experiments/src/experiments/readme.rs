@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::Context;
 use crate::claims::{Claim, Status, fmt, fmt_estimate};
 use crate::error::{Error, Result};
-use crate::experiments::matrix::{Cell, ranking};
+use crate::experiments::matrix::{Cell, ranking, tied_with_best};
 use crate::record::{Record, read_json, write_atomic};
 use crate::registry::Experiment;
 
@@ -98,12 +98,7 @@ pub fn section(dir: &Path, figures: &str) -> Result<String> {
                 format!("`{}` {}", c.init, c.selection.describe())
             })
         };
-        let tied: Vec<String> = rows
-            .iter()
-            .skip(1)
-            .filter(|(_, t)| *t)
-            .map(|(c, _)| format!("`{}`", c.init))
-            .collect();
+        let tied = tied_with_best(&rows);
         let _ = writeln!(
             s,
             "| {a} | {} | {} | {} |",

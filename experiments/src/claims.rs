@@ -125,6 +125,20 @@ impl Estimate {
         Some([self.lo?, self.hi?])
     }
 
+    /// The estimate of a fraction as percentages: `mean % [lo, hi]` (one decimal), or
+    /// `mean %` without an interval.
+    pub fn percent(&self) -> String {
+        match self.interval() {
+            Some([lo, hi]) => format!(
+                "{:.1} % [{:.1}, {:.1}]",
+                100.0 * self.mean,
+                100.0 * lo,
+                100.0 * hi
+            ),
+            None => format!("{:.1} %", 100.0 * self.mean),
+        }
+    }
+
     /// Whether `x` lies inside the interval (`false` without one).
     pub fn contains(&self, x: f64) -> bool {
         matches!((self.lo, self.hi), (Some(lo), Some(hi)) if lo <= x && x <= hi)

@@ -302,6 +302,20 @@ trait Chart {
 
 type Drawn<DB> = std::result::Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
+/// Draws a figure's title, centred in the title band of a figure `width` pixels wide.
+fn draw_title<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    width: u32,
+    s: f64,
+) -> Drawn<DB> {
+    root.draw(&Text::new(
+        title.to_string(),
+        (px(f64::from(width) / 2.0, s), px(FIG_TITLE_H / 2.0, s)),
+        font(TITLE_PX, s).pos(Pos::new(HPos::Center, VPos::Center)),
+    ))
+}
+
 fn check_stem(stem: &str) -> Result<()> {
     if stem.is_empty() || stem.contains(['/', '\\']) || stem.starts_with('.') {
         return Err(Error::Figure(format!(
@@ -969,11 +983,7 @@ impl Chart for LineFigure<'_> {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: f64) -> Drawn<DB> {
         let (w, _) = self.size();
-        root.draw(&Text::new(
-            self.title.to_string(),
-            (px(f64::from(w) / 2.0, s), px(FIG_TITLE_H / 2.0, s)),
-            font(TITLE_PX, s).pos(Pos::new(HPos::Center, VPos::Center)),
-        ))?;
+        draw_title(root, self.title, w, s)?;
         let (rows, cols) = self.grid();
         let (pw, ph) = (self.layout.panel_width, self.layout.panel_height);
         // Panels and legend side by side, centred under a wider title.
@@ -1108,11 +1118,7 @@ impl Chart for Histograms<'_> {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: f64) -> Drawn<DB> {
         let (w, _) = self.size();
-        root.draw(&Text::new(
-            self.title.to_string(),
-            (px(f64::from(w) / 2.0, s), px(FIG_TITLE_H / 2.0, s)),
-            font(TITLE_PX, s).pos(Pos::new(HPos::Center, VPos::Center)),
-        ))?;
+        draw_title(root, self.title, w, s)?;
         let body = root.margin(px(FIG_TITLE_H, s), 0, 0, 0);
         let (body, _) = body.split_horizontally(px(HIST_W * self.panels.len() as f64, s));
         for (area, p) in body
@@ -1242,11 +1248,7 @@ impl Chart for HeatmapChart<'_> {
         let (w, _) = self.size();
         let (left, top) = (self.left, HEAT_TOP);
         let at = |x: f64, y: f64| (px(x, s), px(y, s));
-        root.draw(&Text::new(
-            map.title.clone(),
-            at(f64::from(w) / 2.0, FIG_TITLE_H / 2.0),
-            font(TITLE_PX, s).pos(Pos::new(HPos::Center, VPos::Center)),
-        ))?;
+        draw_title(root, &map.title, w, s)?;
         for (j, label) in map.col_labels.iter().enumerate() {
             root.draw(&Text::new(
                 label.clone(),

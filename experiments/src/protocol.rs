@@ -148,6 +148,18 @@ impl Selection {
     }
 }
 
+/// The runs among `runs` trained at the first one's learning rate (what does not depend on the
+/// rate, such as the initialization or the pretraining, is read from one rate's seeds).
+pub fn at_first_rate<'a>(runs: &[&'a RunSummary]) -> Vec<&'a RunSummary> {
+    let Some(lr) = runs.first().map(|r| r.lr) else {
+        return Vec::new();
+    };
+    runs.iter()
+        .copied()
+        .filter(|r| r.lr.to_bits() == lr.to_bits())
+        .collect()
+}
+
 /// The paired comparison "`a` beats `b`" (test accuracy at each one's chosen rate and epoch, per
 /// seed), decided by its interval. Undecided when either side has no selection, when the seeds
 /// do not match, or when both sides predict one class on every seed.

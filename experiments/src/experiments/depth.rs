@@ -180,13 +180,10 @@ pub fn claims(selections: &BTreeMap<(String, usize, String), Selection>) -> Vec<
 /// initialization does not depend on it).
 fn init_grad_norms(summaries: &[RunSummary], a: Activation, d: usize, init: &str) -> Vec<f64> {
     let runs = runs_of(summaries, a, d, init);
-    let Some(lr) = runs.first().map(|r| r.lr) else {
+    let at = protocol::at_first_rate(&runs);
+    if at.is_empty() {
         return Vec::new();
-    };
-    let at: Vec<&&RunSummary> = runs
-        .iter()
-        .filter(|r| r.lr.to_bits() == lr.to_bits())
-        .collect();
+    }
     (0..d)
         .map(|l| {
             let v: Vec<f64> = at

@@ -188,13 +188,10 @@ fn fvu_rows(summaries: &[RunSummary], activation: &str, depth: usize) -> Vec<(Es
         .iter()
         .filter(|s| s.activation == activation && s.depth == depth && s.init == "pretrain")
         .collect();
-    let Some(lr) = runs.first().map(|r| r.lr) else {
+    let at = protocol::at_first_rate(&runs);
+    if at.is_empty() {
         return Vec::new();
-    };
-    let at: Vec<&&RunSummary> = runs
-        .iter()
-        .filter(|r| r.lr.to_bits() == lr.to_bits())
-        .collect();
+    }
     (0..depth)
         .filter_map(|l| {
             let finals: Vec<f64> = at

@@ -935,6 +935,11 @@ fn spread_difference(a: &SpectrumFamily, b: &SpectrumFamily) -> Vec<f64> {
     }
 }
 
+/// The theory's `a − b` of the relative variance of `JJᵀ`'s spectrum at the deepest depth.
+fn predicted_difference(a: &SpectrumFamily, b: &SpectrumFamily) -> Option<f64> {
+    Some(a.depths.last()?.predicted_relative_variance - b.depths.last()?.predicted_relative_variance)
+}
+
 /// `orthogonal-isometry-tanh` and `orthogonal-relu-spreads`.
 pub fn isometry_claims(fams: &[SpectrumFamily]) -> Vec<Claim> {
     let mut out = Vec::new();
@@ -944,12 +949,7 @@ pub fn isometry_claims(fams: &[SpectrumFamily]) -> Vec<Claim> {
         get(Activation::Tanh, WeightKind::Gaussian),
     ) {
         let depth = orth.depths.last().map_or(0, |d| d.depth);
-        let prediction = match (orth.depths.last(), gauss.depths.last()) {
-            (Some(a), Some(b)) => {
-                Some(a.predicted_relative_variance - b.predicted_relative_variance)
-            }
-            _ => None,
-        };
+        let prediction = predicted_difference(orth, gauss);
         out.push(Claim::new(
             ClaimText {
                 id: "orthogonal-isometry-tanh",
@@ -979,12 +979,7 @@ pub fn isometry_claims(fams: &[SpectrumFamily]) -> Vec<Claim> {
         get(Activation::Tanh, WeightKind::Orthogonal),
     ) {
         let depth = relu.depths.last().map_or(0, |d| d.depth);
-        let prediction = match (relu.depths.last(), tanh.depths.last()) {
-            (Some(a), Some(b)) => {
-                Some(a.predicted_relative_variance - b.predicted_relative_variance)
-            }
-            _ => None,
-        };
+        let prediction = predicted_difference(relu, tanh);
         out.push(Claim::new(
             ClaimText {
                 id: "orthogonal-relu-spreads",

@@ -504,33 +504,6 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
         finish(i, outcome, stats, engine.name())
     };
     match engine {
-        Engine::Stacked if !pending.is_empty() => {
-            progress.println(&format!(
-                "training {} runs in stacks (runs with the same architecture and seed as one; --engine single trains them one by one), {jobs} stack(s) at a time (--jobs)",
-                pending.len()
-            ));
-            let parallel_start = Instant::now();
-            train_stacks(
-                &specs,
-                &pending,
-                jobs,
-                options.stack,
-                &settings,
-                &data,
-                &device,
-                |i, outcome, _| {
-                    finish(i, outcome, &mut stats)?;
-                    progress.println(&done_line(
-                        &stats,
-                        pending.len(),
-                        &specs[i].id,
-                        parallel_start,
-                    ));
-                    Ok(())
-                },
-            )?;
-        }
-        Engine::Stacked => {}
         Engine::Single if jobs == 1 => {
             for (k, &i) in pending.iter().enumerate() {
                 let eta = (stats.trained > 0).then(|| {
@@ -543,30 +516,50 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
                 finish(i, outcome, &mut stats)?;
             }
         }
-        Engine::Single => {
-            progress.println(&format!(
-                "training {} runs, {jobs} at a time (--jobs)",
-                pending.len()
-            ));
+        Engine::Stacked if pending.is_empty() => {}
+        _ => {
+            progress.println(&match engine {
+                Engine::Stacked => format!(
+                    "training {} runs in stacks (runs with the same architecture and seed as one; --engine single trains them one by one), {jobs} stack(s) at a time (--jobs)",
+                    pending.len()
+                ),
+                Engine::Single => format!(
+                    "training {} runs, {jobs} at a time (--jobs)",
+                    pending.len()
+                ),
+            });
             let parallel_start = Instant::now();
-            train_side_by_side(
-                &specs,
-                &pending,
-                jobs,
-                &settings,
-                &data,
-                &device,
-                |i, outcome| {
-                    finish(i, outcome, &mut stats)?;
-                    progress.println(&done_line(
-                        &stats,
-                        pending.len(),
-                        &specs[i].id,
-                        parallel_start,
-                    ));
-                    Ok(())
-                },
-            )?;
+            let mut done = |i: usize, outcome: RunOutcome| -> Result<()> {
+                finish(i, outcome, &mut stats)?;
+                progress.println(&done_line(
+                    &stats,
+                    pending.len(),
+                    &specs[i].id,
+                    parallel_start,
+                ));
+                Ok(())
+            };
+            match engine {
+                Engine::Stacked => train_stacks(
+                    &specs,
+                    &pending,
+                    jobs,
+                    options.stack,
+                    &settings,
+                    &data,
+                    &device,
+                    |i, outcome, _| done(i, outcome),
+                )?,
+                Engine::Single => train_side_by_side(
+                    &specs,
+                    &pending,
+                    jobs,
+                    &settings,
+                    &data,
+                    &device,
+                    &mut done,
+                )?,
+            }
         }
     }
     let summaries: Vec<RunSummary> = results.into_iter().flatten().collect();

@@ -323,6 +323,20 @@ pub struct ClaimText {
 }
 
 impl Claim {
+    /// The measured cells of a claims table row: `metric: estimate | direction threshold |
+    /// prediction | seeds` (shared by the reports' table and the README's).
+    pub fn measured_cells(&self) -> String {
+        format!(
+            "{}: {} | {} {} | {} | {}",
+            self.metric,
+            fmt_estimate(self.value, self.interval),
+            self.direction.symbol(),
+            fmt(self.threshold),
+            self.prediction.map_or("—".into(), fmt),
+            self.n_seeds,
+        )
+    }
+
     /// A claim decided by its `conditions` (at least one).
     pub fn new(text: ClaimText, conditions: Vec<Condition>) -> Self {
         let status = if conditions.is_empty() {
@@ -409,16 +423,11 @@ pub fn table(claims: &[Claim]) -> String {
     for c in claims {
         let _ = writeln!(
             s,
-            "| `{}`: {} | **{}** | {}: {} | {} {} | {} | {} | {} |",
+            "| `{}`: {} | **{}** | {} | {} |",
             c.id,
             c.claim,
             c.status.name(),
-            c.metric,
-            fmt_estimate(c.value, c.interval),
-            c.direction.symbol(),
-            fmt(c.threshold),
-            c.prediction.map_or("—".into(), fmt),
-            c.n_seeds,
+            c.measured_cells(),
             c.reason.as_deref().unwrap_or(""),
         );
     }
@@ -510,6 +519,33 @@ mod tests {
         let nan = decide(&[0.5, f64::NAN], &Guards::default());
         assert_eq!((nan.status, nan.value), (Status::Undecided, None));
         assert_eq!(decide(&[], &Guards::default()).status, Status::Undecided);
+    }
+
+    #[test]
+    fn table_rows_hold_every_cell() {
+        let one_seed = Condition::decide(
+            "m",
+            &[0.9],
+            0.5,
+            Direction::Above,
+            Some(0.75),
+            &Guards::default(),
+        );
+        let c = Claim::new(
+            ClaimText {
+                id: "x",
+                claim: "y".into(),
+                source: "s",
+                threshold_reason: "r".into(),
+            },
+            vec![one_seed],
+        );
+        assert_eq!(c.measured_cells(), "m: 0.9 | > 0.5 | 0.75 | 1");
+        let t = table(std::slice::from_ref(&c));
+        assert!(
+            t.contains("| `x`: y | **undecided** | m: 0.9 | > 0.5 | 0.75 | 1 | "),
+            "{t}"
+        );
     }
 
     #[test]

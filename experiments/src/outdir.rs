@@ -166,7 +166,9 @@ impl OutputFolder {
         inspect(root, experiment)?;
         std::fs::create_dir_all(root).map_err(io(root))?;
         // It may have changed before the lock was ours.
-        hold(root, Lock::Exclusive, || inspect(root, experiment).map(drop))?;
+        hold(root, Lock::Exclusive, || {
+            inspect(root, experiment).map(drop)
+        })?;
         Ok(Self {
             root: root.to_path_buf(),
             experiment: experiment.into(),

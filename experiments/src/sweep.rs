@@ -551,13 +551,7 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
                     |i, outcome, _| done(i, outcome),
                 )?,
                 Engine::Single => train_side_by_side(
-                    &specs,
-                    &pending,
-                    jobs,
-                    &settings,
-                    &data,
-                    &device,
-                    &mut done,
+                    &specs, &pending, jobs, &settings, &data, &device, &mut done,
                 )?,
             }
         }

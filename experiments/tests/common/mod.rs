@@ -15,8 +15,8 @@ pub fn bin() -> Command {
 /// A fresh, empty folder under Cargo's temporary folder for integration tests, named after the
 /// test target and `name` (so test targets running at the same time do not share one).
 pub fn tmp(name: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("{}-{name}", env!("CARGO_CRATE_NAME")));
+    let p =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{}-{name}", env!("CARGO_CRATE_NAME")));
     let _ = std::fs::remove_dir_all(&p);
     std::fs::create_dir_all(&p).unwrap();
     p

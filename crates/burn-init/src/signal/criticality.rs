@@ -186,7 +186,12 @@ fn non_negative(field: &'static str, value: f64) -> Result<f64> {
 
 /// [`check`] for a correlation, which must lie in `[-1, 1]`.
 fn correlation(field: &'static str, value: f64) -> Result<f64> {
-    check(field, value, (-1.0..=1.0).contains(&value), "must be in [-1, 1]")
+    check(
+        field,
+        value,
+        (-1.0..=1.0).contains(&value),
+        "must be in [-1, 1]",
+    )
 }
 
 /// The phase of a random network.

@@ -131,7 +131,13 @@ pub struct DeltaOrthogonal {
     gain: f64,
 }
 
-gain_parameter!(DeltaOrthogonal, "delta_orthogonal", positive, "positive and finite", "The multiplier.");
+gain_parameter!(
+    DeltaOrthogonal,
+    "delta_orthogonal",
+    positive,
+    "positive and finite",
+    "The multiplier."
+);
 
 impl DeltaOrthogonal {
     /// Validates the parameters and the shape.

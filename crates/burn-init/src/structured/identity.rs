@@ -28,7 +28,13 @@ pub struct Identity {
     gain: f64,
 }
 
-gain_parameter!(Identity, "identity", finite, "finite", "The value on the diagonal.");
+gain_parameter!(
+    Identity,
+    "identity",
+    finite,
+    "finite",
+    "The value on the diagonal."
+);
 
 impl Identity {
     /// Validates the shape.

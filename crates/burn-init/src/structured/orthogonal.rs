@@ -45,7 +45,13 @@ pub struct Orthogonal {
     gain: f64,
 }
 
-gain_parameter!(Orthogonal, "orthogonal", positive, "positive and finite", "The multiplier.");
+gain_parameter!(
+    Orthogonal,
+    "orthogonal",
+    positive,
+    "positive and finite",
+    "The multiplier."
+);
 
 /// A `rows × cols` orthogonal matrix (row-major) from the host generator.
 ///

@@ -323,6 +323,23 @@ pub struct ClaimText {
 }
 
 impl Claim {
+    /// The measurement in words: `metric = estimate (threshold > t, prediction p) — reason`
+    /// (for the terminal and the suite's summary).
+    pub fn measured_text(&self) -> String {
+        format!(
+            "{} = {} (threshold {} {}{}){}",
+            self.metric,
+            fmt_estimate(self.value, self.interval),
+            self.direction.symbol(),
+            fmt(self.threshold),
+            self.prediction
+                .map_or(String::new(), |p| format!(", prediction {}", fmt(p))),
+            self.reason
+                .as_ref()
+                .map_or(String::new(), |r| format!(" — {r}"))
+        )
+    }
+
     /// The measured cells of a claims table row: `metric: estimate | direction threshold |
     /// prediction | seeds` (shared by the reports' table and the README's).
     pub fn measured_cells(&self) -> String {
@@ -447,18 +464,10 @@ pub fn print(claims: &[Claim]) {
     println!("\nclaims:");
     for c in claims {
         println!(
-            "  {:<30} {:<10} {} = {} (threshold {} {}{}){}",
+            "  {:<30} {:<10} {}",
             c.id,
             c.status.name(),
-            c.metric,
-            fmt_estimate(c.value, c.interval),
-            c.direction.symbol(),
-            fmt(c.threshold),
-            c.prediction
-                .map_or(String::new(), |p| format!(", prediction {}", fmt(p))),
-            c.reason
-                .as_ref()
-                .map_or(String::new(), |r| format!(" — {r}"))
+            c.measured_text()
         );
     }
 }
@@ -541,6 +550,11 @@ mod tests {
             vec![one_seed],
         );
         assert_eq!(c.measured_cells(), "m: 0.9 | > 0.5 | 0.75 | 1");
+        let reason = c.reason.clone().expect("one seed is undecided, with a reason");
+        assert_eq!(
+            c.measured_text(),
+            format!("m = 0.9 (threshold > 0.5, prediction 0.75) — {reason}")
+        );
         let t = table(std::slice::from_ref(&c));
         assert!(
             t.contains("| `x`: y | **undecided** | m: 0.9 | > 0.5 | 0.75 | 1 | "),

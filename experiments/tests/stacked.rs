@@ -357,27 +357,22 @@ fn a_stack_needs_one_architecture_and_seed() {
         seed: 8,
         ..spec("b", InitStrategy::plain(Init::GlorotUniform), None)
     };
-    let e = train_stack(
-        &[&a, &b],
-        &s,
-        &data,
-        &dev,
-        &Mutex::new(()),
-        &mut Progress::lines_only(),
-    )
-    .unwrap_err()
-    .to_string();
+    // The error of training `runs` as one stack.
+    let refused = |runs: &[&RunSpec]| {
+        train_stack(
+            runs,
+            &s,
+            &data,
+            &dev,
+            &Mutex::new(()),
+            &mut Progress::lines_only(),
+        )
+        .unwrap_err()
+        .to_string()
+    };
+    let e = refused(&[&a, &b]);
     assert!(e.contains("cannot share a stack"), "{e}");
     let bad_lr = spec("c", InitStrategy::plain(Init::GlorotUniform), Some(-1.0));
-    let e = train_stack(
-        &[&bad_lr],
-        &s,
-        &data,
-        &dev,
-        &Mutex::new(()),
-        &mut Progress::lines_only(),
-    )
-    .unwrap_err()
-    .to_string();
+    let e = refused(&[&bad_lr]);
     assert!(e.contains("--lr") && e.contains("run c"), "{e}");
 }

@@ -550,7 +550,10 @@ mod tests {
             vec![one_seed],
         );
         assert_eq!(c.measured_cells(), "m: 0.9 | > 0.5 | 0.75 | 1");
-        let reason = c.reason.clone().expect("one seed is undecided, with a reason");
+        let reason = c
+            .reason
+            .clone()
+            .expect("one seed is undecided, with a reason");
         assert_eq!(
             c.measured_text(),
             format!("m = 0.9 (threshold > 0.5, prediction 0.75) — {reason}")

@@ -125,6 +125,20 @@ impl Estimate {
         Some([self.lo?, self.hi?])
     }
 
+    /// The estimate of a fraction as percentages: `mean % [lo, hi]` (one decimal), or
+    /// `mean %` without an interval.
+    pub fn percent(&self) -> String {
+        match self.interval() {
+            Some([lo, hi]) => format!(
+                "{:.1} % [{:.1}, {:.1}]",
+                100.0 * self.mean,
+                100.0 * lo,
+                100.0 * hi
+            ),
+            None => format!("{:.1} %", 100.0 * self.mean),
+        }
+    }
+
     /// Whether `x` lies inside the interval (`false` without one).
     pub fn contains(&self, x: f64) -> bool {
         matches!((self.lo, self.hi), (Some(lo), Some(hi)) if lo <= x && x <= hi)
@@ -309,6 +323,37 @@ pub struct ClaimText {
 }
 
 impl Claim {
+    /// The measurement in words: `metric = estimate (threshold > t, prediction p) — reason`
+    /// (for the terminal and the suite's summary).
+    pub fn measured_text(&self) -> String {
+        format!(
+            "{} = {} (threshold {} {}{}){}",
+            self.metric,
+            fmt_estimate(self.value, self.interval),
+            self.direction.symbol(),
+            fmt(self.threshold),
+            self.prediction
+                .map_or(String::new(), |p| format!(", prediction {}", fmt(p))),
+            self.reason
+                .as_ref()
+                .map_or(String::new(), |r| format!(" — {r}"))
+        )
+    }
+
+    /// The measured cells of a claims table row: `metric: estimate | direction threshold |
+    /// prediction | seeds` (shared by the reports' table and the README's).
+    pub fn measured_cells(&self) -> String {
+        format!(
+            "{}: {} | {} {} | {} | {}",
+            self.metric,
+            fmt_estimate(self.value, self.interval),
+            self.direction.symbol(),
+            fmt(self.threshold),
+            self.prediction.map_or("—".into(), fmt),
+            self.n_seeds,
+        )
+    }
+
     /// A claim decided by its `conditions` (at least one).
     pub fn new(text: ClaimText, conditions: Vec<Condition>) -> Self {
         let status = if conditions.is_empty() {
@@ -395,16 +440,11 @@ pub fn table(claims: &[Claim]) -> String {
     for c in claims {
         let _ = writeln!(
             s,
-            "| `{}`: {} | **{}** | {}: {} | {} {} | {} | {} | {} |",
+            "| `{}`: {} | **{}** | {} | {} |",
             c.id,
             c.claim,
             c.status.name(),
-            c.metric,
-            fmt_estimate(c.value, c.interval),
-            c.direction.symbol(),
-            fmt(c.threshold),
-            c.prediction.map_or("—".into(), fmt),
-            c.n_seeds,
+            c.measured_cells(),
             c.reason.as_deref().unwrap_or(""),
         );
     }
@@ -424,18 +464,10 @@ pub fn print(claims: &[Claim]) {
     println!("\nclaims:");
     for c in claims {
         println!(
-            "  {:<30} {:<10} {} = {} (threshold {} {}{}){}",
+            "  {:<30} {:<10} {}",
             c.id,
             c.status.name(),
-            c.metric,
-            fmt_estimate(c.value, c.interval),
-            c.direction.symbol(),
-            fmt(c.threshold),
-            c.prediction
-                .map_or(String::new(), |p| format!(", prediction {}", fmt(p))),
-            c.reason
-                .as_ref()
-                .map_or(String::new(), |r| format!(" — {r}"))
+            c.measured_text()
         );
     }
 }
@@ -496,6 +528,41 @@ mod tests {
         let nan = decide(&[0.5, f64::NAN], &Guards::default());
         assert_eq!((nan.status, nan.value), (Status::Undecided, None));
         assert_eq!(decide(&[], &Guards::default()).status, Status::Undecided);
+    }
+
+    #[test]
+    fn table_rows_hold_every_cell() {
+        let one_seed = Condition::decide(
+            "m",
+            &[0.9],
+            0.5,
+            Direction::Above,
+            Some(0.75),
+            &Guards::default(),
+        );
+        let c = Claim::new(
+            ClaimText {
+                id: "x",
+                claim: "y".into(),
+                source: "s",
+                threshold_reason: "r".into(),
+            },
+            vec![one_seed],
+        );
+        assert_eq!(c.measured_cells(), "m: 0.9 | > 0.5 | 0.75 | 1");
+        let reason = c
+            .reason
+            .clone()
+            .expect("one seed is undecided, with a reason");
+        assert_eq!(
+            c.measured_text(),
+            format!("m = 0.9 (threshold > 0.5, prediction 0.75) — {reason}")
+        );
+        let t = table(std::slice::from_ref(&c));
+        assert!(
+            t.contains("| `x`: y | **undecided** | m: 0.9 | > 0.5 | 0.75 | 1 | "),
+            "{t}"
+        );
     }
 
     #[test]

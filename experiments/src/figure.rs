@@ -302,6 +302,20 @@ trait Chart {
 
 type Drawn<DB> = std::result::Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
+/// Draws a figure's title, centred in the title band of a figure `width` pixels wide.
+fn draw_title<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    width: u32,
+    s: f64,
+) -> Drawn<DB> {
+    root.draw(&Text::new(
+        title.to_string(),
+        (px(f64::from(width) / 2.0, s), px(FIG_TITLE_H / 2.0, s)),
+        font(TITLE_PX, s).pos(Pos::new(HPos::Center, VPos::Center)),
+    ))
+}
+
 fn check_stem(stem: &str) -> Result<()> {
     if stem.is_empty() || stem.contains(['/', '\\']) || stem.starts_with('.') {
         return Err(Error::Figure(format!(
@@ -669,11 +683,15 @@ fn integer_x(p: &LinePanel) -> bool {
             .all(|&(x, _)| !x.is_finite() || x.fract() == 0.0)
 }
 
-/// Splits points into runs of drawable points (a gap where one is not drawable).
-fn segments(p: &LinePanel, points: &[(f64, f64)]) -> Vec<Vec<(f64, f64)>> {
-    let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-    for &q in points {
-        match transform(p, q) {
+/// Splits `items` into runs of consecutive drawable ones (`draw` gives `None` for one that is
+/// not drawable, which ends a run).
+fn drawable_runs<T, U>(
+    items: impl IntoIterator<Item = T>,
+    draw: impl Fn(T) -> Option<U>,
+) -> Vec<Vec<U>> {
+    let mut out: Vec<Vec<U>> = vec![Vec::new()];
+    for item in items {
+        match draw(item) {
             Some(q) => out.last_mut().map_or((), |run| run.push(q)),
             None => {
                 if out.last().is_some_and(|run| !run.is_empty()) {
@@ -686,22 +704,16 @@ fn segments(p: &LinePanel, points: &[(f64, f64)]) -> Vec<Vec<(f64, f64)>> {
     out
 }
 
+/// Splits points into runs of drawable points (a gap where one is not drawable).
+fn segments(p: &LinePanel, points: &[(f64, f64)]) -> Vec<Vec<(f64, f64)>> {
+    drawable_runs(points.iter().copied(), |q| transform(p, q))
+}
+
 /// Splits a band into runs of drawable `(x, lo, hi)` (on the axes).
 fn band_runs(p: &LinePanel, band: &Band) -> Vec<Vec<(f64, f64, f64)>> {
-    let mut out: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new()];
-    for &(x, lo, hi) in &band.points {
-        let q = (|| Some((axis(p.log_x, x)?, lower(p.log_y, lo)?, axis(p.log_y, hi)?)))();
-        match q {
-            Some(q) => out.last_mut().map_or((), |run| run.push(q)),
-            None => {
-                if out.last().is_some_and(|run| !run.is_empty()) {
-                    out.push(Vec::new());
-                }
-            }
-        }
-    }
-    out.retain(|run| !run.is_empty());
-    out
+    drawable_runs(band.points.iter().copied(), |(x, lo, hi)| {
+        Some((axis(p.log_x, x)?, lower(p.log_y, lo)?, axis(p.log_y, hi)?))
+    })
 }
 
 /// A linear `f64` axis over `range` with ticks (and grid lines) at `ticks` only.
@@ -971,11 +983,7 @@ impl Chart for LineFigure<'_> {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: f64) -> Drawn<DB> {
         let (w, _) = self.size();
-        root.draw(&Text::new(
-            self.title.to_string(),
-            (px(f64::from(w) / 2.0, s), px(FIG_TITLE_H / 2.0, s)),
-            font(TITLE_PX, s).pos(Pos::new(HPos::Center, VPos::Center)),
-        ))?;
+        draw_title(root, self.title, w, s)?;
         let (rows, cols) = self.grid();
         let (pw, ph) = (self.layout.panel_width, self.layout.panel_height);
         // Panels and legend side by side, centred under a wider title.
@@ -1110,11 +1118,7 @@ impl Chart for Histograms<'_> {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: f64) -> Drawn<DB> {
         let (w, _) = self.size();
-        root.draw(&Text::new(
-            self.title.to_string(),
-            (px(f64::from(w) / 2.0, s), px(FIG_TITLE_H / 2.0, s)),
-            font(TITLE_PX, s).pos(Pos::new(HPos::Center, VPos::Center)),
-        ))?;
+        draw_title(root, self.title, w, s)?;
         let body = root.margin(px(FIG_TITLE_H, s), 0, 0, 0);
         let (body, _) = body.split_horizontally(px(HIST_W * self.panels.len() as f64, s));
         for (area, p) in body
@@ -1244,11 +1248,7 @@ impl Chart for HeatmapChart<'_> {
         let (w, _) = self.size();
         let (left, top) = (self.left, HEAT_TOP);
         let at = |x: f64, y: f64| (px(x, s), px(y, s));
-        root.draw(&Text::new(
-            map.title.clone(),
-            at(f64::from(w) / 2.0, FIG_TITLE_H / 2.0),
-            font(TITLE_PX, s).pos(Pos::new(HPos::Center, VPos::Center)),
-        ))?;
+        draw_title(root, &map.title, w, s)?;
         for (j, label) in map.col_labels.iter().enumerate() {
             root.draw(&Text::new(
                 label.clone(),

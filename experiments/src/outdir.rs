@@ -165,34 +165,10 @@ impl OutputFolder {
     pub fn claim(root: &Path, experiment: &str) -> Result<Self> {
         inspect(root, experiment)?;
         std::fs::create_dir_all(root).map_err(io(root))?;
-        let canonical = root.canonicalize().map_err(io(root))?;
-        let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
-        if !held.iter().any(|h| h.root == canonical) {
-            let lock = root.join(LOCK);
-            let file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(&lock)
-                .map_err(io(&lock))?;
-            match file.try_lock() {
-                Ok(()) => {}
-                Err(TryLockError::WouldBlock) => {
-                    return Err(Error::Locked {
-                        path: root.to_path_buf(),
-                        lock,
-                    });
-                }
-                Err(TryLockError::Error(e)) => return Err(io(&lock)(e)),
-            }
-            // It may have changed before the lock was ours.
-            inspect(root, experiment)?;
-            held.push(Held {
-                root: canonical,
-                _file: file,
-            });
-        }
+        // It may have changed before the lock was ours.
+        hold(root, Lock::Exclusive, || {
+            inspect(root, experiment).map(drop)
+        })?;
         Ok(Self {
             root: root.to_path_buf(),
             experiment: experiment.into(),
@@ -275,6 +251,21 @@ pub fn open_for_reading(root: &Path, experiment: &str) -> Result<()> {
             });
         }
     }
+    hold(root, Lock::Shared, || Ok(()))
+}
+
+/// How [`hold`] locks a folder.
+#[derive(Clone, Copy)]
+enum Lock {
+    /// To write it: no other process may hold it.
+    Exclusive,
+    /// To read it: other readers may hold it too, no writer.
+    Shared,
+}
+
+/// Takes the lock of `root` (creating the lock file if needed) unless this process holds it
+/// already, runs `under_lock` while holding it, and keeps it until [`release_all`].
+fn hold(root: &Path, kind: Lock, under_lock: impl FnOnce() -> Result<()>) -> Result<()> {
     let canonical = root.canonicalize().map_err(io(root))?;
     let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
     if held.iter().any(|h| h.root == canonical) {
@@ -288,7 +279,11 @@ pub fn open_for_reading(root: &Path, experiment: &str) -> Result<()> {
         .truncate(false)
         .open(&lock)
         .map_err(io(&lock))?;
-    match file.try_lock_shared() {
+    let taken = match kind {
+        Lock::Exclusive => file.try_lock(),
+        Lock::Shared => file.try_lock_shared(),
+    };
+    match taken {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {
             return Err(Error::Locked {
@@ -298,6 +293,7 @@ pub fn open_for_reading(root: &Path, experiment: &str) -> Result<()> {
         }
         Err(TryLockError::Error(e)) => return Err(io(&lock)(e)),
     }
+    under_lock()?;
     held.push(Held {
         root: canonical,
         _file: file,

@@ -138,18 +138,7 @@ impl Selection {
             let n: usize = self.grid.iter().map(|g| g.runs).sum();
             return format!("diverged at every rate ({d}/{n} runs)");
         };
-        let mut s = match &self.estimate {
-            Some(e) => match e.interval() {
-                Some([lo, hi]) => format!(
-                    "{:.1} % [{:.1}, {:.1}]",
-                    100.0 * e.mean,
-                    100.0 * lo,
-                    100.0 * hi
-                ),
-                None => format!("{:.1} %", 100.0 * e.mean),
-            },
-            None => "—".into(),
-        };
+        let mut s = self.estimate.map_or("—".into(), |e| e.percent());
         let _ = write!(s, " (lr {}", fmt(lr));
         if self.one_class > 0 {
             let _ = write!(s, "; predicts one class {}/{}", self.one_class, self.n());
@@ -157,6 +146,18 @@ impl Selection {
         s.push(')');
         s
     }
+}
+
+/// The runs among `runs` trained at the first one's learning rate (what does not depend on the
+/// rate, such as the initialization or the pretraining, is read from one rate's seeds).
+pub fn at_first_rate<'a>(runs: &[&'a RunSummary]) -> Vec<&'a RunSummary> {
+    let Some(lr) = runs.first().map(|r| r.lr) else {
+        return Vec::new();
+    };
+    runs.iter()
+        .copied()
+        .filter(|r| r.lr.to_bits() == lr.to_bits())
+        .collect()
 }
 
 /// The paired comparison "`a` beats `b`" (test accuracy at each one's chosen rate and epoch, per

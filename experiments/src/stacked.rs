@@ -59,7 +59,7 @@ use crate::progress::Progress;
 use crate::stats::{LayerStats, activation_stats, distinct_neurons};
 use crate::train::{
     EVAL_BATCH, EpochMetrics, Evaluation, OptimizerChoice, READS_PER_EPOCH, RunOutcome, RunSpec,
-    TrainSettings, epoch_order, read_floats,
+    TrainSettings, accumulate, epoch_order, read_floats,
 };
 
 /// What runs must share to be trained in one stack: the architecture and the seed (hence the
@@ -775,14 +775,8 @@ pub fn train_stack(
                 .int()
                 .sum_dim(1)
                 .reshape([k]);
-            loss_sum = Some(match loss_sum {
-                Some(s) => s + l,
-                None => l,
-            });
-            correct = Some(match correct {
-                Some(s) => s + c,
-                None => c,
-            });
+            accumulate(&mut loss_sum, l);
+            accumulate(&mut correct, c);
             let mut grads = loss.sum().backward();
             // Every parameter takes part in the loss; a missing gradient would be a zero one.
             let g: Vec<Tensor<3>> = leaves

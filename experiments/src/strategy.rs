@@ -59,6 +59,17 @@ impl InitStrategy {
         }
     }
 
+    /// The head of a Markdown table whose first column is `first` and which has one column per
+    /// strategy (`| first | glorot_uniform | … |` and its rule line, without a final newline).
+    pub fn table_head(first: &str, strategies: &[Self]) -> String {
+        let names: Vec<String> = strategies.iter().map(Self::name).collect();
+        format!(
+            "| {first} | {} |\n|---|{}",
+            names.join(" | "),
+            "---|".repeat(strategies.len())
+        )
+    }
+
     /// The initializer the model is built with before any data-dependent step.
     pub fn base_init(&self) -> Init {
         match self {

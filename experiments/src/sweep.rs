@@ -67,6 +67,18 @@ struct TrainedStats {
     seconds: f64,
 }
 
+/// The line printed when a run of a parallel sweep finishes: `[done/pending id done] N left,
+/// ETA …`, the ETA from the mean wall time per run since `start`.
+fn done_line(stats: &TrainedStats, pending: usize, id: &str, start: Instant) -> String {
+    let left = pending - stats.trained;
+    let per_run = start.elapsed().as_secs_f64() / stats.trained as f64;
+    format!(
+        "[{}/{pending} {id} done] {left} left, ETA {}",
+        stats.trained,
+        crate::progress::fmt_duration(Duration::from_secs_f64(per_run * left as f64))
+    )
+}
+
 /// The device and data of an experiment, opened once.
 #[derive(Debug)]
 pub struct Prepared {
@@ -492,39 +504,6 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
         finish(i, outcome, stats, engine.name())
     };
     match engine {
-        Engine::Stacked if !pending.is_empty() => {
-            progress.println(&format!(
-                "training {} runs in stacks (runs with the same architecture and seed as one; --engine single trains them one by one), {jobs} stack(s) at a time (--jobs)",
-                pending.len()
-            ));
-            let parallel_start = Instant::now();
-            train_stacks(
-                &specs,
-                &pending,
-                jobs,
-                options.stack,
-                &settings,
-                &data,
-                &device,
-                |i, outcome, _| {
-                    finish(i, outcome, &mut stats)?;
-                    let left = pending.len() - stats.trained;
-                    let per_run = parallel_start.elapsed().as_secs_f64() / stats.trained as f64;
-                    progress.println(&format!(
-                        "[{}/{} {} done] {} left, ETA {}",
-                        stats.trained,
-                        pending.len(),
-                        specs[i].id,
-                        left,
-                        crate::progress::fmt_duration(Duration::from_secs_f64(
-                            per_run * left as f64
-                        ))
-                    ));
-                    Ok(())
-                },
-            )?;
-        }
-        Engine::Stacked => {}
         Engine::Single if jobs == 1 => {
             for (k, &i) in pending.iter().enumerate() {
                 let eta = (stats.trained > 0).then(|| {
@@ -537,36 +516,44 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
                 finish(i, outcome, &mut stats)?;
             }
         }
-        Engine::Single => {
-            progress.println(&format!(
-                "training {} runs, {jobs} at a time (--jobs)",
-                pending.len()
-            ));
+        Engine::Stacked if pending.is_empty() => {}
+        _ => {
+            progress.println(&match engine {
+                Engine::Stacked => format!(
+                    "training {} runs in stacks (runs with the same architecture and seed as one; --engine single trains them one by one), {jobs} stack(s) at a time (--jobs)",
+                    pending.len()
+                ),
+                Engine::Single => format!(
+                    "training {} runs, {jobs} at a time (--jobs)",
+                    pending.len()
+                ),
+            });
             let parallel_start = Instant::now();
-            train_side_by_side(
-                &specs,
-                &pending,
-                jobs,
-                &settings,
-                &data,
-                &device,
-                |i, outcome| {
-                    finish(i, outcome, &mut stats)?;
-                    let left = pending.len() - stats.trained;
-                    let per_run = parallel_start.elapsed().as_secs_f64() / stats.trained as f64;
-                    progress.println(&format!(
-                        "[{}/{} {} done] {} left, ETA {}",
-                        stats.trained,
-                        pending.len(),
-                        specs[i].id,
-                        left,
-                        crate::progress::fmt_duration(Duration::from_secs_f64(
-                            per_run * left as f64
-                        ))
-                    ));
-                    Ok(())
-                },
-            )?;
+            let mut done = |i: usize, outcome: RunOutcome| -> Result<()> {
+                finish(i, outcome, &mut stats)?;
+                progress.println(&done_line(
+                    &stats,
+                    pending.len(),
+                    &specs[i].id,
+                    parallel_start,
+                ));
+                Ok(())
+            };
+            match engine {
+                Engine::Stacked => train_stacks(
+                    &specs,
+                    &pending,
+                    jobs,
+                    options.stack,
+                    &settings,
+                    &data,
+                    &device,
+                    |i, outcome, _| done(i, outcome),
+                )?,
+                Engine::Single => train_side_by_side(
+                    &specs, &pending, jobs, &settings, &data, &device, &mut done,
+                )?,
+            }
         }
     }
     let summaries: Vec<RunSummary> = results.into_iter().flatten().collect();

@@ -466,6 +466,14 @@ pub struct EpochPlan<'a> {
     pub device: &'a Device,
 }
 
+/// Adds `x` to a running sum kept on the device (`None` before the first batch).
+pub(crate) fn accumulate<T: std::ops::Add<Output = T>>(sum: &mut Option<T>, x: T) {
+    *sum = Some(match sum.take() {
+        Some(s) => s + x,
+        None => x,
+    });
+}
+
 /// Trains `model` for one epoch. The loss and the correct count are accumulated on the device
 /// and read back only `plan.reads` times.
 pub fn train_epoch(
@@ -497,14 +505,8 @@ pub fn train_epoch(
             .int()
             .sum();
         let l = loss.clone().inner().mul_scalar(b as f32);
-        loss_sum = Some(match loss_sum {
-            Some(s) => s + l,
-            None => l,
-        });
-        correct = Some(match correct {
-            Some(s) => s + c,
-            None => c,
-        });
+        accumulate(&mut loss_sum, l);
+        accumulate(&mut correct, c);
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optim.step(plan.lr, model, grads);
         samples += b;

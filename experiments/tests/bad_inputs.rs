@@ -3,23 +3,14 @@
 //! experiment, a user's own folder, the working directory: hashed before and after each case).
 //! Runs on generated data (`synthetic`, and IDX files written here), so it needs no download.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_experiments"))
-}
-
-/// A fresh folder under Cargo's temporary folder for integration tests.
-fn tmp(name: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("bad-{name}"));
-    let _ = std::fs::remove_dir_all(&p);
-    std::fs::create_dir_all(&p).unwrap();
-    p
-}
+use common::{bin, tmp};
 
 /// Every file under `dir` (relative path → SHA-256 of its bytes; folders as `<dir>`).
 fn hash_tree(dir: &Path) -> BTreeMap<String, String> {
@@ -96,16 +87,22 @@ fn bad_inputs_exit_1_name_the_value_and_change_nothing() {
 
     // A finished experiment (two runs) to rerun badly.
     let finished = p("finished");
-    let small = [
-        "--dataset",
-        "synthetic",
-        "--epochs",
-        "1",
-        "--depth",
-        "2",
-        "--width",
-        "8",
-    ];
+    // One epoch on generated data, with `--depth` and `--width`.
+    let synthetic = |depth: &'static str, width: &'static str| {
+        [
+            "--dataset",
+            "synthetic",
+            "--epochs",
+            "1",
+            "--depth",
+            depth,
+            "--width",
+            width,
+        ]
+    };
+    let small = synthetic("2", "8");
+    // The smallest synthetic net, for experiments refused before they train.
+    let tiny = synthetic("1", "2");
     let mut first = vec!["relu-he", "--seeds", "2", "--out", &finished];
     first.extend_from_slice(&small);
     let o = bin().current_dir(&root).args(&first).output().unwrap();
@@ -174,12 +171,19 @@ fn bad_inputs_exit_1_name_the_value_and_change_nothing() {
         }
     };
 
+    // relu-he with `option value`, refused with a message naming `option value`.
+    let relu_he = |option: &str, value: &str| t(&[option, value], &[option, value]);
+    // `experiment option value` into `new`, refused with a message naming `option value`.
+    let refused = |experiment: &str, option: &str, value: &str| {
+        case(
+            &[experiment, option, value, "--out", &new],
+            &[option, value],
+        )
+    };
+
     let cases = vec![
         // The findings of issue 15.
-        case(
-            &["activations", "--depth", "0", "--out", &new],
-            &["--depth", "0"],
-        ),
+        refused("activations", "--depth", "0"),
         case(
             &[
                 "all",
@@ -193,75 +197,45 @@ fn bad_inputs_exit_1_name_the_value_and_change_nothing() {
             &["--depth", "0"],
         ),
         t(&["--width", "100000"], &["100000"]),
-        t(&["--seeds", "100000000"], &["--seeds", "100000000"]),
-        t(&["--lr", "1e-50"], &["--lr", "1e-50"]),
+        relu_he("--seeds", "100000000"),
+        relu_he("--lr", "1e-50"),
         t(
             &["--seed", "18446744073709551615", "--seeds", "2"],
             &["--seed", "18446744073709551615"],
         ),
-        case(
-            &["throughput", "--batch-size", "0", "--out", &new],
-            &["--batch-size", "0"],
-        ),
+        refused("throughput", "--batch-size", "0"),
         // Options throughput does not use (its protocol is fixed).
-        case(
-            &["throughput", "--batch-size", "32", "--out", &new],
-            &["--batch-size", "32"],
-        ),
-        case(
-            &["throughput", "--lr", "0.5", "--out", &new],
-            &["--lr", "0.5"],
-        ),
-        case(
-            &["throughput", "--depth", "3", "--out", &new],
-            &["--depth", "3"],
-        ),
-        case(
-            &["throughput", "--epochs", "2", "--out", &new],
-            &["--epochs", "2"],
-        ),
-        case(
-            &["throughput", "--optimizer", "adam", "--out", &new],
-            &["--optimizer", "adam"],
-        ),
+        refused("throughput", "--batch-size", "32"),
+        refused("throughput", "--lr", "0.5"),
+        refused("throughput", "--depth", "3"),
+        refused("throughput", "--epochs", "2"),
+        refused("throughput", "--optimizer", "adam"),
         // Options activations does not use (no training).
-        case(
-            &["activations", "--epochs", "3", "--out", &new],
-            &["--epochs", "3"],
-        ),
-        case(
-            &["activations", "--lr", "0.1", "--out", &new],
-            &["--lr", "0.1"],
-        ),
+        refused("activations", "--epochs", "3"),
+        refused("activations", "--lr", "0.1"),
         // Every option out of range.
-        t(&["--epochs", "0"], &["--epochs", "0"]),
-        t(&["--epochs", "100000000"], &["--epochs", "100000000"]),
-        t(&["--batch-size", "0"], &["--batch-size", "0"]),
-        t(
-            &["--batch-size", "100000000"],
-            &["--batch-size", "100000000"],
-        ),
-        t(&["--lr", "0"], &["--lr", "0"]),
+        relu_he("--epochs", "0"),
+        relu_he("--epochs", "100000000"),
+        relu_he("--batch-size", "0"),
+        relu_he("--batch-size", "100000000"),
+        relu_he("--lr", "0"),
         t(&["--lr=-1"], &["--lr", "-1"]),
         t(&["--lr", "nan"], &["--lr", "NaN"]),
-        t(&["--lr", "inf"], &["--lr", "inf"]),
-        t(&["--lr", "1e39"], &["--lr", "1e39"]),
-        t(&["--momentum", "1"], &["--momentum", "1"]),
+        relu_he("--lr", "inf"),
+        relu_he("--lr", "1e39"),
+        relu_he("--momentum", "1"),
         t(&["--momentum=-0.1"], &["--momentum", "-0.1"]),
-        t(
-            &["--momentum", "0.99999999999"],
-            &["--momentum", "0.99999999999"],
-        ),
+        relu_he("--momentum", "0.99999999999"),
         t(&["--momentum", "nan"], &["--momentum", "NaN"]),
-        t(&["--target-accuracy", "0"], &["--target-accuracy", "0"]),
-        t(&["--target-accuracy", "1.5"], &["--target-accuracy", "1.5"]),
+        relu_he("--target-accuracy", "0"),
+        relu_he("--target-accuracy", "1.5"),
         t(&["--target-accuracy", "nan"], &["--target-accuracy", "NaN"]),
-        t(&["--depth", "0"], &["--depth", "0"]),
-        t(&["--depth", "100000"], &["--depth", "100000"]),
-        t(&["--width", "0"], &["--width", "0"]),
-        t(&["--seeds", "0"], &["--seeds", "0"]),
-        t(&["--jobs", "0"], &["--jobs", "0"]),
-        t(&["--jobs", "100000"], &["--jobs", "100000"]),
+        relu_he("--depth", "0"),
+        relu_he("--depth", "100000"),
+        relu_he("--width", "0"),
+        relu_he("--seeds", "0"),
+        relu_he("--jobs", "0"),
+        relu_he("--jobs", "100000"),
         t(&["--depth", "abc"], &["abc"]),
         t(&["--seeds=-1"], &["-1"]),
         t(
@@ -282,20 +256,11 @@ fn bad_inputs_exit_1_name_the_value_and_change_nothing() {
         ),
         case(
             &[
-                "matrix",
-                "--seed",
-                "18446744073709551615",
-                "--dataset",
-                "synthetic",
-                "--epochs",
-                "1",
-                "--depth",
-                "1",
-                "--width",
-                "2",
-                "--out",
-                &new,
-            ],
+                &["matrix", "--seed", "18446744073709551615"][..],
+                &tiny,
+                &["--out", &new],
+            ]
+            .concat(),
             &["--seed", "18446744073709551615"],
         ),
         // Bad names.
@@ -329,21 +294,7 @@ fn bad_inputs_exit_1_name_the_value_and_change_nothing() {
         case(&["activations", "--out", &foreign], &[&foreign]),
         case(&["throughput", "--out", &foreign], &[&foreign]),
         case(
-            &[
-                "all",
-                "--dataset",
-                "synthetic",
-                "--epochs",
-                "1",
-                "--depth",
-                "1",
-                "--width",
-                "2",
-                "--seeds",
-                "1",
-                "--out",
-                &foreign,
-            ],
+            &[&["all"][..], &tiny, &["--seeds", "1", "--out", &foreign]].concat(),
             &[&foreign],
         ),
         {

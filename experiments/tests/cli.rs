@@ -1,14 +1,14 @@
 //! End to end through the binary, on `mnist-tiny` (1,000 / 200 MNIST images from the project's
 //! shared data folder; tests that need it are skipped, with a note, where it is absent).
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_experiments"))
-}
+use common::{bin, json, results, stderr, tmp};
 
 fn tiny_dir() -> Option<PathBuf> {
     let candidates = [
@@ -22,14 +22,6 @@ fn tiny_dir() -> Option<PathBuf> {
     found
 }
 
-/// A fresh folder under Cargo's temporary folder for integration tests.
-fn tmp(name: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}"));
-    let _ = std::fs::remove_dir_all(&p);
-    std::fs::create_dir_all(&p).unwrap();
-    p
-}
-
 fn run(args: &[&str]) -> Output {
     let out = bin().args(args).output().expect("the binary runs");
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
@@ -39,10 +31,6 @@ fn run(args: &[&str]) -> Output {
         text(&out.stderr)
     );
     out
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn stdout(o: &Output) -> String {
@@ -62,11 +50,6 @@ fn tiny_args<'a>(tiny: &'a Path, out: &'a Path, extra: &[&'a str]) -> Vec<&'a st
     ];
     a.extend_from_slice(extra);
     a
-}
-
-fn json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// A claim of `claims.json`: every field, and `holds` consistent with `status`; an undecided
@@ -1058,13 +1041,7 @@ fn jobs_and_stack_size_do_not_change_results() {
         args.extend_from_slice(extra);
         let o = run(&tiny_args(&tiny, &out, &args));
         assert!(o.status.success(), "{}", stderr(&o));
-        let mut summary = json(&out.join("summary.json"));
-        for r in summary["runs"].as_array_mut().unwrap() {
-            let r = r.as_object_mut().unwrap();
-            r.remove("wall_seconds");
-            r.remove("samples_per_second");
-        }
-        summary
+        results(&out)
     };
     let single_1 = summary_of("single-jobs1", &["--engine", "single", "--jobs", "1"]);
     let single_2 = summary_of("single-jobs2", &["--engine", "single", "--jobs", "2"]);

@@ -3,32 +3,16 @@
 //! results), corrupt per-run files (rerun, not aggregated), stale temporary files (removed).
 //! Runs on the generated `synthetic` dataset.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_experiments"))
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("folder-{name}"));
-    let _ = std::fs::remove_dir_all(&p);
-    std::fs::create_dir_all(&p).unwrap();
-    p
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+use common::{bin, json, results, stderr, tmp};
 
 /// A sweep of `seeds` runs of `relu-he` on synthetic data, one at a time, into `out`.
 fn sweep_args(out: &Path, seeds: usize, epochs: usize) -> Vec<String> {
@@ -81,35 +65,23 @@ fn run_dirs(out: &Path) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-/// Summaries without their timings (which differ between two runs of the same command).
-fn results(out: &Path) -> Value {
-    let mut s = json(&out.join("summary.json"));
-    for r in s["runs"].as_array_mut().unwrap() {
-        let r = r.as_object_mut().unwrap();
-        r.remove("wall_seconds");
-        r.remove("samples_per_second");
-    }
-    s
+/// The `key` field (a run id) of each entry of `file["runs"]`.
+fn run_ids(file: &Value, key: &str) -> Vec<String> {
+    file["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[key].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// The folder's files agree: the runs of `config.json`, of `summary.json` and the run folders
 /// are the same, each run's own `summary.json` is its entry in the experiment's, and the
 /// experiment's `metrics.csv` is the runs' `metrics.csv` concatenated.
 fn check_consistent(out: &Path) {
-    let config = json(&out.join("config.json"));
-    let config_ids: Vec<String> = config["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap().to_string())
-        .collect();
+    let config_ids = run_ids(&json(&out.join("config.json")), "id");
     let summary = json(&out.join("summary.json"));
-    let summary_ids: Vec<String> = summary["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["run"].as_str().unwrap().to_string())
-        .collect();
+    let summary_ids = run_ids(&summary, "run");
     assert_eq!(config_ids, summary_ids, "config.json and summary.json");
     assert_eq!(
         config_ids.iter().cloned().collect::<BTreeSet<_>>(),

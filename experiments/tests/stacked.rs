@@ -15,6 +15,21 @@ use experiments::train::{
     EpochMetrics, OptimizerChoice, RunOutcome, RunSpec, TrainSettings, train_run,
 };
 
+/// A `#[test]` running `case` on flex and one running it on wgpu, named `$flex` and `$wgpu`.
+macro_rules! on_flex_and_wgpu {
+    ($case:ident => $flex:ident, $wgpu:ident) => {
+        #[test]
+        fn $flex() {
+            $case(DeviceChoice::Flex);
+        }
+
+        #[test]
+        fn $wgpu() {
+            $case(DeviceChoice::Wgpu);
+        }
+    };
+}
+
 /// The synthetic set (100-d inputs, 10 classes), 1,200 training images of which 10 % validate,
 /// 300 test images.
 fn dataset() -> Dataset {
@@ -298,17 +313,10 @@ fn engines_agree(choice: DeviceChoice) {
     );
 }
 
-#[test]
-fn stacked_matches_single_on_flex() {
-    engines_agree(DeviceChoice::Flex);
-}
+on_flex_and_wgpu!(engines_agree => stacked_matches_single_on_flex, stacked_matches_single_on_wgpu);
 
-#[test]
-fn stacked_matches_single_on_wgpu() {
-    engines_agree(DeviceChoice::Wgpu);
-}
-
-/// A run's numbers are the same whether it trains alone, in a stack of 2, or of 6.
+/// A run's numbers are the same whether it trains alone, in a stack of 2, or of 6 (bit for bit
+/// on flex).
 fn stack_size_does_not_matter(choice: DeviceChoice) {
     let Some(dev) = open(choice) else { return };
     let data = dataset();
@@ -330,16 +338,11 @@ fn stack_size_does_not_matter(choice: DeviceChoice) {
     assert_eq!(whole[0].epochs, alone[0].epochs, "stack of 6 vs alone");
 }
 
-/// Bit for bit on flex.
-#[test]
-fn stacked_results_do_not_depend_on_the_stack_size() {
-    stack_size_does_not_matter(DeviceChoice::Flex);
-}
-
-#[test]
-fn stacked_results_do_not_depend_on_the_stack_size_on_wgpu() {
-    stack_size_does_not_matter(DeviceChoice::Wgpu);
-}
+on_flex_and_wgpu!(
+    stack_size_does_not_matter =>
+    stacked_results_do_not_depend_on_the_stack_size,
+    stacked_results_do_not_depend_on_the_stack_size_on_wgpu
+);
 
 /// Runs that do not share an architecture and seed are refused, not trained together.
 #[test]
@@ -354,27 +357,22 @@ fn a_stack_needs_one_architecture_and_seed() {
         seed: 8,
         ..spec("b", InitStrategy::plain(Init::GlorotUniform), None)
     };
-    let e = train_stack(
-        &[&a, &b],
-        &s,
-        &data,
-        &dev,
-        &Mutex::new(()),
-        &mut Progress::lines_only(),
-    )
-    .unwrap_err()
-    .to_string();
+    // The error of training `runs` as one stack.
+    let refused = |runs: &[&RunSpec]| {
+        train_stack(
+            runs,
+            &s,
+            &data,
+            &dev,
+            &Mutex::new(()),
+            &mut Progress::lines_only(),
+        )
+        .unwrap_err()
+        .to_string()
+    };
+    let e = refused(&[&a, &b]);
     assert!(e.contains("cannot share a stack"), "{e}");
     let bad_lr = spec("c", InitStrategy::plain(Init::GlorotUniform), Some(-1.0));
-    let e = train_stack(
-        &[&bad_lr],
-        &s,
-        &data,
-        &dev,
-        &Mutex::new(()),
-        &mut Progress::lines_only(),
-    )
-    .unwrap_err()
-    .to_string();
+    let e = refused(&[&bad_lr]);
     assert!(e.contains("--lr") && e.contains("run c"), "{e}");
 }

@@ -164,6 +164,17 @@ impl Case {
     pub fn estimate(&self, l: usize, f: impl Fn(&LayerMeasure) -> f64) -> Option<Estimate> {
         Estimate::of(&self.per_seed(|m| f(&m[l])))
     }
+
+    /// The estimate over seeds of `√(f(layer l) / f(last hidden layer))`: a mean square at
+    /// layer `l` as an rms ratio to the last hidden layer's.
+    pub fn rms_relative_to_last(
+        &self,
+        l: usize,
+        f: impl Fn(&LayerMeasure) -> f64,
+    ) -> Option<Estimate> {
+        let last = self.depth() - 1;
+        Estimate::of(&self.per_seed(|m| (f(&m[l]) / f(&m[last])).sqrt()))
+    }
 }
 
 /// Mean-field predictions for `depth` hidden layers of `widths` (`[input, hidden…, output]`)
@@ -744,10 +755,7 @@ pub fn report(cases: &[Case], claims: &[Claim], header: &str) -> String {
                 "Backpropagated signal: rms δ_l relative to the last hidden layer",
                 layer_table(
                     &panel,
-                    |c, l| {
-                        let last = c.depth() - 1;
-                        Estimate::of(&c.per_seed(|m| (m[l].delta_ms / m[last].delta_ms).sqrt()))
-                    },
+                    |c, l| c.rms_relative_to_last(l, |m| m.delta_ms),
                     |c, l| Some(c.predicted[l].delta_ms_rel.sqrt()),
                 ),
             ),
@@ -755,10 +763,7 @@ pub fn report(cases: &[Case], claims: &[Claim], header: &str) -> String {
                 "Per-example weight-gradient norm ‖x_(l−1)‖·‖δ_l‖ relative to the last hidden layer",
                 layer_table(
                     &panel,
-                    |c, l| {
-                        let last = c.depth() - 1;
-                        Estimate::of(&c.per_seed(|m| (m[l].grad_ms / m[last].grad_ms).sqrt()))
-                    },
+                    |c, l| c.rms_relative_to_last(l, |m| m.grad_ms),
                     |c, l| Some(c.predicted[l].grad_ms_rel.sqrt()),
                 ),
             ),

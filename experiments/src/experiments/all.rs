@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::Context;
-use crate::claims::{Claim, fmt, fmt_estimate};
+use crate::claims::Claim;
 use crate::error::Result;
 use crate::record::{read_json, write_atomic, write_json};
 use crate::registry::Experiment;
@@ -61,21 +61,11 @@ fn run(ctx: &Context) -> Result<()> {
         for claim in &c {
             let _ = writeln!(
                 r,
-                "- `{}`: {} — **{}**: {} = {} (threshold {} {}{}){}",
+                "- `{}`: {} — **{}**: {}",
                 claim.id,
                 claim.claim,
                 claim.status.name(),
-                claim.metric,
-                fmt_estimate(claim.value, claim.interval),
-                claim.direction.symbol(),
-                fmt(claim.threshold),
-                claim
-                    .prediction
-                    .map_or(String::new(), |p| format!(", prediction {}", fmt(p))),
-                claim
-                    .reason
-                    .as_ref()
-                    .map_or(String::new(), |x| format!(" — {x}"))
+                claim.measured_text()
             );
         }
         claims.extend(c);

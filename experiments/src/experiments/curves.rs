@@ -3,8 +3,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::claims::fmt;
 use crate::error::Result;
 use crate::figure::{LinePanel, RefLine, Series, line_figure};
+use crate::protocol::Selection;
 
 /// `run → [(epoch, value)]` for one `(split, metric)` of a `metrics.csv` (per-model rows only).
 ///
@@ -25,6 +27,31 @@ pub fn read_curves(
         }
     }
     Ok(curves)
+}
+
+/// The mean over seeds of a configuration's curves at its chosen learning rate (the runs
+/// `{config}-lr{lr}-s…`), labelled `{name} (lr …)`; `None` where no rate was chosen.
+pub fn chosen_rate_curve(
+    curves: &BTreeMap<String, Vec<(usize, f64)>>,
+    config: &str,
+    name: &str,
+    selection: Option<&Selection>,
+) -> Option<(String, Vec<(usize, f64)>)> {
+    let lr = selection?.lr?;
+    let prefix = format!("{config}-lr{lr}-s");
+    let mut by_epoch: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+    for (_, points) in curves.iter().filter(|(k, _)| k.starts_with(&prefix)) {
+        for &(e, v) in points {
+            by_epoch.entry(e).or_default().push(v);
+        }
+    }
+    Some((
+        format!("{name} (lr {})", fmt(lr)),
+        by_epoch
+            .into_iter()
+            .map(|(e, v)| (e, v.iter().sum::<f64>() / v.len() as f64))
+            .collect(),
+    ))
 }
 
 /// `run → [(epoch, layer, value)]`.

@@ -17,7 +17,7 @@ use burn_init::Nonlinearity as Activation;
 use crate::Context;
 use crate::claims::{self, Claim, ClaimText, fmt};
 use crate::error::Result;
-use crate::experiments::curves::{curves_figure, read_curves};
+use crate::experiments::curves::{chosen_rate_curve, curves_figure, read_curves};
 use crate::figure::markdown;
 use crate::protocol::{self, Selection};
 use crate::record::{RunSummary, write_atomic, write_json};
@@ -180,13 +180,10 @@ pub fn claims(selections: &BTreeMap<(String, usize, String), Selection>) -> Vec<
 /// initialization does not depend on it).
 fn init_grad_norms(summaries: &[RunSummary], a: Activation, d: usize, init: &str) -> Vec<f64> {
     let runs = runs_of(summaries, a, d, init);
-    let Some(lr) = runs.first().map(|r| r.lr) else {
+    let at = protocol::at_first_rate(&runs);
+    if at.is_empty() {
         return Vec::new();
-    };
-    let at: Vec<&&RunSummary> = runs
-        .iter()
-        .filter(|r| r.lr.to_bits() == lr.to_bits())
-        .collect();
+    }
     (0..d)
         .map(|l| {
             let v: Vec<f64> = at
@@ -248,14 +245,9 @@ fn run(ctx: &Context) -> Result<()> {
         let a = activation.name();
         let _ = writeln!(
             r,
-            "\n## {a}\n\nTest accuracy at the chosen rate and epoch, mean [95 % interval] over seeds (chance {}).\n\n| depth | {} |\n|---|{}",
+            "\n## {a}\n\nTest accuracy at the chosen rate and epoch, mean [95 % interval] over seeds (chance {}).\n\n{}",
             chance.map_or("—".into(), |c| format!("{:.1} %", 100.0 * c)),
-            strategies()
-                .iter()
-                .map(InitStrategy::name)
-                .collect::<Vec<_>>()
-                .join(" | "),
-            "---|".repeat(strategies().len())
+            InitStrategy::table_head("depth", &strategies())
         );
         for depth in DEPTHS {
             let cells: Vec<String> = strategies()
@@ -286,23 +278,12 @@ fn run(ctx: &Context) -> Result<()> {
             let plot: Vec<(String, Vec<(usize, f64)>)> = strategies()
                 .iter()
                 .filter_map(|s| {
-                    let sel = selections.get(&(a.to_string(), depth, s.name()))?;
-                    let lr = sel.lr?;
-                    let prefix = format!("{}-lr{lr}-s", config_id(activation, depth, &s.name()));
-                    let mut by_epoch: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
-                    for (run, points) in curves.iter().filter(|(k, _)| k.starts_with(&prefix)) {
-                        let _ = run;
-                        for &(e, v) in points {
-                            by_epoch.entry(e).or_default().push(v);
-                        }
-                    }
-                    Some((
-                        format!("{} (lr {})", s.name(), fmt(lr)),
-                        by_epoch
-                            .into_iter()
-                            .map(|(e, v)| (e, v.iter().sum::<f64>() / v.len() as f64))
-                            .collect(),
-                    ))
+                    chosen_rate_curve(
+                        &curves,
+                        &config_id(activation, depth, &s.name()),
+                        &s.name(),
+                        selections.get(&(a.to_string(), depth, s.name())),
+                    )
                 })
                 .collect();
             curves_figure(

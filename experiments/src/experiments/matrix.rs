@@ -192,6 +192,16 @@ pub fn ranking<'a>(cells: &'a [Cell], activation: &str) -> Vec<(&'a Cell, bool)>
         .collect()
 }
 
+/// The initializers tied with the best of a [`ranking`] (the best itself excluded), as
+/// `` `name` ``.
+pub fn tied_with_best(rows: &[(&Cell, bool)]) -> Vec<String> {
+    rows.iter()
+        .skip(1)
+        .filter(|(_, t)| *t)
+        .map(|(c, _)| format!("`{}`", c.init))
+        .collect()
+}
+
 /// `xavier-beats-small-tanh`: paired over seeds, each at its own chosen learning rate.
 pub fn claims(cells: &[Cell]) -> Vec<Claim> {
     let (Some(glorot), Some(small)) = (
@@ -264,12 +274,7 @@ pub fn report(cells: &[Cell], claims: &[Claim], header: &str, chance: Option<f64
     let _ = writeln!(r, "## Claims\n\n{}", claims::table(claims));
     for a in ACTIVATIONS {
         let rows = ranking(cells, a.name());
-        let tied: Vec<String> = rows
-            .iter()
-            .skip(1)
-            .filter(|(_, t)| *t)
-            .map(|(c, _)| format!("`{}`", c.init))
-            .collect();
+        let tied = tied_with_best(&rows);
         let best = rows
             .first()
             .map_or("—".to_string(), |(c, _)| format!("`{}`", c.init));

@@ -19,7 +19,7 @@ use burn_init::Nonlinearity as Activation;
 use crate::Context;
 use crate::claims::{self, Claim, ClaimText, Condition, Estimate, fmt};
 use crate::error::Result;
-use crate::experiments::curves::{curves_figure, read_curves};
+use crate::experiments::curves::{chosen_rate_curve, curves_figure, read_curves};
 use crate::figure::markdown;
 use crate::protocol::{self, Selection};
 use crate::record::{RunSummary, write_atomic, write_json};
@@ -188,13 +188,10 @@ fn fvu_rows(summaries: &[RunSummary], activation: &str, depth: usize) -> Vec<(Es
         .iter()
         .filter(|s| s.activation == activation && s.depth == depth && s.init == "pretrain")
         .collect();
-    let Some(lr) = runs.first().map(|r| r.lr) else {
+    let at = protocol::at_first_rate(&runs);
+    if at.is_empty() {
         return Vec::new();
-    };
-    let at: Vec<&&RunSummary> = runs
-        .iter()
-        .filter(|r| r.lr.to_bits() == lr.to_bits())
-        .collect();
+    }
     (0..depth)
         .filter_map(|l| {
             let finals: Vec<f64> = at
@@ -237,13 +234,8 @@ fn run(ctx: &Context) -> Result<()> {
     let _ = writeln!(
         r,
         "## Test accuracy after fine-tuning\n\nAt each configuration's chosen rate and best-validation epoch, mean [95 % interval] \
-         over seeds; chance {chance_text}.\n\n| net | {} |\n|---|{}",
-        strategies()
-            .iter()
-            .map(InitStrategy::name)
-            .collect::<Vec<_>>()
-            .join(" | "),
-        "---|".repeat(strategies().len())
+         over seeds; chance {chance_text}.\n\n{}",
+        InitStrategy::table_head("net", &strategies())
     );
     for (activation, depth) in [("sigmoid", DEPTH), ("tanh", DEPTH), ("sigmoid", DEEP)] {
         let cells: Vec<String> = strategies()
@@ -335,22 +327,12 @@ fn run(ctx: &Context) -> Result<()> {
         let plot: Vec<(String, Vec<(usize, f64)>)> = strategies()
             .iter()
             .filter_map(|s| {
-                let x = sel.get(&(activation.to_string(), depth, s.name()))?;
-                let lr = x.lr?;
-                let prefix = format!("{activation}-d{depth}-{}-lr{lr}-s", s.name());
-                let mut by_epoch: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
-                for (_, points) in curves.iter().filter(|(k, _)| k.starts_with(&prefix)) {
-                    for &(e, v) in points {
-                        by_epoch.entry(e).or_default().push(v);
-                    }
-                }
-                Some((
-                    format!("{} (lr {})", s.name(), fmt(lr)),
-                    by_epoch
-                        .into_iter()
-                        .map(|(e, v)| (e, v.iter().sum::<f64>() / v.len() as f64))
-                        .collect(),
-                ))
+                chosen_rate_curve(
+                    &curves,
+                    &format!("{activation}-d{depth}-{}", s.name()),
+                    &s.name(),
+                    sel.get(&(activation.to_string(), depth, s.name())),
+                )
             })
             .collect();
         if plot.is_empty() {

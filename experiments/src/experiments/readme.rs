@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::Context;
-use crate::claims::{Claim, Status, fmt, fmt_estimate};
+use crate::claims::{Claim, Status};
 use crate::error::{Error, Result};
-use crate::experiments::matrix::{Cell, ranking};
+use crate::experiments::matrix::{Cell, ranking, tied_with_best};
 use crate::record::{Record, read_json, write_atomic};
 use crate::registry::Experiment;
 
@@ -68,7 +68,7 @@ pub fn section(dir: &Path, figures: &str) -> Result<String> {
     for c in &claims {
         let _ = writeln!(
             s,
-            "| `{}`: {} | **{}**{} | {}: {} | {} {} | {} | {} |",
+            "| `{}`: {} | **{}**{} | {} |",
             c.id,
             c.claim,
             c.status.name(),
@@ -76,12 +76,7 @@ pub fn section(dir: &Path, figures: &str) -> Result<String> {
                 .as_ref()
                 .filter(|_| c.status == Status::Undecided)
                 .map_or(String::new(), |r| format!(" ({r})")),
-            c.metric,
-            fmt_estimate(c.value, c.interval),
-            c.direction.symbol(),
-            fmt(c.threshold),
-            c.prediction.map_or("—".into(), fmt),
-            c.n_seeds,
+            c.measured_cells(),
         );
     }
     let seeds = cells.iter().map(|c| c.selection.n()).max().unwrap_or(0);
@@ -98,12 +93,7 @@ pub fn section(dir: &Path, figures: &str) -> Result<String> {
                 format!("`{}` {}", c.init, c.selection.describe())
             })
         };
-        let tied: Vec<String> = rows
-            .iter()
-            .skip(1)
-            .filter(|(_, t)| *t)
-            .map(|(c, _)| format!("`{}`", c.init))
-            .collect();
+        let tied = tied_with_best(&rows);
         let _ = writeln!(
             s,
             "| {a} | {} | {} | {} |",

@@ -234,15 +234,7 @@ pub fn report(
                     .filter(|s| protocol::predicts_one_class(s))
                     .count();
                 let acc_text = Estimate::of(&acc).map_or("—".into(), |e| {
-                    let mut t = match e.interval() {
-                        Some([lo, hi]) => format!(
-                            "{:.1} % [{:.1}, {:.1}]",
-                            100.0 * e.mean,
-                            100.0 * lo,
-                            100.0 * hi
-                        ),
-                        None => format!("{:.1} %", 100.0 * e.mean),
-                    };
+                    let mut t = e.percent();
                     if one_class > 0 {
                         let _ = write!(t, " (predicts one class {one_class}/{})", runs.len());
                     }

@@ -1,13 +1,11 @@
 //! [`Init`]: every built-in initializer as one serializable enum, with stable names.
 
-use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de, ser};
 
-use super::custom::CustomInit;
+use super::custom::{CustomInit, Forward};
 use super::initializer::TensorInit;
 use crate::dist::{Constant, Normal, Primitive, TruncatedNormal, Uniform};
 use crate::error::{InitError, Result, closest};
-use crate::host::HostRng;
 use crate::scale::{self as vs, FanMode, Fans, Nonlinearity, VarianceScaling, VsDistribution};
 use crate::structured::{DeltaOrthogonal, Dirac, Identity, Orthogonal, Sparse};
 
@@ -508,40 +506,13 @@ impl Init {
     }
 }
 
-impl TensorInit for Init {
-    fn name(&self) -> String {
+impl Forward for Init {
+    fn label(&self) -> String {
         self.stable_name()
     }
-    fn check(&self, shape: &[usize], fans: Option<Fans>) -> Result<()> {
+    fn forward<R>(&self, f: impl FnOnce(&dyn TensorInit) -> Result<R>) -> Result<R> {
         let resolved = self.resolve()?;
-        resolved
-            .as_dyn()
-            .check(shape, fans)
-            .map_err(|e| self.named(e))
-    }
-    fn fill_host(
-        &self,
-        shape: &[usize],
-        fans: Option<Fans>,
-        rng: HostRng,
-        out: &mut [f32],
-    ) -> Result<()> {
-        let resolved = self.resolve()?;
-        let filled = resolved.as_dyn().fill_host(shape, fans, rng, out);
-        filled.map_err(|e| self.named(e))
-    }
-    fn sample_device(
-        &self,
-        shape: &[usize],
-        fans: Option<Fans>,
-        device: &Device,
-    ) -> Result<Tensor<1>> {
-        let resolved = self.resolve()?;
-        let sampled = resolved.as_dyn().sample_device(shape, fans, device);
-        sampled.map_err(|e| self.named(e))
-    }
-    fn primitive(&self, fans: Option<Fans>) -> Option<Primitive> {
-        self.resolve().ok()?.as_dyn().primitive(fans)
+        f(resolved.as_dyn()).map_err(|e| self.named(e))
     }
 }
 

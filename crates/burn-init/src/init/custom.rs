@@ -53,31 +53,59 @@ impl PartialEq for CustomInit {
     }
 }
 
-impl TensorInit for CustomInit {
-    fn name(&self) -> String {
+/// A [`TensorInit`] that hands every call to another one: [`Init`](super::Init) to the parameter
+/// struct it resolves to, [`CustomInit`] to the user's initializer. The trait's implementation
+/// for both is written once, from this.
+pub(super) trait Forward {
+    /// The name for reports.
+    fn label(&self) -> String;
+
+    /// Runs `f` on the initializer that does the work, and passes its result back (an error
+    /// may be renamed after this one).
+    fn forward<R>(&self, f: impl FnOnce(&dyn TensorInit) -> Result<R>) -> Result<R>;
+}
+
+impl Forward for CustomInit {
+    fn label(&self) -> String {
         self.0.name()
     }
-    fn check(&self, shape: &[usize], fans: Option<Fans>) -> Result<()> {
-        self.0.check(shape, fans)
-    }
-    fn fill_host(
-        &self,
-        shape: &[usize],
-        fans: Option<Fans>,
-        rng: HostRng,
-        out: &mut [f32],
-    ) -> Result<()> {
-        self.0.fill_host(shape, fans, rng, out)
-    }
-    fn sample_device(
-        &self,
-        shape: &[usize],
-        fans: Option<Fans>,
-        device: &Device,
-    ) -> Result<Tensor<1>> {
-        self.0.sample_device(shape, fans, device)
-    }
-    fn primitive(&self, fans: Option<Fans>) -> Option<Primitive> {
-        self.0.primitive(fans)
+    fn forward<R>(&self, f: impl FnOnce(&dyn TensorInit) -> Result<R>) -> Result<R> {
+        f(&*self.0)
     }
 }
+
+/// [`TensorInit`] for the [`Forward`] types.
+macro_rules! forward_tensor_init {
+    ($($ty:ty),*) => {$(
+        impl TensorInit for $ty {
+            fn name(&self) -> String {
+                self.label()
+            }
+            fn check(&self, shape: &[usize], fans: Option<Fans>) -> Result<()> {
+                self.forward(|init| init.check(shape, fans))
+            }
+            fn fill_host(
+                &self,
+                shape: &[usize],
+                fans: Option<Fans>,
+                rng: HostRng,
+                out: &mut [f32],
+            ) -> Result<()> {
+                self.forward(|init| init.fill_host(shape, fans, rng, out))
+            }
+            fn sample_device(
+                &self,
+                shape: &[usize],
+                fans: Option<Fans>,
+                device: &Device,
+            ) -> Result<Tensor<1>> {
+                self.forward(|init| init.sample_device(shape, fans, device))
+            }
+            fn primitive(&self, fans: Option<Fans>) -> Option<Primitive> {
+                self.forward(|init| Ok(init.primitive(fans))).ok().flatten()
+            }
+        }
+    )*};
+}
+
+forward_tensor_init!(CustomInit, super::Init);

@@ -179,6 +179,21 @@ fn check(field: &'static str, value: f64, ok: bool, reason: &'static str) -> Res
     }
 }
 
+/// [`check`] for a quantity that must be finite and `>= 0` (a variance, a length).
+fn non_negative(field: &'static str, value: f64) -> Result<f64> {
+    check(field, value, value >= 0.0, "must be finite and >= 0")
+}
+
+/// [`check`] for a correlation, which must lie in `[-1, 1]`.
+fn correlation(field: &'static str, value: f64) -> Result<f64> {
+    check(
+        field,
+        value,
+        (-1.0..=1.0).contains(&value),
+        "must be in [-1, 1]",
+    )
+}
+
 /// The phase of a random network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -265,12 +280,7 @@ impl MeanField {
             weight_variance > 0.0,
             "must be finite and > 0",
         )?;
-        check(
-            "bias_variance",
-            bias_variance,
-            bias_variance >= 0.0,
-            "must be finite and >= 0",
-        )?;
+        non_negative("bias_variance", bias_variance)?;
         Ok(Self {
             activation,
             weight_variance,
@@ -308,7 +318,7 @@ impl MeanField {
     /// # Errors
     /// [`CriticalityError::InvalidParameter`] unless `q ≥ 0` is finite.
     pub fn variance_map(&self, q: f64) -> Result<f64> {
-        check("q", q, q >= 0.0, "must be finite and >= 0")?;
+        non_negative("q", q)?;
         Ok(self.variance_map_unchecked(q))
     }
 
@@ -325,8 +335,8 @@ impl MeanField {
     /// [`CriticalityError::InvalidParameter`] unless `q ≥ 0` and `c ∈ [−1, 1]`;
     /// [`CriticalityError::VanishingSignal`] when `q' = 0` (no bias, `φ(0) = 0`, `q = 0`).
     pub fn step(&self, q: f64, c: f64) -> Result<LayerState> {
-        check("q", q, q >= 0.0, "must be finite and >= 0")?;
-        check("c", c, (-1.0..=1.0).contains(&c), "must be in [-1, 1]")?;
+        non_negative("q", q)?;
+        correlation("c", c)?;
         let q_next = self.variance_map_unchecked(q);
         if q_next <= 0.0 {
             return Err(self.vanishing());
@@ -347,8 +357,8 @@ impl MeanField {
     /// # Errors
     /// As [`step`](Self::step).
     pub fn trajectory(&self, q1: f64, c1: f64, layers: usize) -> Result<Vec<LayerState>> {
-        check("q1", q1, q1 >= 0.0, "must be finite and >= 0")?;
-        check("c1", c1, (-1.0..=1.0).contains(&c1), "must be in [-1, 1]")?;
+        non_negative("q1", q1)?;
+        correlation("c1", c1)?;
         let mut out = Vec::with_capacity(layers);
         let mut s = LayerState { q: q1, c: c1 };
         for _ in 0..layers {
@@ -464,7 +474,7 @@ impl MeanField {
     /// [`CriticalityError::InvalidParameter`] unless `c ∈ [−1, 1]`; those of
     /// [`q_star`](Self::q_star); [`CriticalityError::VanishingSignal`] when `q* = 0`.
     pub fn correlation_map(&self, c: f64) -> Result<f64> {
-        check("c", c, (-1.0..=1.0).contains(&c), "must be in [-1, 1]")?;
+        correlation("c", c)?;
         let q = self.q_star_positive()?;
         Ok(self.c_map(q, c))
     }
@@ -488,7 +498,7 @@ impl MeanField {
     /// # Errors
     /// As [`correlation_map`](Self::correlation_map).
     pub fn correlation_slope(&self, c: f64) -> Result<f64> {
-        check("c", c, (-1.0..=1.0).contains(&c), "must be in [-1, 1]")?;
+        correlation("c", c)?;
         let q = self.q_star_positive()?;
         Ok(self.c_slope(q, c))
     }
@@ -632,12 +642,7 @@ pub fn depth_scale(chi: f64) -> f64 {
 /// [`CriticalityError::InvalidParameter`] for a negative or non-finite `σ_b²`;
 /// [`CriticalityError::NoCriticalPoint`] when `χ₁ − 1` does not change sign in the range.
 pub fn critical_weight_variance(activation: Nonlinearity, bias_variance: f64) -> Result<f64> {
-    check(
-        "bias_variance",
-        bias_variance,
-        bias_variance >= 0.0,
-        "must be finite and >= 0",
-    )?;
+    non_negative("bias_variance", bias_variance)?;
     if matches!(
         activation,
         Nonlinearity::Relu | Nonlinearity::LeakyRelu(_) | Nonlinearity::Identity

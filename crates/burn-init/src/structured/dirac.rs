@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::orthogonal::{orthogonal_device, orthogonal_host};
 use super::{at_centre_tap, centre_offset, check_conv, index_equal, shape_error};
-use crate::error::{InitError, Result, deserialize_through, positive};
+use crate::error::{InitError, Result, deserialize_through};
 use crate::host::HostRng;
 
 /// The Dirac delta for convolutions (PyTorch `dirac_`): with "same" padding the convolution
@@ -131,37 +131,15 @@ pub struct DeltaOrthogonal {
     gain: f64,
 }
 
-impl DeltaOrthogonal {
-    /// # Errors
-    /// [`InvalidParameter`](crate::InitError::InvalidParameter) naming `gain` if it is not
-    /// positive and finite in `f32`.
-    pub fn new(gain: f64) -> Result<Self> {
-        Ok(Self {
-            gain: positive("gain", gain)?,
-        })
-    }
-
-    /// The multiplier.
-    pub const fn gain(&self) -> f64 {
-        self.gain
-    }
-}
-
-impl Default for DeltaOrthogonal {
-    /// Gain 1.
-    fn default() -> Self {
-        Self { gain: 1.0 }
-    }
-}
-
-deserialize_through!(DeltaOrthogonal { gain: f64 } => DeltaOrthogonal::new);
+gain_parameter!(
+    DeltaOrthogonal,
+    "delta_orthogonal",
+    positive,
+    "positive and finite",
+    "The multiplier."
+);
 
 impl DeltaOrthogonal {
-    /// A short name for reports.
-    pub(crate) fn describe(&self) -> String {
-        format!("delta_orthogonal(gain={})", self.gain)
-    }
-
     /// Validates the parameters and the shape.
     pub(crate) fn check_shape(&self, shape: &[usize]) -> Result<()> {
         check_conv("delta_orthogonal", shape)?;

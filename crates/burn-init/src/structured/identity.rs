@@ -4,7 +4,7 @@ use burn::tensor::{Device, Tensor};
 use serde::Serialize;
 
 use super::{index_equal, shape_error};
-use crate::error::{Result, deserialize_through, element_count};
+use crate::error::{Result, element_count};
 use crate::host::HostRng;
 
 /// The identity matrix times `gain` (PyTorch `eye_`, Keras `Identity`): a square `Linear` layer
@@ -28,37 +28,15 @@ pub struct Identity {
     gain: f64,
 }
 
-impl Identity {
-    /// # Errors
-    /// [`InvalidParameter`](crate::InitError::InvalidParameter) naming `gain` if it is not
-    /// finite in `f32`.
-    pub fn new(gain: f64) -> Result<Self> {
-        Ok(Self {
-            gain: crate::error::finite("gain", gain)?,
-        })
-    }
-
-    /// The value on the diagonal.
-    pub const fn gain(&self) -> f64 {
-        self.gain
-    }
-}
-
-impl Default for Identity {
-    /// Gain 1.
-    fn default() -> Self {
-        Self { gain: 1.0 }
-    }
-}
-
-deserialize_through!(Identity { gain: f64 } => Identity::new);
+gain_parameter!(
+    Identity,
+    "identity",
+    finite,
+    "finite",
+    "The value on the diagonal."
+);
 
 impl Identity {
-    /// A short name for reports.
-    pub(crate) fn describe(&self) -> String {
-        format!("identity(gain={})", self.gain)
-    }
-
     /// Validates the shape.
     pub(crate) fn check_shape(&self, shape: &[usize]) -> Result<()> {
         element_count("identity", shape)?;

@@ -3,6 +3,46 @@
 //! Each is a validated parameter struct with its host fill (bit-reproducible) and its device
 //! sampler; the sampling trait is implemented for them in the `init` layer.
 
+/// The parameter plumbing of a structured initializer whose one parameter is a `gain`: the
+/// constructor validating it with `$check` ([`positive`](crate::error::positive) or
+/// [`finite`](crate::error::finite), described as `$condition` in its errors), the accessor
+/// (documented as `$meaning`), the default (gain 1), deserialization through the constructor,
+/// and the name for reports, `$name(gain=…)`.
+macro_rules! gain_parameter {
+    ($ty:ident, $name:literal, $check:ident, $condition:literal, $meaning:literal) => {
+        impl $ty {
+            #[doc = concat!(
+                "# Errors\n[`InvalidParameter`](crate::InitError::InvalidParameter) naming `gain` \
+                 if it is not ", $condition, " in `f32`."
+            )]
+            pub fn new(gain: f64) -> Result<Self> {
+                Ok(Self {
+                    gain: crate::error::$check("gain", gain)?,
+                })
+            }
+
+            #[doc = $meaning]
+            pub const fn gain(&self) -> f64 {
+                self.gain
+            }
+
+            /// A short name for reports.
+            pub(crate) fn describe(&self) -> String {
+                format!(concat!($name, "(gain={})"), self.gain)
+            }
+        }
+
+        impl Default for $ty {
+            /// Gain 1.
+            fn default() -> Self {
+                Self { gain: 1.0 }
+            }
+        }
+
+        crate::error::deserialize_through!($ty { gain: f64 } => $ty::new);
+    };
+}
+
 mod dirac;
 mod identity;
 mod orthogonal;

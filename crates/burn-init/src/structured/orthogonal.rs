@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::check_matrix;
 use super::qr::{GEMM_FROM, orthonormal_columns_f32, orthonormal_columns_f64};
 use crate::dist::{Normal, Primitive};
-use crate::error::{Result, deserialize_through, positive};
+use crate::error::Result;
 use crate::host::mem::zeroed_f32;
 use crate::host::{HostRng, device_seed};
 
@@ -46,30 +46,13 @@ pub struct Orthogonal {
     gain: f64,
 }
 
-impl Orthogonal {
-    /// # Errors
-    /// [`InvalidParameter`](crate::InitError::InvalidParameter) naming `gain` if it is not
-    /// positive and finite in `f32`.
-    pub fn new(gain: f64) -> Result<Self> {
-        Ok(Self {
-            gain: positive("gain", gain)?,
-        })
-    }
-
-    /// The multiplier.
-    pub const fn gain(&self) -> f64 {
-        self.gain
-    }
-}
-
-impl Default for Orthogonal {
-    /// Gain 1.
-    fn default() -> Self {
-        Self { gain: 1.0 }
-    }
-}
-
-deserialize_through!(Orthogonal { gain: f64 } => Orthogonal::new);
+gain_parameter!(
+    Orthogonal,
+    "orthogonal",
+    positive,
+    "positive and finite",
+    "The multiplier."
+);
 
 /// A `rows × cols` orthogonal matrix (row-major) from the host generator.
 ///
@@ -166,11 +149,6 @@ pub(super) fn orthogonal_device(
 }
 
 impl Orthogonal {
-    /// A short name for reports.
-    pub(crate) fn describe(&self) -> String {
-        format!("orthogonal(gain={})", self.gain)
-    }
-
     /// Validates the shape.
     pub(crate) fn check_shape(&self, shape: &[usize]) -> Result<()> {
         check_matrix("orthogonal", shape).map(|_| ())

@@ -120,15 +120,8 @@ fn write_record() {
 /// PyTorch's rows for the same work, measured now by `benches/reference/torch_reference.py`
 /// (`parts`: its `--only`), or why there are none.
 fn torch_reference(parts: &str, quick: bool) -> Result<(String, Vec<serde_json::Value>), String> {
-    // The workspace this bench was built in, else the current folder (a copied binary).
-    let script = [
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."),
-        std::path::PathBuf::from("."),
-    ]
-    .into_iter()
-    .map(|root| root.join("benches/reference/torch_reference.py"))
-    .find(|p| p.is_file())
-    .unwrap_or_else(|| "benches/reference/torch_reference.py".into());
+    let script =
+        torch_reference_script(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."));
     if !script.is_file() {
         return Err(format!("{} not found", script.display()));
     }
@@ -539,3 +532,5 @@ fn main() {
     }
     write_record();
 }
+
+include!("../../../benches/reference/locate.rs");

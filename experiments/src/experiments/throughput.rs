@@ -112,15 +112,7 @@ pub fn torch_reference(
     threads: usize,
     gpu: bool,
 ) -> std::result::Result<TorchReference, String> {
-    // Next to the sources this was built from, else in the current folder (a copied binary).
-    let script = [
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(".."),
-        std::path::PathBuf::from("."),
-    ]
-    .into_iter()
-    .map(|root| root.join("benches/reference/torch_reference.py"))
-    .find(|p| p.is_file())
-    .unwrap_or_else(|| "benches/reference/torch_reference.py".into());
+    let script = torch_reference_script(&Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
     if !script.is_file() {
         return Err(format!("{} not found", script.display()));
     }
@@ -399,3 +391,5 @@ fn run(ctx: &Context) -> Result<()> {
     println!("files: {}", path.display());
     Ok(())
 }
+
+include!("../../../benches/reference/locate.rs");

@@ -168,8 +168,15 @@ fn horner(w: Tensor<1>, coefficients: &[f64]) -> Tensor<1> {
 mod tests {
     use super::*;
 
-    /// Flex's RNG is global: the tests that seed it and draw must not interleave.
-    static FLEX_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    /// Flex's RNG is global: the tests that seed it and draw must not interleave. Flex, held
+    /// for the guard's life.
+    fn flex_alone() -> (std::sync::MutexGuard<'static, ()>, Device) {
+        static FLEX_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let guard = FLEX_RNG
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (guard, Device::flex())
+    }
 
     #[test]
     fn flex_is_host_memory_with_or_without_autodiff() {
@@ -182,10 +189,7 @@ mod tests {
     /// same values as that host fill, and the device's seed decides them.
     #[test]
     fn host_memory_devices_take_the_host_kernels() {
-        let _rng = FLEX_RNG
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let device = Device::flex();
+        let (_alone, device) = flex_alone();
         for p in [
             super::super::Primitive::Normal(super::super::Normal::new(0.5, 2.0).unwrap()),
             super::super::Primitive::TruncatedNormal(
@@ -216,10 +220,7 @@ mod tests {
     /// mean, one-sided, and in a far tail).
     #[test]
     fn table_truncated_normal_follows_the_exact_cdf() {
-        let _rng = FLEX_RNG
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let device = Device::flex();
+        let (_alone, device) = flex_alone();
         device.seed(3);
         let n = 200_000;
         // sqrt(−ln(α/2)/2)/√n for α = 1e-4.

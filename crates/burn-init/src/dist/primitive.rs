@@ -65,7 +65,7 @@ impl Primitive {
     /// Fills `out` from the host generator (bit-identical for a given `rng`).
     ///
     /// Uniforms are `low + (high − low)·u` in `f32` with `u` on the 2⁻²⁴ grid. Normals are
-    /// Box–Muller pairs in `f32` ([`box_muller_f32`]: a logarithm, a square root and a sine and
+    /// Box–Muller pairs in `f32` (`box_muller_f32`: a logarithm, a square root and a sine and
     /// cosine polynomial per two values, 16 lanes per AVX-512 instruction). Truncated normals go
     /// through the inverse CDF: the central region (95 % of draws) with Acklam's rational
     /// approximation evaluated in `f32` (its error, a few ulp, is far below the 2⁻²⁴

@@ -15,6 +15,7 @@ use crate::outdir::{self, OutputFolder, StoredRun};
 use crate::progress::Progress;
 use crate::record::{self, Chance, DatasetRecord, OutDir, Record, RunSummary, Summary};
 use crate::stacked;
+use crate::learner::{Trainer, train_run_learner};
 use crate::train::{RunOutcome, RunSpec, TrainSettings, train_run};
 use crate::{Context, Options};
 
@@ -33,6 +34,9 @@ pub struct RunConfig {
     /// The validation split (runs trained on another split are not mixed in).
     #[serde(default)]
     pub split: data::SplitRecord,
+    /// The trainer (`loop` when absent: runs recorded before `--trainer` existed).
+    #[serde(default)]
+    pub trainer: Trainer,
 }
 
 /// `config.json` of an experiment.
@@ -413,6 +417,7 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
             dataset: data.name.clone(),
             dataset_sha256: data.sha256.clone(),
             split: data.split,
+            trainer: options.trainer,
         })
         .collect();
     // The check, before anything is written.
@@ -488,10 +493,43 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
         };
     let engine = options.engine;
     let jobs = options.jobs_for(device.choice).min(pending.len()).max(1);
-    let mut finish = |i: usize, outcome: RunOutcome, stats: &mut TrainedStats| {
-        finish(i, outcome, stats, engine.name())
+    let learner = options.trainer == Trainer::Learner;
+    let engine_name = if learner {
+        Trainer::Learner.name()
+    } else {
+        engine.name()
     };
-    match engine {
+    let mut finish = |i: usize, outcome: RunOutcome, stats: &mut TrainedStats| {
+        finish(i, outcome, stats, engine_name)
+    };
+    // burn-train's Learner: one run at a time, each logging to `<run>/learner/`.
+    let pending_engine = if learner {
+        for (k, &i) in pending.iter().enumerate() {
+            let eta = (stats.trained > 0).then(|| {
+                Duration::from_secs_f64(
+                    stats.wall / stats.trained as f64 * (pending.len() - k) as f64,
+                )
+            });
+            let mut run_progress = Progress::new();
+            run_progress.start_run(&specs[i].id, i, total, eta);
+            let log_dir = out.run_dir(&specs[i].id).join("learner");
+            if log_dir.exists() {
+                std::fs::remove_dir_all(&log_dir).map_err(|source| Error::Io {
+                    path: log_dir.clone(),
+                    source,
+                })?;
+            }
+            let outcome =
+                train_run_learner(&specs[i], &settings, &data, &device, run_progress, &log_dir)?;
+            finish(i, outcome, &mut stats)?;
+        }
+        None
+    } else {
+        Some(engine)
+    };
+    match pending_engine {
+        None => {}
+        Some(engine) => match engine {
         Engine::Stacked if !pending.is_empty() => {
             progress.println(&format!(
                 "training {} runs in stacks (runs with the same architecture and seed as one; --engine single trains them one by one), {jobs} stack(s) at a time (--jobs)",
@@ -568,6 +606,7 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
                 },
             )?;
         }
+        },
     }
     let summaries: Vec<RunSummary> = results.into_iter().flatten().collect();
     let TrainedStats {

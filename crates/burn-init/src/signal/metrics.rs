@@ -8,11 +8,11 @@
 //!
 //! | [`LayerStatistic`] | metric name | value on the step's batch |
 //! |---|---|---|
-//! | `ActMean`, `ActStd` | `act-mean/layer0`, `act-std/layer0` | mean and population std of `φ(x·W + b)` |
-//! | `Saturated` | `saturated/layer0` | share of pre-activations with `|a| >` [`Nonlinearity::saturation_bound`] |
-//! | `Dead` | `dead/layer0` | share of units that are exactly 0 for the whole batch |
-//! | `GradNorm` | `grad-norm/layer0` | `‖∂L/∂W‖₂` (Frobenius) |
-//! | `UpdateRatio` | `update-ratio/layer0` | `‖W_t − W_{t−1}‖ / ‖W_{t−1}‖`: what the previous step changed |
+//! | `ActMean`, `ActStd` | `act-mean layer0`, `act-std layer0` | mean and population std of `φ(x·W + b)` |
+//! | `Saturated` | `saturated layer0` | share of pre-activations with `|a| >` [`Nonlinearity::saturation_bound`] |
+//! | `Dead` | `dead layer0` | share of units that are exactly 0 for the whole batch |
+//! | `GradNorm` | `grad-norm layer0` | `‖∂L/∂W‖₂` (Frobenius) |
+//! | `UpdateRatio` | `update-ratio layer0` | `‖W_t − W_{t−1}‖ / ‖W_{t−1}‖`: what the previous step changed |
 //!
 //! Each value is computed by the function the library's diagnostics use
 //! ([`summary`](super::summary), [`saturated_fraction`](super::saturated_fraction),
@@ -22,7 +22,7 @@
 //!
 //! One metric per (statistic, layer) rather than one metric per statistic with a per-layer
 //! breakdown: a burn-train [`Numeric`] metric is one number, and its renderer draws, and its file
-//! logger writes (`<dir>/train/epoch-N/act-std_layer0.log`), one series per metric name. One
+//! logger writes (`<dir>/train/epoch-N/act-std_layer0.log`; the space becomes `_`), one series per metric name. One
 //! metric per layer is what gives a curve and a log file per layer.
 //!
 //! The update ratio of step `t` is measured from the weights that steps `t − 1` and `t` saw,
@@ -177,9 +177,10 @@ impl LayerStatistic {
         }
     }
 
-    /// The metric name of `layer`: `act-std/layer2`.
+    /// The metric name of `layer`: `act-std layer2` (burn-train's file logger writes it to
+    /// `act-std_layer2.log`).
     pub fn metric_name(self, layer: usize) -> String {
-        format!("{}/layer{layer}", self.name())
+        format!("{} layer{layer}", self.name())
     }
 
     fn description(self) -> &'static str {
@@ -203,7 +204,7 @@ impl LayerStatistic {
 /// use burn::train::metric::Metric;
 ///
 /// let m = LayerMetric::new(LayerStatistic::ActStd, 2);
-/// assert_eq!(m.name().as_str(), "act-std/layer2");
+/// assert_eq!(m.name().as_str(), "act-std layer2");
 /// assert_eq!(LayerMetric::all(3, &LayerStatistic::ALL).len(), 18);
 /// ```
 #[derive(Debug, Clone)]

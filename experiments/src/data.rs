@@ -273,7 +273,8 @@ impl Dataset {
             self.features,
         );
         let n = images.len();
-        let (train_rows, valid_rows) = crate::pipeline::stratified_selection(images, fraction, seed);
+        let (train_rows, valid_rows) =
+            crate::pipeline::stratified_selection(images, fraction, seed);
         if train_rows.is_empty() || valid_rows.is_empty() {
             return Err(bad(format!(
                 "{n} training images give {} for training and {} for validation; both must be non-empty",

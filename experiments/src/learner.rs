@@ -23,9 +23,7 @@ use burn::train::checkpoint::{
 };
 use burn::train::logger::{EvaluationProgressLogger, TrainingProgressLogger};
 use burn::train::metric::store::EventStoreClient;
-use burn::train::metric::{
-    AccuracyMetric, LossMetric, MetricDefinition, MetricId, NumericEntry,
-};
+use burn::train::metric::{AccuracyMetric, LossMetric, MetricDefinition, MetricId, NumericEntry};
 use burn::train::renderer::{
     EvaluationName, MetricState, MetricsRenderer, MetricsRendererEvaluation,
     MetricsRendererTraining,
@@ -102,7 +100,11 @@ impl InferenceStep for Mlp {
 struct EpochModels(Arc<Mutex<BTreeMap<usize, ModuleRecord>>>);
 
 impl Checkpointer<ModuleRecord> for EpochModels {
-    fn save(&self, epoch: usize, record: ModuleRecord) -> std::result::Result<(), CheckpointerError> {
+    fn save(
+        &self,
+        epoch: usize,
+        record: ModuleRecord,
+    ) -> std::result::Result<(), CheckpointerError> {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -149,7 +151,11 @@ impl<R: Checkpoint> Checkpointer<R> for Discard {
 struct EveryEpoch;
 
 impl CheckpointingStrategy for EveryEpoch {
-    fn checkpointing(&mut self, _epoch: usize, _store: &EventStoreClient) -> Vec<CheckpointingAction> {
+    fn checkpointing(
+        &mut self,
+        _epoch: usize,
+        _store: &EventStoreClient,
+    ) -> Vec<CheckpointingAction> {
         vec![CheckpointingAction::Save]
     }
 }
@@ -200,15 +206,22 @@ impl EpochRenderer {
     }
 
     fn record(&mut self, state: &MetricState, valid: bool) {
-        let MetricState::Numeric(entry, Some(NumericEntry::Aggregated {
-            aggregated_value,
-            count,
-        })) = state
+        let MetricState::Numeric(
+            entry,
+            Some(NumericEntry::Aggregated {
+                aggregated_value,
+                count,
+            }),
+        ) = state
         else {
             return;
         };
         let name = self.name(&entry.metric_id);
-        let running = if valid { &mut self.valid } else { &mut self.train };
+        let running = if valid {
+            &mut self.valid
+        } else {
+            &mut self.train
+        };
         let slot = match name.as_str() {
             "Loss" => &mut running.loss,
             "Accuracy" => &mut running.accuracy,
@@ -241,7 +254,13 @@ impl MetricsRendererTraining for EpochRenderer {
 }
 
 impl TrainingProgressLogger for EpochRenderer {
-    fn start(&mut self, total_epochs: usize, starting_epoch: usize, _: Option<usize>, _: Option<&str>) {
+    fn start(
+        &mut self,
+        total_epochs: usize,
+        starting_epoch: usize,
+        _: Option<usize>,
+        _: Option<&str>,
+    ) {
         self.epochs = total_epochs;
         self.epoch = starting_epoch.max(1);
     }

@@ -179,15 +179,27 @@ mod tests {
     fn selection_is_the_stratified_split_and_collects_back() {
         let s = Arc::new(split());
         let ds = SplitDataset::new(s.clone(), 2);
-        assert_eq!(ds.get(3).unwrap(), Example { x: vec![6.0, 7.0], y: 3 });
+        assert_eq!(
+            ds.get(3).unwrap(),
+            Example {
+                x: vec![6.0, 7.0],
+                y: 3
+            }
+        );
         assert!(ds.get(40).is_err());
         let (train, valid) = stratified_selection(ds, 0.2, 5);
         let (t, v) = stratified_split(&s.y, 0.2, 5);
-        assert_eq!((train.indices.clone(), valid.indices.clone()), (t.clone(), v.clone()));
+        assert_eq!(
+            (train.indices.clone(), valid.indices.clone()),
+            (t.clone(), v.clone())
+        );
         assert_eq!((train.len(), valid.len()), (32, 8));
         let back = collect_split(&valid, 2).unwrap();
         let expected = s.select(&v, 2);
-        assert_eq!((back.n, back.x, back.y), (expected.n, expected.x, expected.y));
+        assert_eq!(
+            (back.n, back.x, back.y),
+            (expected.n, expected.x, expected.y)
+        );
     }
 
     #[test]

@@ -10,12 +10,12 @@ use serde::{Deserialize, Serialize};
 use crate::data::{self, Dataset};
 use crate::device::{self, OpenDevice};
 use crate::error::{Error, Result};
+use crate::learner::{Trainer, train_run_learner};
 use crate::limits::{self, MlpShape};
 use crate::outdir::{self, OutputFolder, StoredRun};
 use crate::progress::Progress;
 use crate::record::{self, Chance, DatasetRecord, OutDir, Record, RunSummary, Summary};
 use crate::stacked;
-use crate::learner::{Trainer, train_run_learner};
 use crate::train::{RunOutcome, RunSpec, TrainSettings, train_run};
 use crate::{Context, Options};
 
@@ -530,82 +530,82 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
     match pending_engine {
         None => {}
         Some(engine) => match engine {
-        Engine::Stacked if !pending.is_empty() => {
-            progress.println(&format!(
+            Engine::Stacked if !pending.is_empty() => {
+                progress.println(&format!(
                 "training {} runs in stacks (runs with the same architecture and seed as one; --engine single trains them one by one), {jobs} stack(s) at a time (--jobs)",
                 pending.len()
             ));
-            let parallel_start = Instant::now();
-            train_stacks(
-                &specs,
-                &pending,
-                jobs,
-                options.stack,
-                &settings,
-                &data,
-                &device,
-                |i, outcome, _| {
-                    finish(i, outcome, &mut stats)?;
-                    let left = pending.len() - stats.trained;
-                    let per_run = parallel_start.elapsed().as_secs_f64() / stats.trained as f64;
-                    progress.println(&format!(
-                        "[{}/{} {} done] {} left, ETA {}",
-                        stats.trained,
-                        pending.len(),
-                        specs[i].id,
-                        left,
-                        crate::progress::fmt_duration(Duration::from_secs_f64(
-                            per_run * left as f64
-                        ))
-                    ));
-                    Ok(())
-                },
-            )?;
-        }
-        Engine::Stacked => {}
-        Engine::Single if jobs == 1 => {
-            for (k, &i) in pending.iter().enumerate() {
-                let eta = (stats.trained > 0).then(|| {
-                    Duration::from_secs_f64(
-                        stats.wall / stats.trained as f64 * (pending.len() - k) as f64,
-                    )
-                });
-                progress.start_run(&specs[i].id, i, total, eta);
-                let outcome = train_run(&specs[i], &settings, &data, &device, &mut progress)?;
-                finish(i, outcome, &mut stats)?;
+                let parallel_start = Instant::now();
+                train_stacks(
+                    &specs,
+                    &pending,
+                    jobs,
+                    options.stack,
+                    &settings,
+                    &data,
+                    &device,
+                    |i, outcome, _| {
+                        finish(i, outcome, &mut stats)?;
+                        let left = pending.len() - stats.trained;
+                        let per_run = parallel_start.elapsed().as_secs_f64() / stats.trained as f64;
+                        progress.println(&format!(
+                            "[{}/{} {} done] {} left, ETA {}",
+                            stats.trained,
+                            pending.len(),
+                            specs[i].id,
+                            left,
+                            crate::progress::fmt_duration(Duration::from_secs_f64(
+                                per_run * left as f64
+                            ))
+                        ));
+                        Ok(())
+                    },
+                )?;
             }
-        }
-        Engine::Single => {
-            progress.println(&format!(
-                "training {} runs, {jobs} at a time (--jobs)",
-                pending.len()
-            ));
-            let parallel_start = Instant::now();
-            train_side_by_side(
-                &specs,
-                &pending,
-                jobs,
-                &settings,
-                &data,
-                &device,
-                |i, outcome| {
+            Engine::Stacked => {}
+            Engine::Single if jobs == 1 => {
+                for (k, &i) in pending.iter().enumerate() {
+                    let eta = (stats.trained > 0).then(|| {
+                        Duration::from_secs_f64(
+                            stats.wall / stats.trained as f64 * (pending.len() - k) as f64,
+                        )
+                    });
+                    progress.start_run(&specs[i].id, i, total, eta);
+                    let outcome = train_run(&specs[i], &settings, &data, &device, &mut progress)?;
                     finish(i, outcome, &mut stats)?;
-                    let left = pending.len() - stats.trained;
-                    let per_run = parallel_start.elapsed().as_secs_f64() / stats.trained as f64;
-                    progress.println(&format!(
-                        "[{}/{} {} done] {} left, ETA {}",
-                        stats.trained,
-                        pending.len(),
-                        specs[i].id,
-                        left,
-                        crate::progress::fmt_duration(Duration::from_secs_f64(
-                            per_run * left as f64
-                        ))
-                    ));
-                    Ok(())
-                },
-            )?;
-        }
+                }
+            }
+            Engine::Single => {
+                progress.println(&format!(
+                    "training {} runs, {jobs} at a time (--jobs)",
+                    pending.len()
+                ));
+                let parallel_start = Instant::now();
+                train_side_by_side(
+                    &specs,
+                    &pending,
+                    jobs,
+                    &settings,
+                    &data,
+                    &device,
+                    |i, outcome| {
+                        finish(i, outcome, &mut stats)?;
+                        let left = pending.len() - stats.trained;
+                        let per_run = parallel_start.elapsed().as_secs_f64() / stats.trained as f64;
+                        progress.println(&format!(
+                            "[{}/{} {} done] {} left, ETA {}",
+                            stats.trained,
+                            pending.len(),
+                            specs[i].id,
+                            left,
+                            crate::progress::fmt_duration(Duration::from_secs_f64(
+                                per_run * left as f64
+                            ))
+                        ));
+                        Ok(())
+                    },
+                )?;
+            }
         },
     }
     let summaries: Vec<RunSummary> = results.into_iter().flatten().collect();

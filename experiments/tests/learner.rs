@@ -23,7 +23,10 @@ fn run(args: &[&str]) {
         .output()
         .expect("the binary runs");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && !err.contains("panicked"), "{args:?}:\n{err}");
+    assert!(
+        out.status.success() && !err.contains("panicked"),
+        "{args:?}:\n{err}"
+    );
 }
 
 fn json(path: &Path) -> Value {
@@ -55,7 +58,12 @@ fn train(trainer: &str, out: &Path, epochs: &str, seeds: &str) {
 /// The (epoch, split, metric, layer) keys of a `metrics.csv`, and its header.
 fn csv_keys(path: &Path) -> (String, BTreeSet<(String, String, String, String)>) {
     let mut reader = csv::Reader::from_path(path).unwrap();
-    let header = reader.headers().unwrap().iter().collect::<Vec<_>>().join(",");
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .collect::<Vec<_>>()
+        .join(",");
     let keys = reader
         .records()
         .map(|r| {
@@ -89,7 +97,10 @@ fn learner_writes_the_same_files_with_the_same_schema() {
         keys(&json(&b.join("runs").join(run).join("summary.json")))
     );
     // The same rows: every epoch, split, metric and layer (epoch 0 included).
-    assert_eq!(csv_keys(&a.join("metrics.csv")), csv_keys(&b.join("metrics.csv")));
+    assert_eq!(
+        csv_keys(&a.join("metrics.csv")),
+        csv_keys(&b.join("metrics.csv"))
+    );
     // Epoch 0 is the same model (same seed, same initialization): the same numbers.
     let at_init = |dir: &Path| -> Vec<String> {
         std::fs::read_to_string(dir.join("metrics.csv"))
@@ -114,7 +125,12 @@ fn learner_writes_the_same_files_with_the_same_schema() {
             let f = logs.join("train").join(epoch).join(format!("{name}.log"));
             assert!(f.is_file(), "{} missing", f.display());
         }
-        assert!(logs.join("valid").join(epoch).join("Accuracy.log").is_file());
+        assert!(
+            logs.join("valid")
+                .join(epoch)
+                .join("Accuracy.log")
+                .is_file()
+        );
     }
 }
 

@@ -9,7 +9,7 @@ use burn::data::dataloader::DataLoaderBuilder;
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::InMemDataset;
 use burn::module::Module;
-use burn::optim::{GradientsParams, Optimizer, SgdConfig};
+use burn::optim::{GradientsParams, SgdConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use burn::train::metric::{LossMetric, NumericEntry};
 use burn::train::{InferenceStep, Learner, SupervisedTraining, TrainOutput, TrainStep};
@@ -105,8 +105,7 @@ fn logged(dir: &Path, metric: &str) -> Vec<f64> {
         .join("train")
         .join("epoch-1")
         .join(format!("{}.log", metric.replace(' ', "_")));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()
         .filter(|l| !l.is_empty())
         .filter_map(|l| match NumericEntry::deserialize(l).unwrap() {
@@ -184,14 +183,15 @@ fn two_steps(device: &Device, activation: Nonlinearity) {
     let (x0, y0) = batch(0);
     let (x1, y1) = batch(1);
     let loss = |m: &Net, x: Tensor<2>, y: Tensor<1, Int>| cross_entropy(m.forward_trace(x).1, y);
-    let grads = GradientsParams::from_grads(loss(&model0, x0.clone(), y0.clone()).backward(), &model0);
+    let grads =
+        GradientsParams::from_grads(loss(&model0, x0.clone(), y0.clone()).backward(), &model0);
     let model1 = SgdConfig::new().init().step(lr, model0.clone(), grads);
     let config = DiagnosticsConfig::default();
     let steps = [(&model0, x0, y0), (&model1, x1, y1)];
     for layer in 0..2 {
         for (step, (model, x, y)) in steps.iter().enumerate() {
             let acts = &activation_stats(*model, x.clone(), &config)[layer];
-            let grad = &gradient_stats(*model, loss(model, x.clone(), y.clone()))[layer];
+            let grad = &gradient_stats(*model, loss(*model, x.clone(), y.clone()))[layer];
             let name = |s: LayerStatistic| s.metric_name(layer);
             let at = |s: LayerStatistic| {
                 let v = logged(&dir, &name(s));
@@ -199,15 +199,31 @@ fn two_steps(device: &Device, activation: Nonlinearity) {
                 v[step]
             };
             let what = |s: LayerStatistic| format!("{} step {step}", name(s));
-            close(&what(LayerStatistic::ActMean), at(LayerStatistic::ActMean), acts.act_mean);
-            close(&what(LayerStatistic::ActStd), at(LayerStatistic::ActStd), acts.act_std);
+            close(
+                &what(LayerStatistic::ActMean),
+                at(LayerStatistic::ActMean),
+                acts.act_mean,
+            );
+            close(
+                &what(LayerStatistic::ActStd),
+                at(LayerStatistic::ActStd),
+                acts.act_std,
+            );
             close(
                 &what(LayerStatistic::Saturated),
                 at(LayerStatistic::Saturated),
                 acts.saturated_fraction,
             );
-            close(&what(LayerStatistic::Dead), at(LayerStatistic::Dead), acts.dead_fraction);
-            close(&what(LayerStatistic::GradNorm), at(LayerStatistic::GradNorm), grad.grad_norm);
+            close(
+                &what(LayerStatistic::Dead),
+                at(LayerStatistic::Dead),
+                acts.dead_fraction,
+            );
+            close(
+                &what(LayerStatistic::GradNorm),
+                at(LayerStatistic::GradNorm),
+                grad.grad_norm,
+            );
             assert!(grad.grad_norm > 0.0, "layer {layer} learns");
         }
         // The update ratio: nothing at the first step (no previous weight), then W0 → W1.

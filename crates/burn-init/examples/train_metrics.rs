@@ -159,7 +159,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("training failed: {e}").into());
     }
 
-    println!("epoch {epochs}, means over its steps (from {}):", dir.display());
+    println!(
+        "epoch {epochs}, means over its steps (from {}):",
+        dir.display()
+    );
     for statistic in LayerStatistic::ALL {
         let values: Vec<String> = (0..layers)
             .map(|layer| {

@@ -187,7 +187,9 @@ impl LayerStatistic {
         match self {
             Self::ActMean => "mean activation of the layer on the batch",
             Self::ActStd => "standard deviation of the layer's activations on the batch",
-            Self::Saturated => "share of the layer's pre-activations in the activation's flat parts",
+            Self::Saturated => {
+                "share of the layer's pre-activations in the activation's flat parts"
+            }
             Self::Dead => "share of the layer's units that are 0 for the whole batch",
             Self::GradNorm => "Frobenius norm of the gradient of the layer's weight",
             Self::UpdateRatio => "relative change of the layer's weight made by the previous step",
@@ -313,7 +315,11 @@ fn update_ratio(before: &[f32], after: &[f32]) -> f64 {
         .map(|(x, y)| ((y - x) as f64).powi(2))
         .sum::<f64>()
         .sqrt();
-    let norm = before.iter().map(|&x| (x as f64).powi(2)).sum::<f64>().sqrt();
+    let norm = before
+        .iter()
+        .map(|&x| (x as f64).powi(2))
+        .sum::<f64>()
+        .sqrt();
     if norm > 0.0 {
         diff / norm
     } else if diff > 0.0 {
@@ -495,6 +501,8 @@ where
     fn layer_metrics(self, num_layers: usize, statistics: &[LayerStatistic]) -> Self {
         LayerMetric::all(num_layers, statistics)
             .into_iter()
-            .fold(self, |training, metric| training.metric_train_numeric(metric))
+            .fold(self, |training, metric| {
+                training.metric_train_numeric(metric)
+            })
     }
 }

@@ -2,10 +2,13 @@
 """PyTorch reference for burn-init's benchmarks: the same work, on this machine.
 
     python3 benches/reference/torch_reference.py [--mnist DIR] [--threads N] [--quick]
+                                                 [--only fills,orthogonal,training] [--out FILE]
 
-Runs, when `import torch` works:
+Runs, when `import torch` works (`--only` picks parts; the benches run it this way as a
+subprocess to print PyTorch's figures beside theirs):
   * fills of n×n f32 tensors (n = 1024, 4096, 8192): torch.empty + fill_ (memset baseline),
-    uniform_, normal_, trunc_normal_(±2σ), xavier_uniform_, kaiming_normal_; median of 7 (3 at 8192);
+    uniform_, normal_, trunc_normal_(±2σ), xavier_uniform_, xavier_normal_, kaiming_normal_;
+    median of 7 (3 at 8192);
   * orthogonal_ at 512², 1024², 2048²;
   * training throughput: one epoch of a 784-256-256-256-10 tanh MLP, batch 128, SGD lr 0.1,
     nn.Linear's default init, inputs (x/255 − 0.1307)/0.3081 — the job of
@@ -52,11 +55,14 @@ def read_idx(path):
 
 
 def find(dir_, stem):
-    for name in (stem, stem + ".gz"):
-        p = Path(dir_) / name
-        if p.is_file():
-            return p
-    raise FileNotFoundError(f"{stem}[.gz] not in {dir_}")
+    # DIR/NAME[.gz], or burn-dataset's cache layout DIR/train/NAME[.gz], DIR/test/NAME[.gz].
+    sub = "train" if stem.startswith("train") else "test"
+    for folder in (Path(dir_), Path(dir_) / sub):
+        for name in (stem, stem + ".gz"):
+            p = folder / name
+            if p.is_file():
+                return p
+    raise FileNotFoundError(f"{stem}[.gz] not in {dir_} nor {Path(dir_) / sub}")
 
 
 def load_mnist(dir_, torch):
@@ -71,55 +77,8 @@ def load_mnist(dir_, torch):
         "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--mnist", help="folder with the MNIST IDX files")
-    ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
-    ap.add_argument("--quick", action="store_true", help="1024² and 4096² only, 3 repetitions")
-    ap.add_argument("--out", default=str(ROOT / "bench-results" / "reference.json"))
-    args = ap.parse_args()
-    try:
-        import torch
-    except ImportError:
-        print("torch is not installed (pip install torch); nothing to compare with. Skipping.")
-        return 0
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    rows = []
-
-    def row(group, name, secs, nbytes=None, extra=None):
-        r = {"group": group, "name": name, "median_ms": secs * 1e3}
-        if nbytes:
-            r["bytes"] = nbytes
-            r["gb_per_s"] = nbytes / secs / 1e9
-        r.update(extra or {})
-        rows.append(r)
-        rate = f"{r['gb_per_s']:8.2f} GB/s" if nbytes else ""
-        print(f"{group:<10} {name:<36} {secs * 1e3:10.2f} ms {rate}")
-
-    sizes = [1024, 4096] if args.quick else [1024, 4096, 8192]
-    for n in sizes:
-        reps = 3 if (args.quick or n >= 8192) else 7
-        nbytes = n * n * 4
-        g = f"fill {n}²"
-        row(g, "torch.empty + fill_ (memset)", median_secs(lambda: torch.empty(n, n).fill_(0.5), reps), nbytes)
-        t = torch.empty(n, n)
-        row(g, "fill_ of an existing tensor", median_secs(lambda: t.fill_(0.5), reps), nbytes)
-        cases = [
-            ("uniform_", lambda x: torch.nn.init.uniform_(x, -0.1, 0.1)),
-            ("normal_", lambda x: torch.nn.init.normal_(x, 0.0, 0.02)),
-            ("trunc_normal_ (±2σ)", lambda x: torch.nn.init.trunc_normal_(x, 0.0, 1.0, -2.0, 2.0)),
-            ("xavier_uniform_", torch.nn.init.xavier_uniform_),
-            ("kaiming_normal_", lambda x: torch.nn.init.kaiming_normal_(x, nonlinearity="relu")),
-        ]
-        for name, f in cases:
-            row(g, name + " (new tensor)", median_secs(lambda: f(torch.empty(n, n)), reps), nbytes)
-    for n in [512, 1024, 2048]:
-        row("orthogonal", f"orthogonal_ {n}×{n}",
-            median_secs(lambda: torch.nn.init.orthogonal_(torch.empty(n, n)), 3 if args.quick else 5), n * n * 4)
-
-    # Training throughput.
+def training(args, torch, row):
+    """One epoch of the throughput job (see the module docstring); a row "training"."""
     if args.mnist:
         (xtr, ytr), (xte, yte) = load_mnist(args.mnist, torch)
         dataset = "mnist"
@@ -155,6 +114,65 @@ def main():
         "train_loss_after": train_loss, "test_accuracy": test_acc, "dataset": dataset})
     print(f"training: {seen / secs:,.0f} samples/s; mean epoch loss {total / seen:.3f}, "
           f"train loss after {train_loss:.3f}, test accuracy {100 * test_acc:.1f} %")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mnist", help="folder with the MNIST IDX files")
+    ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
+    ap.add_argument("--quick", action="store_true", help="1024² and 4096² only, 3 repetitions")
+    ap.add_argument("--only", default="fills,orthogonal,training",
+                    help="comma-separated parts to run: fills, orthogonal, training")
+    ap.add_argument("--out", default=str(ROOT / "bench-results" / "reference.json"))
+    args = ap.parse_args()
+    parts = set(args.only.split(","))
+    unknown = parts - {"fills", "orthogonal", "training"}
+    if unknown:
+        ap.error(f"unknown part(s) {sorted(unknown)}; choose from fills, orthogonal, training")
+    try:
+        import torch
+    except ImportError:
+        print("torch is not installed (pip install torch); nothing to compare with. Skipping.")
+        return 0
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    rows = []
+
+    def row(group, name, secs, nbytes=None, extra=None):
+        r = {"group": group, "name": name, "median_ms": secs * 1e3}
+        if nbytes:
+            r["bytes"] = nbytes
+            r["gb_per_s"] = nbytes / secs / 1e9
+        r.update(extra or {})
+        rows.append(r)
+        rate = f"{r['gb_per_s']:8.2f} GB/s" if nbytes else ""
+        print(f"{group:<10} {name:<36} {secs * 1e3:10.2f} ms {rate}")
+
+    sizes = [1024, 4096] if args.quick else [1024, 4096, 8192]
+    for n in (sizes if "fills" in parts else []):
+        reps = 3 if (args.quick or n >= 8192) else 7
+        nbytes = n * n * 4
+        g = f"fill {n}²"
+        row(g, "torch.empty + fill_ (memset)", median_secs(lambda: torch.empty(n, n).fill_(0.5), reps), nbytes)
+        t = torch.empty(n, n)
+        row(g, "fill_ of an existing tensor", median_secs(lambda: t.fill_(0.5), reps), nbytes)
+        cases = [
+            ("uniform_", lambda x: torch.nn.init.uniform_(x, -0.1, 0.1)),
+            ("normal_", lambda x: torch.nn.init.normal_(x, 0.0, 0.02)),
+            ("trunc_normal_ (±2σ)", lambda x: torch.nn.init.trunc_normal_(x, 0.0, 1.0, -2.0, 2.0)),
+            ("xavier_uniform_", torch.nn.init.xavier_uniform_),
+            ("xavier_normal_", torch.nn.init.xavier_normal_),
+            ("kaiming_normal_", lambda x: torch.nn.init.kaiming_normal_(x, nonlinearity="relu")),
+        ]
+        for name, f in cases:
+            row(g, name + " (new tensor)", median_secs(lambda: f(torch.empty(n, n)), reps), nbytes)
+    for n in ([512, 1024, 2048] if "orthogonal" in parts else []):
+        row("orthogonal", f"orthogonal_ {n}×{n}",
+            median_secs(lambda: torch.nn.init.orthogonal_(torch.empty(n, n)), 3 if args.quick else 5), n * n * 4)
+
+    if "training" in parts:
+        training(args, torch, row)
 
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,

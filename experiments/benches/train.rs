@@ -2,9 +2,10 @@
 //!
 //! 1. The `throughput` job (784-256-256-256-10 tanh MLP, batch 128, SGD lr 0.1, one epoch): on
 //!    full MNIST when `BURN_INIT_MNIST` (or `../shared/data/mnist`) holds the IDX files, else on
-//!    the embedded mnist-small; flex and ndarray, samples/s beside PyTorch's reference figure for
-//!    the same job on this kind of machine (41,900 samples/s on 2 cores; run
-//!    `benches/reference/torch_reference.py` for your own).
+//!    the embedded mnist-small; flex and ndarray, samples/s beside PyTorch eager's on the same
+//!    job, measured in the same run by `benches/reference/torch_reference.py` (a subprocess, as
+//!    many threads as cores; `throughput::torch_reference`), with their ratio; without python3
+//!    or torch the output says that no reference was measured.
 //! 2. A sweep of small MLPs (the suite's 5 × 50 net on mnist-small, 3 activations × 4
 //!    initializations, one seed, 2 epochs) through the sweep's own runners: one model at a time
 //!    (`sweep::train_side_by_side`, `--engine single`) and in stacks (`sweep::train_stacks`,
@@ -25,9 +26,6 @@ use experiments::strategy::InitStrategy;
 use experiments::sweep::{train_side_by_side, train_stacks};
 use experiments::train::RunSpec;
 use experiments::{Options, experiments::throughput};
-
-/// PyTorch eager, one epoch of the same job on 2 cores (the measurement).
-const TORCH_SAMPLES_PER_SECOND: f64 = 41_900.0;
 
 fn mnist_dir() -> Option<PathBuf> {
     let candidates = [
@@ -53,15 +51,44 @@ fn main() {
         data.train.n,
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     );
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    println!("PyTorch on the same job ({cores} threads, benches/reference/torch_reference.py) …");
+    // Full MNIST for PyTorch too when we have it; else random data of its shape (samples/s only).
+    let torch = throughput::torch_reference(dir.as_deref(), cores);
+    match &torch {
+        Ok(t) => {
+            println!(
+                "{:<8} {:>8.0} samples/s; mean epoch loss {:.3}, train loss after {:.3}, test accuracy {:.1} % (torch {}, {} threads, {})",
+                "pytorch",
+                t.samples_per_second,
+                t.mean_epoch_loss,
+                t.train_loss_after,
+                100.0 * t.test_accuracy,
+                t.torch_version,
+                t.threads,
+                t.dataset
+            );
+            rows.push(serde_json::json!({
+                "group": "throughput job", "device": "pytorch", "dataset": t.dataset,
+                "torch_version": t.torch_version, "threads": t.threads,
+                "samples_per_second": t.samples_per_second, "mean_epoch_loss": t.mean_epoch_loss,
+                "train_loss_after": t.train_loss_after, "test_accuracy": t.test_accuracy,
+            }));
+        }
+        Err(why) => println!("no PyTorch reference measured ({why})"),
+    }
+    let torch_sps = torch.as_ref().ok().map(|t| t.samples_per_second);
     for dev in [DeviceChoice::Flex, DeviceChoice::Ndarray] {
         let open = device::open(dev).expect("CPU device");
         let mut progress = Progress::lines_only();
         let r = throughput::measure(&open, &data, 0, &mut progress).expect("trains");
+        let ratio = torch_sps.map_or("no reference".to_string(), |t| {
+            format!("{:.2}× PyTorch", r.samples_per_second / t)
+        });
         println!(
-            "{:<8} {:>8.0} samples/s ({:.2}× PyTorch's {TORCH_SAMPLES_PER_SECOND:.0}); mean epoch loss {:.3}, train loss after {:.3}, test accuracy {:.1} %",
+            "{:<8} {:>8.0} samples/s ({ratio}); mean epoch loss {:.3}, train loss after {:.3}, test accuracy {:.1} %",
             dev.name(),
             r.samples_per_second,
-            r.samples_per_second / TORCH_SAMPLES_PER_SECOND,
             r.mean_epoch_loss,
             r.train_loss_after,
             100.0 * r.test_accuracy
@@ -70,7 +97,8 @@ fn main() {
             "group": "throughput job", "device": dev.name(), "dataset": data.name,
             "samples_per_second": r.samples_per_second, "epoch_seconds": r.epoch_seconds,
             "mean_epoch_loss": r.mean_epoch_loss, "train_loss_after": r.train_loss_after,
-            "test_accuracy": r.test_accuracy, "torch_reference_samples_per_second": TORCH_SAMPLES_PER_SECOND,
+            "test_accuracy": r.test_accuracy,
+            "ratio_to_pytorch": torch_sps.map(|t| r.samples_per_second / t),
         }));
     }
 

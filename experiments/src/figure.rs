@@ -25,6 +25,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -53,11 +54,25 @@ pub const PALETTE: [(u8, u8, u8); 10] = [
     (0x17, 0xbe, 0xcf),
 ];
 
+/// How a [`Series`] marks each of its points (besides or instead of its line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    /// A filled circle (a measurement).
+    Dot,
+    /// An open circle.
+    Ring,
+    /// An open square (a second kind of estimate beside the dots).
+    Square,
+}
+
 /// One line of a [`LinePanel`]: `points` as `(x, y)`; non-finite points (and, on a log axis,
-/// non-positive `y`) break the line instead of being drawn.
+/// non-positive coordinates) break the line instead of being drawn. Optionally a [`Marker`] at
+/// every point, no line at all (points only), and an error bar `errors[k] = (lo, hi)` through
+/// point `k`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Series {
-    /// Legend entry; an empty label keeps the line out of the legend.
+    /// Legend entry; an empty label keeps the line out of the legend. A labelled series without
+    /// points draws nothing and serves as a legend key.
     pub label: String,
     /// The points, in drawing order.
     pub points: Vec<(f64, f64)>,
@@ -65,6 +80,14 @@ pub struct Series {
     pub dashed: bool,
     /// Index into [`PALETTE`] (wrapping); `None`: the series' position in its panel.
     pub color: Option<usize>,
+    /// A marker at every drawable point.
+    pub marker: Option<Marker>,
+    /// Points only: no line between them.
+    pub no_line: bool,
+    /// Vertical error bars, `(lo, hi)` per point (the same index as `points`; extra entries are
+    /// ignored, missing or non-finite ones draw no bar). On a log y axis a non-positive `lo`
+    /// reaches the bottom of the panel.
+    pub errors: Vec<(f64, f64)>,
 }
 
 impl Series {
@@ -73,8 +96,7 @@ impl Series {
         Self {
             label: label.into(),
             points,
-            dashed: false,
-            color: None,
+            ..Self::default()
         }
     }
 
@@ -91,6 +113,28 @@ impl Series {
         self.color = Some(k);
         self
     }
+
+    /// A `marker` at every point.
+    #[must_use]
+    pub fn marker(mut self, marker: Marker) -> Self {
+        self.marker = Some(marker);
+        self
+    }
+
+    /// Points only (a `marker` at each), no line.
+    #[must_use]
+    pub fn points_only(mut self, marker: Marker) -> Self {
+        self.marker = Some(marker);
+        self.no_line = true;
+        self
+    }
+
+    /// Error bars `(lo, hi)`, one per point.
+    #[must_use]
+    pub fn errors(mut self, errors: Vec<(f64, f64)>) -> Self {
+        self.errors = errors;
+        self
+    }
 }
 
 /// A horizontal reference line (a chance level, a threshold), drawn grey and dashed across the
@@ -103,23 +147,92 @@ pub struct RefLine {
     pub y: f64,
 }
 
+/// A vertical reference line (a predicted critical value), drawn dashed from the bottom to the
+/// top of the panel and named in the legend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerticalLine {
+    /// Legend entry (empty: none).
+    pub label: String,
+    /// Where.
+    pub x: f64,
+    /// Index into [`PALETTE`]; `None`: grey.
+    pub color: Option<usize>,
+}
+
+/// A shaded band between two curves (a quantile range, a confidence band): `points` as
+/// `(x, lo, hi)`, filled in a translucent color. A point with a non-finite coordinate breaks
+/// the band; on a log y axis a non-positive `lo` reaches the bottom of the panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    /// Legend entry (empty: none).
+    pub label: String,
+    /// `(x, lo, hi)`, in drawing order.
+    pub points: Vec<(f64, f64, f64)>,
+    /// Index into [`PALETTE`]; `None`: the band's position in its panel.
+    pub color: Option<usize>,
+    /// Opacity in `[0, 1]` (overlapping bands darken).
+    pub opacity: f64,
+}
+
 /// One panel of a [`line_figure`].
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LinePanel {
     /// Panel title.
     pub title: String,
-    /// x axis label.
+    /// x axis label (empty: none, and a narrower margin, for panels inside a grid).
     pub x_label: String,
-    /// y axis label.
+    /// y axis label (empty: none, and a narrower margin).
     pub y_label: String,
+    /// Logarithmic x axis (values `<= 0` are left out).
+    pub log_x: bool,
     /// Logarithmic y axis (values `<= 0` are left out).
     pub log_y: bool,
     /// The lines.
     pub series: Vec<Series>,
+    /// Shaded bands, drawn beneath the lines.
+    pub bands: Vec<Band>,
     /// Horizontal reference lines.
     pub reference_lines: Vec<RefLine>,
-    /// Fixed y range `(low, high)`; `None`: from the data (and the reference lines).
+    /// Vertical reference lines.
+    pub vertical_lines: Vec<VerticalLine>,
+    /// Fixed x range `(low, high)`; `None`: from the data (and the vertical lines). Points
+    /// outside a fixed range are drawn at its edge.
+    pub x_range: Option<(f64, f64)>,
+    /// Fixed y range `(low, high)`; `None`: from the data (and the reference lines). Points
+    /// outside a fixed range are drawn at its edge.
     pub y_range: Option<(f64, f64)>,
+    /// Where the x axis has ticks (those inside the range); empty: chosen from the range.
+    pub x_ticks: Vec<f64>,
+}
+
+/// How a [`line_figure_with`] arranges its panels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Layout {
+    /// Panels per row.
+    pub columns: usize,
+    /// Width of one panel, in SVG pixels.
+    pub panel_width: f64,
+    /// Height of one panel, in SVG pixels.
+    pub panel_height: f64,
+}
+
+impl Layout {
+    /// `columns` panels per row, each of the default size (380 × 290).
+    pub fn columns(columns: usize) -> Self {
+        Self {
+            columns,
+            panel_width: PANEL_W,
+            panel_height: PANEL_H,
+        }
+    }
+
+    /// Panels of `width × height` SVG pixels (small panels for a grid of many).
+    #[must_use]
+    pub fn panel_size(mut self, width: f64, height: f64) -> Self {
+        self.panel_width = width;
+        self.panel_height = height;
+        self
+    }
 }
 
 /// One panel of a [`histogram_figure`]: `counts` of equal-width bins spanning `[low, high]`.
@@ -303,17 +416,86 @@ pub fn tick_label(v: f64) -> String {
     if s == "-0" { "0".into() } else { s.into() }
 }
 
-/// A tick label on a log axis whose coordinate is `log10(v)`: `1e-4`, `1`, `1e3` at whole
-/// decades, the value itself in between.
+/// A tick label on a log axis whose coordinate is `log10(v)`: `0.01` … `1000` written out,
+/// `1e-4`, `1e5` beyond, the value itself between decades.
 fn log_tick_label(e: f64) -> String {
     if (e - e.round()).abs() < 1e-9 {
         match e.round() as i32 {
-            0 => "1".into(),
+            k @ -2..=3 => tick_label(10f64.powi(k)),
             k => format!("1e{k}"),
         }
     } else {
         tick_label(10f64.powf(e))
     }
+}
+
+/// The round step nearest `span / target`: 1, 2, 2.5 or 5 times a power of ten.
+fn nice_step(span: f64, target: usize) -> f64 {
+    let raw = span / target.max(1) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let m = raw / mag;
+    let nice = if m < 1.5 {
+        1.0
+    } else if m < 2.25 {
+        2.0
+    } else if m < 3.5 {
+        2.5
+    } else if m < 7.5 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * mag
+}
+
+/// Tick positions on an axis spanning `lo..hi`, about `target` of them, in axis coordinates
+/// (`log10` of the value on a log axis): multiples of a round step on a linear axis (whole
+/// numbers on an `integer` one); on a log axis 1, 2, 5 times each decade when the axis spans at
+/// most 2.5 decades, else every decade or every few.
+fn ticks(lo: f64, hi: f64, log: bool, integer: bool, target: usize) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+        return Vec::new();
+    }
+    let inside = |v: f64| v >= lo - 1e-9 * (hi - lo) && v <= hi + 1e-9 * (hi - lo);
+    if log {
+        let (a, b) = (lo.floor() as i32, hi.ceil() as i32);
+        let out: Vec<f64> = if hi - lo <= 2.5 {
+            (a..=b)
+                .flat_map(|k| [1.0f64, 2.0, 5.0].map(|m| f64::from(k) + m.log10()))
+                .filter(|&v| inside(v))
+                .collect()
+        } else {
+            let step = ((b - a + 1) as usize).div_ceil(target.max(1) + 1).max(1);
+            (a..=b)
+                .filter(|k| ((k - a) as usize).is_multiple_of(step))
+                .map(f64::from)
+                .filter(|&v| inside(v))
+                .collect()
+        };
+        if out.len() >= 2 {
+            return out;
+        }
+        // Less than a factor of 2 wide: round values on the linear scale.
+        let (v0, v1) = (10f64.powf(lo), 10f64.powf(hi));
+        return ticks(v0, v1, false, false, target)
+            .into_iter()
+            .filter(|&v| v > 0.0)
+            .map(f64::log10)
+            .collect();
+    }
+    let mut step = nice_step(hi - lo, target);
+    if integer && step < 1.0 {
+        step = 1.0;
+    } else if integer && step == 2.5 {
+        step = 2.0;
+    }
+    let (k0, k1) = ((lo / step).ceil() as i64, (hi / step).floor() as i64);
+    (k0..=k1)
+        .map(|k| {
+            let v = k as f64 * step;
+            if v.abs() < 1e-12 * step { 0.0 } else { v }
+        })
+        .collect()
 }
 
 /// A short horizontal line sample for a legend entry.
@@ -344,14 +526,36 @@ const PANEL_W: f64 = 380.0;
 const PANEL_H: f64 = 290.0;
 const FIG_TITLE_H: f64 = 34.0;
 const LEGEND_ROW: f64 = 19.0;
+/// Radius of a marker, in SVG pixels.
+const MARKER_R: f64 = 2.8;
 
-/// One legend entry: label, color, dashed.
-type LegendEntry = (String, RGBColor, bool);
+/// One legend entry: a line sample (`Some(dashed)`), a marker, or a filled box (a band of this
+/// opacity).
+#[derive(Debug, Clone, PartialEq)]
+struct LegendEntry {
+    label: String,
+    color: RGBColor,
+    line: Option<bool>,
+    marker: Option<Marker>,
+    fill: Option<f64>,
+}
+
+impl LegendEntry {
+    fn line(label: &str, color: RGBColor, dashed: bool) -> Self {
+        Self {
+            label: label.into(),
+            color,
+            line: Some(dashed),
+            marker: None,
+            fill: None,
+        }
+    }
+}
 
 struct LineFigure<'a> {
     title: &'a str,
     panels: &'a [LinePanel],
-    columns: usize,
+    layout: Layout,
     legend: Vec<LegendEntry>,
     legend_w: f64,
 }
@@ -360,14 +564,29 @@ fn series_color(series: &Series, position: usize) -> RGBColor {
     palette(series.color.unwrap_or(position))
 }
 
-/// `(x, y)` on the panel's axes (`y` as `log10` on a log axis), `None` where not drawable.
-fn transform(log_y: bool, (x, y): (f64, f64)) -> Option<(f64, f64)> {
-    let y = if log_y {
-        (y > 0.0).then(|| y.log10())?
+/// A value on an axis (`log10` of it on a log axis), `None` where not drawable.
+fn axis(log: bool, v: f64) -> Option<f64> {
+    let v = if log {
+        (v > 0.0).then(|| v.log10())?
     } else {
-        y
+        v
     };
-    (x.is_finite() && y.is_finite()).then_some((x, y))
+    v.is_finite().then_some(v)
+}
+
+/// The low end of an error bar or band on an axis: as [`axis`], but a non-positive value on a
+/// log axis is `-∞` (drawn at the bottom of the panel).
+fn lower(log: bool, v: f64) -> Option<f64> {
+    if log && v <= 0.0 {
+        Some(f64::NEG_INFINITY)
+    } else {
+        axis(log, v)
+    }
+}
+
+/// `(x, y)` on the panel's axes, `None` where not drawable.
+fn transform(p: &LinePanel, (x, y): (f64, f64)) -> Option<(f64, f64)> {
+    Some((axis(p.log_x, x)?, axis(p.log_y, y)?))
 }
 
 /// A range around `lo..hi` that plotters can draw: finite, not empty, padded by `pad` of its
@@ -384,57 +603,77 @@ fn drawable_range(lo: f64, hi: f64, pad: f64) -> (f64, f64) {
     (lo - p, hi + p)
 }
 
-/// The x and y ranges of a panel, on its axes.
-fn panel_ranges(p: &LinePanel) -> ((f64, f64), (f64, f64)) {
-    let pts: Vec<(f64, f64)> = p
-        .series
+/// The smallest and largest finite value, padded (`(0, 1)` when there is none).
+fn span(values: &[f64], pad: f64) -> (f64, f64) {
+    let (lo, hi) = values
         .iter()
-        .flat_map(|s| s.points.iter().filter_map(|&q| transform(p.log_y, q)))
-        .collect();
-    let refs = p
-        .reference_lines
-        .iter()
-        .filter_map(|r| transform(p.log_y, (0.0, r.y)).map(|(_, y)| y));
-    let fold = |it: &mut dyn Iterator<Item = f64>| {
-        it.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
             (a.min(v), b.max(v))
-        })
-    };
-    let (x0, x1) = fold(&mut pts.iter().map(|q| q.0));
-    let (x0, x1) = if x0.is_finite() {
-        drawable_range(x0, x1, 0.0)
+        });
+    if lo.is_finite() {
+        drawable_range(lo, hi, pad)
     } else {
         (0.0, 1.0)
-    };
-    let fixed = p.y_range.and_then(|(lo, hi)| {
-        let lo = transform(p.log_y, (0.0, lo))?.1;
-        let hi = transform(p.log_y, (0.0, hi))?.1;
-        (lo < hi).then_some((lo, hi))
-    });
-    let y = fixed.unwrap_or_else(|| {
-        let (y0, y1) = fold(&mut pts.iter().map(|q| q.1).chain(refs));
-        if y0.is_finite() {
-            drawable_range(y0, y1, 0.05)
-        } else {
-            (0.0, 1.0)
+    }
+}
+
+/// The x and y ranges of a panel, on its axes: the fixed ones where given (and valid), else
+/// from every drawable point, error bar, band and reference line.
+fn panel_ranges(p: &LinePanel) -> ((f64, f64), (f64, f64)) {
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for s in &p.series {
+        for (k, &q) in s.points.iter().enumerate() {
+            if let Some((x, y)) = transform(p, q) {
+                xs.push(x);
+                ys.push(y);
+                if let Some(&(lo, hi)) = s.errors.get(k) {
+                    ys.extend(lower(p.log_y, lo));
+                    ys.extend(axis(p.log_y, hi));
+                }
+            }
         }
-    });
-    ((x0, x1), y)
+    }
+    for b in &p.bands {
+        for &(x, lo, hi) in &b.points {
+            if let (Some(x), Some(hi)) = (axis(p.log_x, x), axis(p.log_y, hi)) {
+                xs.push(x);
+                ys.push(hi);
+                ys.extend(lower(p.log_y, lo));
+            }
+        }
+    }
+    xs.extend(p.vertical_lines.iter().filter_map(|v| axis(p.log_x, v.x)));
+    ys.extend(p.reference_lines.iter().filter_map(|r| axis(p.log_y, r.y)));
+    let fixed = |range: Option<(f64, f64)>, log: bool| {
+        range.and_then(|(lo, hi)| {
+            let (lo, hi) = (axis(log, lo)?, axis(log, hi)?);
+            (lo < hi).then_some((lo, hi))
+        })
+    };
+    let marked = p
+        .series
+        .iter()
+        .any(|s| s.marker.is_some() || !s.errors.is_empty());
+    let x = fixed(p.x_range, p.log_x).unwrap_or_else(|| span(&xs, if marked { 0.03 } else { 0.0 }));
+    let y = fixed(p.y_range, p.log_y).unwrap_or_else(|| span(&ys, 0.05));
+    (x, y)
 }
 
 /// Whether every drawable x of the panel is a whole number (layer indices, epochs).
 fn integer_x(p: &LinePanel) -> bool {
-    p.series
-        .iter()
-        .flat_map(|s| s.points.iter())
-        .all(|&(x, _)| !x.is_finite() || x.fract() == 0.0)
+    !p.log_x
+        && p.series
+            .iter()
+            .flat_map(|s| s.points.iter())
+            .all(|&(x, _)| !x.is_finite() || x.fract() == 0.0)
 }
 
 /// Splits points into runs of drawable points (a gap where one is not drawable).
-fn segments(log_y: bool, points: &[(f64, f64)]) -> Vec<Vec<(f64, f64)>> {
+fn segments(p: &LinePanel, points: &[(f64, f64)]) -> Vec<Vec<(f64, f64)>> {
     let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-    for &p in points {
-        match transform(log_y, p) {
+    for &q in points {
+        match transform(p, q) {
             Some(q) => out.last_mut().map_or((), |run| run.push(q)),
             None => {
                 if out.last().is_some_and(|run| !run.is_empty()) {
@@ -447,9 +686,79 @@ fn segments(log_y: bool, points: &[(f64, f64)]) -> Vec<Vec<(f64, f64)>> {
     out
 }
 
+/// Splits a band into runs of drawable `(x, lo, hi)` (on the axes).
+fn band_runs(p: &LinePanel, band: &Band) -> Vec<Vec<(f64, f64, f64)>> {
+    let mut out: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new()];
+    for &(x, lo, hi) in &band.points {
+        let q = (|| Some((axis(p.log_x, x)?, lower(p.log_y, lo)?, axis(p.log_y, hi)?)))();
+        match q {
+            Some(q) => out.last_mut().map_or((), |run| run.push(q)),
+            None => {
+                if out.last().is_some_and(|run| !run.is_empty()) {
+                    out.push(Vec::new());
+                }
+            }
+        }
+    }
+    out.retain(|run| !run.is_empty());
+    out
+}
+
+/// A linear `f64` axis over `range` with ticks (and grid lines) at `ticks` only.
+struct Ticked {
+    range: (f64, f64),
+    ticks: Vec<f64>,
+}
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, v: &f64, (a, b): (i32, i32)) -> i32 {
+        let (lo, hi) = self.range;
+        let t = (v - lo) / (hi - lo);
+        if !t.is_finite() {
+            return if t > 0.0 { b } else { a };
+        }
+        a + (f64::from(b - a) * t + 1e-3).floor() as i32
+    }
+
+    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.range.0..self.range.1
+    }
+}
+
+/// Draws `marker` centred on `at` (chart coordinates) in `color`.
+fn draw_marker<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
+    area: &DrawingArea<DB, CT>,
+    at: (f64, f64),
+    marker: Marker,
+    color: RGBColor,
+    radius: f64,
+    s: f64,
+) -> Drawn<DB> {
+    let r = px(radius, s).max(1);
+    let stroke = color.stroke_width(px(1.3, s).max(1) as u32);
+    match marker {
+        Marker::Dot => area.draw(&Circle::new(at, r, color.filled())),
+        Marker::Ring => area.draw(&Circle::new(at, r, stroke)),
+        Marker::Square => {
+            area.draw(&(EmptyElement::at(at) + Rectangle::new([(-r, -r), (r, r)], stroke)))
+        }
+    }
+}
+
 impl LineFigure<'_> {
     fn grid(&self) -> (usize, usize) {
-        let cols = self.columns.clamp(1, self.panels.len().max(1));
+        let cols = self.layout.columns.clamp(1, self.panels.len().max(1));
         (self.panels.len().div_ceil(cols).max(1), cols)
     }
 
@@ -460,25 +769,59 @@ impl LineFigure<'_> {
         s: f64,
     ) -> Drawn<DB> {
         let ((x0, x1), (y0, y1)) = panel_ranges(p);
-        let log = p.log_y;
+        let clip = |(x, y): (f64, f64)| (x.clamp(x0, x1), y.clamp(y0, y1));
+        let x_area = if p.x_label.is_empty() { 26.0 } else { 44.0 };
+        let y_area = if p.y_label.is_empty() { 50.0 } else { 66.0 };
         let mut builder = ChartBuilder::on(area);
+        let mut title_h = 0.0;
         if !p.title.is_empty() {
             builder.caption(&p.title, font(PANEL_TITLE_PX, s));
+            title_h = PANEL_TITLE_PX + 8.0;
         }
+        // About one x tick per 70 pixels, one y tick per 45.
+        let plot_w = self.layout.panel_width - y_area - 16.0;
+        let plot_h = self.layout.panel_height - x_area - 16.0 - title_h;
+        let x_ticks = if p.x_ticks.is_empty() {
+            let target = (plot_w / 70.0).floor().clamp(2.0, 10.0) as usize;
+            ticks(x0, x1, p.log_x, integer_x(p), target)
+        } else {
+            p.x_ticks
+                .iter()
+                .filter_map(|&v| axis(p.log_x, v))
+                .filter(|v| (x0..=x1).contains(v))
+                .collect()
+        };
+        let y_ticks = ticks(
+            y0,
+            y1,
+            p.log_y,
+            false,
+            (plot_h / 45.0).floor().clamp(2.0, 6.0) as usize,
+        );
         let mut chart = builder
             .margin(px(8.0, s))
-            .x_label_area_size(px(42.0, s))
-            .y_label_area_size(px(62.0, s))
-            .build_cartesian_2d(x0..x1, y0..y1)?;
-        let integers = integer_x(p);
-        let x_labels = if integers {
-            ((x1 - x0).round() as usize + 1).clamp(2, 10)
-        } else {
-            6
+            .x_label_area_size(px(x_area, s))
+            .y_label_area_size(px(y_area, s))
+            .build_cartesian_2d(
+                Ticked {
+                    range: (x0, x1),
+                    ticks: x_ticks,
+                },
+                Ticked {
+                    range: (y0, y1),
+                    ticks: y_ticks,
+                },
+            )?;
+        let (log_x, log_y) = (p.log_x, p.log_y);
+        let x_fmt = |v: &f64| {
+            if log_x {
+                log_tick_label(*v)
+            } else {
+                tick_label(*v)
+            }
         };
-        let x_fmt = |v: &f64| tick_label(*v);
         let y_fmt = |v: &f64| {
-            if log {
+            if log_y {
                 log_tick_label(*v)
             } else {
                 tick_label(*v)
@@ -488,8 +831,6 @@ impl LineFigure<'_> {
             .configure_mesh()
             .x_desc(p.x_label.as_str())
             .y_desc(p.y_label.as_str())
-            .x_labels(x_labels)
-            .y_labels(6)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
             .label_style(font(TICK_PX, s))
@@ -498,67 +839,117 @@ impl LineFigure<'_> {
             .light_line_style(TRANSPARENT)
             .axis_style(BLACK.stroke_width(px(1.0, s).max(1) as u32))
             .draw()?;
-        for r in &p.reference_lines {
-            if let Some((_, y)) = transform(log, (0.0, r.y)) {
-                chart.draw_series(std::iter::once(DashedPathElement::new(
-                    vec![(x0, y), (x1, y)],
-                    px(6.0, s) as u32,
-                    px(4.0, s) as u32,
-                    GREY.stroke_width(px(1.5, s).max(1) as u32),
-                )))?;
+        let plot = chart.plotting_area();
+        for (k, band) in p.bands.iter().enumerate() {
+            let color = palette(band.color.unwrap_or(k)).mix(band.opacity.clamp(0.0, 1.0));
+            for run in band_runs(p, band) {
+                let outline: Vec<(f64, f64)> = run
+                    .iter()
+                    .map(|&(x, _, hi)| clip((x, hi)))
+                    .chain(run.iter().rev().map(|&(x, lo, _)| clip((x, lo))))
+                    .collect();
+                plot.draw(&Polygon::new(outline, color.filled()))?;
             }
         }
+        let dash = |pts: Vec<(f64, f64)>, style: ShapeStyle| {
+            DashedPathElement::new(pts, px(6.0, s) as u32, px(4.0, s) as u32, style)
+        };
+        for r in &p.reference_lines {
+            if let Some(y) = axis(log_y, r.y) {
+                let style = GREY.stroke_width(px(1.5, s).max(1) as u32);
+                plot.draw(&dash(vec![clip((x0, y)), clip((x1, y))], style))?;
+            }
+        }
+        for v in &p.vertical_lines {
+            if let Some(x) = axis(log_x, v.x).filter(|x| (x0..=x1).contains(x)) {
+                let color = v.color.map_or(GREY, palette);
+                let style = color.stroke_width(px(1.5, s).max(1) as u32);
+                plot.draw(&dash(vec![(x, y0), (x, y1)], style))?;
+            }
+        }
+        // Markers shrink with the panel (down to 60 %), so small panels stay readable.
+        let radius = MARKER_R * (self.layout.panel_width / PANEL_W).sqrt().clamp(0.6, 1.0);
         let mut drawn = 0;
         for (k, series) in p.series.iter().enumerate() {
             let color = series_color(series, k);
             let width = if series.dashed { 1.5 } else { 2.2 };
             let style = color.stroke_width(px(width, s).max(1) as u32);
-            for run in segments(log, &series.points) {
+            for run in segments(p, &series.points) {
                 drawn += run.len();
-                if run.len() == 1 {
-                    chart.draw_series(std::iter::once(Circle::new(
-                        run[0],
-                        px(3.0, s),
-                        color.filled(),
-                    )))?;
+                let run: Vec<(f64, f64)> = run.into_iter().map(clip).collect();
+                if series.no_line {
+                } else if run.len() == 1 {
+                    if series.marker.is_none() {
+                        plot.draw(&Circle::new(run[0], px(3.0, s), color.filled()))?;
+                    }
                 } else if series.dashed {
-                    chart.draw_series(std::iter::once(DashedPathElement::new(
-                        run,
-                        px(6.0, s) as u32,
-                        px(4.0, s) as u32,
-                        style,
-                    )))?;
+                    plot.draw(&dash(run, style))?;
                 } else {
-                    chart.draw_series(LineSeries::new(run, style))?;
+                    plot.draw(&PathElement::new(run, style))?;
+                }
+            }
+            let bar = color.stroke_width(px(1.2, s).max(1) as u32);
+            for (&q, &(lo, hi)) in series.points.iter().zip(&series.errors) {
+                if let (Some((x, _)), Some(lo), Some(hi)) =
+                    (transform(p, q), lower(log_y, lo), axis(log_y, hi))
+                {
+                    plot.draw(&PathElement::new(vec![clip((x, lo)), clip((x, hi))], bar))?;
+                }
+            }
+            if let Some(marker) = series.marker {
+                for q in series.points.iter().filter_map(|&q| transform(p, q)) {
+                    draw_marker(plot, clip(q), marker, color, radius, s)?;
                 }
             }
         }
-        if drawn == 0 {
-            chart.draw_series(std::iter::once(Text::new(
+        if drawn == 0 && p.bands.iter().all(|b| band_runs(p, b).is_empty()) {
+            plot.draw(&Text::new(
                 "no data",
                 ((x0 + x1) / 2.0, (y0 + y1) / 2.0),
                 font(LABEL_PX, s)
                     .color(&GREY)
                     .pos(Pos::new(HPos::Center, VPos::Center)),
-            )))?;
+            ))?;
         }
         Ok(())
     }
 
     fn draw_legend<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, s: f64) -> Drawn<DB> {
         let top = (self.size().1 as f64 - LEGEND_ROW * self.legend.len() as f64) / 2.0;
-        for (k, (label, color, dashed)) in self.legend.iter().enumerate() {
+        for (k, e) in self.legend.iter().enumerate() {
             let y = top + LEGEND_ROW * (k as f64 + 0.5);
-            legend_sample(
-                area,
-                (px(6.0, s), px(y, s)),
-                px(26.0, s),
-                color.stroke_width(px(if *dashed { 1.5 } else { 2.2 }, s).max(1) as u32),
-                *dashed,
-                s,
-            )?;
+            if let Some(opacity) = e.fill {
+                area.draw(&Rectangle::new(
+                    [(px(6.0, s), px(y - 6.0, s)), (px(32.0, s), px(y + 6.0, s))],
+                    e.color.mix(opacity.clamp(0.0, 1.0)).filled(),
+                ))?;
+            }
+            if let Some(dashed) = e.line {
+                legend_sample(
+                    area,
+                    (px(6.0, s), px(y, s)),
+                    px(26.0, s),
+                    e.color
+                        .stroke_width(px(if dashed { 1.5 } else { 2.2 }, s).max(1) as u32),
+                    dashed,
+                    s,
+                )?;
+            }
+            if let Some(marker) = e.marker {
+                let at = (px(19.0, s), px(y, s));
+                let r = px(MARKER_R, s).max(1);
+                let stroke = e.color.stroke_width(px(1.3, s).max(1) as u32);
+                match marker {
+                    Marker::Dot => area.draw(&Circle::new(at, r, e.color.filled()))?,
+                    Marker::Ring => area.draw(&Circle::new(at, r, stroke))?,
+                    Marker::Square => area.draw(&Rectangle::new(
+                        [(at.0 - r, at.1 - r), (at.0 + r, at.1 + r)],
+                        stroke,
+                    ))?,
+                }
+            }
             area.draw(&Text::new(
-                label.clone(),
+                e.label.clone(),
                 (px(38.0, s), px(y, s)),
                 font(LABEL_PX, s).pos(Pos::new(HPos::Left, VPos::Center)),
             ))?;
@@ -570,9 +961,10 @@ impl LineFigure<'_> {
 impl Chart for LineFigure<'_> {
     fn size(&self) -> (u32, u32) {
         let (rows, cols) = self.grid();
+        let (pw, ph) = (self.layout.panel_width, self.layout.panel_height);
         let legend_h = LEGEND_ROW * self.legend.len() as f64 + 2.0 * FIG_TITLE_H;
-        let h = (PANEL_H * rows as f64).max(legend_h) + FIG_TITLE_H;
-        let w = PANEL_W * cols as f64 + self.legend_w;
+        let h = (ph * rows as f64).max(legend_h) + FIG_TITLE_H;
+        let w = pw * cols as f64 + self.legend_w;
         let title_w = text_width(self.title, TITLE_PX) + 40.0;
         (w.max(title_w).ceil() as u32, h.ceil() as u32)
     }
@@ -584,11 +976,14 @@ impl Chart for LineFigure<'_> {
             (px(f64::from(w) / 2.0, s), px(FIG_TITLE_H / 2.0, s)),
             font(TITLE_PX, s).pos(Pos::new(HPos::Center, VPos::Center)),
         ))?;
-        let body = root.margin(px(FIG_TITLE_H, s), 0, 0, 0);
-        let (plots, legend) = body.split_horizontally(px(f64::from(w) - self.legend_w, s));
         let (rows, cols) = self.grid();
-        let (plots, _) = plots.split_vertically(px(PANEL_H * rows as f64, s));
-        let (plots, _) = plots.split_horizontally(px(PANEL_W * cols as f64, s));
+        let (pw, ph) = (self.layout.panel_width, self.layout.panel_height);
+        // Panels and legend side by side, centred under a wider title.
+        let content = pw * cols as f64 + self.legend_w;
+        let left = ((f64::from(w) - content) / 2.0).max(0.0);
+        let body = root.margin(px(FIG_TITLE_H, s), 0, px(left, s), 0);
+        let (plots, legend) = body.split_horizontally(px(pw * cols as f64, s));
+        let (plots, _) = plots.split_vertically(px(ph * rows as f64, s));
         for (area, p) in plots.split_evenly((rows, cols)).iter().zip(self.panels) {
             self.draw_panel(area, p, s)?;
         }
@@ -608,32 +1003,76 @@ pub fn line_figure(
     panels: &[LinePanel],
     columns: usize,
 ) -> Result<()> {
-    write(dir, stem, &line_chart(stem, title, panels, columns)?)
+    line_figure_with(dir, stem, title, panels, Layout::columns(columns))
+}
+
+/// As [`line_figure`], with the panels arranged by `layout` (e.g. a grid of many small panels:
+/// leave the axis labels of inner panels empty to give their plots the room).
+///
+/// # Errors
+/// [`Error::Figure`] for no panels, panels smaller than 100 × 80 pixels (or not finite), a bad
+/// stem or a failed drawing; [`Error::Io`] for the files.
+pub fn line_figure_with(
+    dir: &Path,
+    stem: &str,
+    title: &str,
+    panels: &[LinePanel],
+    layout: Layout,
+) -> Result<()> {
+    write(dir, stem, &line_chart(stem, title, panels, layout)?)
 }
 
 fn line_chart<'a>(
     stem: &str,
     title: &'a str,
     panels: &'a [LinePanel],
-    columns: usize,
+    layout: Layout,
 ) -> Result<LineFigure<'a>> {
     if panels.is_empty() {
         return Err(Error::Figure(format!("{stem}: no panels")));
     }
+    let (pw, ph) = (layout.panel_width, layout.panel_height);
+    if !(pw.is_finite() && ph.is_finite() && pw >= 100.0 && ph >= 80.0) {
+        return Err(Error::Figure(format!(
+            "{stem}: panels of {pw} × {ph} pixels (at least 100 × 80)"
+        )));
+    }
     let mut legend: Vec<LegendEntry> = Vec::new();
     for p in panels {
-        let entries = p
+        let bands = p
+            .bands
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !b.label.is_empty())
+            .map(|(k, b)| LegendEntry {
+                label: b.label.clone(),
+                color: palette(b.color.unwrap_or(k)),
+                line: None,
+                marker: None,
+                fill: Some(b.opacity),
+            });
+        let series = p
             .series
             .iter()
             .enumerate()
             .filter(|(_, series)| !series.label.is_empty())
-            .map(|(k, series)| (series.label.clone(), series_color(series, k), series.dashed))
-            .chain(
-                p.reference_lines
-                    .iter()
-                    .map(|r| (r.label.clone(), GREY, true)),
-            );
-        for e in entries {
+            .map(|(k, series)| LegendEntry {
+                label: series.label.clone(),
+                color: series_color(series, k),
+                line: (!series.no_line).then_some(series.dashed),
+                marker: series.marker,
+                fill: None,
+            });
+        let refs = p
+            .reference_lines
+            .iter()
+            .map(|r| LegendEntry::line(&r.label, GREY, true));
+        let verticals = p
+            .vertical_lines
+            .iter()
+            .filter(|v| !v.label.is_empty())
+            .map(|v| LegendEntry::line(&v.label, v.color.map_or(GREY, palette), true));
+        for e in series.chain(bands).chain(refs).chain(verticals) {
             if !legend.contains(&e) {
                 legend.push(e);
             }
@@ -641,12 +1080,12 @@ fn line_chart<'a>(
     }
     let legend_w = legend
         .iter()
-        .map(|(label, _, _)| text_width(label, LABEL_PX) + 50.0)
+        .map(|e| text_width(&e.label, LABEL_PX) + 50.0)
         .fold(0.0, f64::max);
     Ok(LineFigure {
         title,
         panels,
-        columns,
+        layout,
         legend,
         legend_w,
     })
@@ -1045,7 +1484,8 @@ mod tests {
                 ],
             )
         };
-        let chart = line_chart("t", "a title", std::slice::from_ref(&p), 1).unwrap();
+        let chart =
+            line_chart("t", "a title", std::slice::from_ref(&p), Layout::columns(1)).unwrap();
         assert_eq!(chart.legend.len(), 2, "{:?}", chart.legend);
         let (svg, png) = render("t", &chart).unwrap();
         well_formed(&svg);
@@ -1063,7 +1503,7 @@ mod tests {
     fn the_png_does_not_depend_on_the_machine() {
         // Same description, same bytes (the font is embedded; nothing is read from the system).
         let p = panel(true, vec![Series::new("a", vec![(1.0, 1.0), (2.0, 1e-3)])]);
-        let chart = line_chart("t", "x", std::slice::from_ref(&p), 1).unwrap();
+        let chart = line_chart("t", "x", std::slice::from_ref(&p), Layout::columns(1)).unwrap();
         assert_eq!(
             render("t", &chart).unwrap().1,
             render("t", &chart).unwrap().1
@@ -1096,7 +1536,7 @@ mod tests {
                 ..panel(false, vec![Series::new("one", vec![(0.0, 1.0)])])
             },
         ];
-        let chart = line_chart("t", "edge cases", &panels, 3).unwrap();
+        let chart = line_chart("t", "edge cases", &panels, Layout::columns(3)).unwrap();
         let (svg, png) = render("t", &chart).unwrap();
         well_formed(&svg);
         assert!(svg.contains("no data"));
@@ -1114,13 +1554,21 @@ mod tests {
             (5.0, f64::NAN),
         ];
         assert_eq!(
-            segments(true, &pts),
+            segments(&panel(true, vec![]), &pts),
             vec![
                 vec![(1.0, 0.0)],
                 vec![(3.0, 2f64.log10()), (4.0, 3f64.log10())]
             ]
         );
-        assert_eq!(segments(false, &pts).len(), 1);
+        assert_eq!(segments(&panel(false, vec![]), &pts).len(), 1);
+        let log_x = LinePanel {
+            log_x: true,
+            ..panel(false, vec![])
+        };
+        assert_eq!(
+            segments(&log_x, &[(10.0, 1.0), (0.0, 2.0), (100.0, -1.0)]),
+            vec![vec![(1.0, 1.0)], vec![(2.0, -1.0)]]
+        );
     }
 
     #[test]
@@ -1241,6 +1689,271 @@ mod tests {
         assert!(svg.contains("no data") && svg.contains("layer 2"));
         let (_, _, rgb) = decode(&png);
         assert!(ink(&rgb).1 > 500);
+    }
+
+    #[test]
+    fn ticks_are_round_and_log_ticks_follow_the_decades() {
+        let close = |a: Vec<f64>, b: &[f64]| {
+            assert!(
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-12),
+                "{a:?} vs {b:?}"
+            );
+        };
+        close(
+            ticks(0.0, 1.0, false, false, 5),
+            &[0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
+        );
+        close(ticks(1.0, 50.0, false, true, 3), &[20.0, 40.0]);
+        close(ticks(0.0, 3.0, false, true, 10), &[0.0, 1.0, 2.0, 3.0]);
+        close(ticks(-0.1, 1.0, false, false, 2), &[0.0, 0.5, 1.0]);
+        // Depths 1 … 64 on a log axis: 1, 2, 5, 10, 20, 50.
+        let depth = ticks(0.0, 64f64.log10(), true, false, 4);
+        let labels: Vec<String> = depth.iter().map(|&e| log_tick_label(e)).collect();
+        assert_eq!(labels, ["1", "2", "5", "10", "20", "50"]);
+        // Seven decades, about five ticks: every other decade.
+        let wide: Vec<String> = ticks(-3.0, 3.0, true, false, 5)
+            .iter()
+            .map(|&e| log_tick_label(e))
+            .collect();
+        assert_eq!(wide, ["1e-3", "0.1", "10", "1000"]);
+        // Narrower than a factor of 2: round values on the linear scale.
+        let narrow: Vec<String> = ticks(2f64.log10(), 3f64.log10(), true, false, 4)
+            .iter()
+            .map(|&e| log_tick_label(e))
+            .collect();
+        assert_eq!(narrow, ["2", "2.25", "2.5", "2.75", "3"]);
+        assert!(ticks(1.0, 1.0, false, false, 4).is_empty());
+        assert!(ticks(f64::NAN, 1.0, true, false, 4).is_empty());
+    }
+
+    #[test]
+    fn ranges_cover_error_bars_bands_and_vertical_lines_unless_fixed() {
+        let p = LinePanel {
+            series: vec![
+                Series::new("m", vec![(1.0, 10.0), (2.0, 100.0)])
+                    .points_only(Marker::Dot)
+                    .errors(vec![(-1.0, 20.0), (50.0, 1000.0)]),
+            ],
+            bands: vec![Band {
+                label: "b".into(),
+                points: vec![(0.5, 0.01, 1.0)],
+                color: None,
+                opacity: 0.3,
+            }],
+            vertical_lines: vec![VerticalLine {
+                label: "v".into(),
+                x: 4.0,
+                color: Some(1),
+            }],
+            ..panel(true, vec![])
+        };
+        let near = |a: (f64, f64), b: (f64, f64)| {
+            assert!(
+                (a.0 - b.0).abs() < 1e-12 && (a.1 - b.1).abs() < 1e-12,
+                "{a:?} vs {b:?}"
+            );
+        };
+        // x: 0.5 … 4 padded by 3 % (markers); y: log10 0.01 … log10 1000 padded by 5 %; the
+        // non-positive low end of an error bar is no value.
+        let (x, y) = panel_ranges(&p);
+        near(x, (0.5 - 0.105, 4.0 + 0.105));
+        near(y, (-2.25, 3.25));
+        let fixed = LinePanel {
+            log_x: true,
+            x_range: Some((1.0, 100.0)),
+            y_range: Some((0.1, 10.0)),
+            ..p
+        };
+        let (x, y) = panel_ranges(&fixed);
+        near(x, (0.0, 2.0));
+        near(y, (-1.0, 1.0));
+    }
+
+    /// `tag` occurrences in an SVG.
+    fn count(svg: &str, tag: &str) -> usize {
+        svg.matches(tag).count()
+    }
+
+    /// Paths drawn in `color` (the SVG backend writes one element per line).
+    fn paths(svg: &str, color: &str) -> usize {
+        svg.lines()
+            .filter(|l| l.starts_with("<polyline") && l.contains(&format!("stroke=\"{color}\"")))
+            .count()
+    }
+
+    fn svg_of(panels: &[LinePanel]) -> String {
+        render(
+            "t",
+            &line_chart("t", "t", panels, Layout::columns(2)).unwrap(),
+        )
+        .unwrap()
+        .0
+    }
+
+    #[test]
+    fn markers_error_bars_bands_and_vertical_lines_are_drawn() {
+        // Five points, four drawable (a NaN), on a log x axis.
+        let pts = vec![
+            (1.0, 1.0),
+            (2.0, 4.0),
+            (4.0, 2.0),
+            (8.0, f64::NAN),
+            (16.0, 3.0),
+        ];
+        let dots = Series::new("", pts.clone()).points_only(Marker::Dot);
+        let bare = LinePanel {
+            log_x: true,
+            ..panel(false, vec![dots.clone()])
+        };
+        // Points only: a dot per drawable point and no line.
+        let svg = svg_of(std::slice::from_ref(&bare));
+        assert_eq!(count(&svg, "<circle"), 4);
+        let hidden = LinePanel {
+            series: vec![Series {
+                marker: None,
+                ..dots.clone()
+            }],
+            ..bare.clone()
+        };
+        assert_eq!(count(&svg_of(&[hidden]), "<circle"), 0);
+        // Error bars: one line per drawable point with a finite bar (not the NaN low end, not
+        // the NaN point).
+        let errors = vec![
+            (0.5, 1.5),
+            (3.0, 5.0),
+            (f64::NAN, 1.0),
+            (1.0, 2.0),
+            (2.0, 4.0),
+        ];
+        let barred = LinePanel {
+            series: vec![dots.clone().errors(errors)],
+            ..bare.clone()
+        };
+        assert_eq!(paths(&svg, "#1F77B4"), 0);
+        assert_eq!(paths(&svg_of(std::slice::from_ref(&barred)), "#1F77B4"), 3);
+        // A band: one polygon per drawable run; a labelled one gets a legend box.
+        let band = |points| Band {
+            label: "5–95 %".into(),
+            points,
+            color: Some(2),
+            opacity: 0.3,
+        };
+        let banded = LinePanel {
+            bands: vec![band(vec![
+                (1.0, 0.5, 2.0),
+                (2.0, 1.0, 5.0),
+                (4.0, f64::NAN, 1.0),
+                (8.0, 1.0, 2.0),
+                (16.0, 2.0, 4.0),
+            ])],
+            ..bare.clone()
+        };
+        let with_band = svg_of(std::slice::from_ref(&banded));
+        assert_eq!(count(&with_band, "<polygon"), count(&svg, "<polygon") + 2);
+        assert!(with_band.contains("5–95 %"));
+        // A vertical line inside the range is drawn (dashes) and named.
+        let marked = LinePanel {
+            vertical_lines: vec![VerticalLine {
+                label: "critical".into(),
+                x: 3.0,
+                color: Some(1),
+            }],
+            ..bare.clone()
+        };
+        let with_line = svg_of(std::slice::from_ref(&marked));
+        assert!(paths(&with_line, "#D62728") > 2);
+        assert!(with_line.contains("critical"));
+        // The log x axis is labelled at 1, 2, 5, 10.
+        for label in ["1", "2", "5", "10"] {
+            assert!(
+                svg.contains(&format!("\n{label}\n</text>")),
+                "{label} missing"
+            );
+        }
+    }
+
+    #[test]
+    fn legend_keys_markers_bands_and_empty_series() {
+        let p = LinePanel {
+            series: vec![
+                Series::new("c_0 = 0.2", vec![(0.0, 0.0), (1.0, 1.0)]),
+                Series::new("", vec![(0.0, 0.1)]).points_only(Marker::Dot),
+                Series::new("measured", vec![])
+                    .points_only(Marker::Dot)
+                    .color(7),
+                Series::new("fitted", vec![])
+                    .marker(Marker::Square)
+                    .dashed()
+                    .color(2),
+            ],
+            bands: vec![Band {
+                label: "25–75 %".into(),
+                points: vec![],
+                color: Some(0),
+                opacity: 0.4,
+            }],
+            ..panel(false, vec![])
+        };
+        let panels = [p.clone(), p];
+        let chart = line_chart("t", "t", &panels, Layout::columns(2)).unwrap();
+        type Key<'a> = (&'a str, Option<bool>, Option<Marker>, Option<f64>);
+        let keys: Vec<Key> = chart
+            .legend
+            .iter()
+            .map(|e| (e.label.as_str(), e.line, e.marker, e.fill))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("c_0 = 0.2", Some(false), None, None),
+                ("measured", None, Some(Marker::Dot), None),
+                ("fitted", Some(true), Some(Marker::Square), None),
+                ("25–75 %", None, None, Some(0.4)),
+            ]
+        );
+        let (svg, _) = render("t", &chart).unwrap();
+        well_formed(&svg);
+    }
+
+    #[test]
+    fn a_grid_of_small_panels_has_the_layout_size() {
+        let panels: Vec<LinePanel> = (0..33)
+            .map(|k| LinePanel {
+                x_label: if k >= 22 {
+                    "layer".into()
+                } else {
+                    String::new()
+                },
+                y_label: if k % 11 == 0 {
+                    "c".into()
+                } else {
+                    String::new()
+                },
+                ..panel(false, vec![Series::new("a", vec![(1.0, 0.0), (12.0, 1.0)])])
+            })
+            .collect();
+        let layout = Layout::columns(11).panel_size(190.0, 150.0);
+        let chart = line_chart("g", "grid", &panels, layout).unwrap();
+        let legend_w = text_width("a", LABEL_PX) + 50.0;
+        assert_eq!(
+            chart.size(),
+            (
+                (190.0 * 11.0 + legend_w).ceil() as u32,
+                (150.0 * 3.0 + FIG_TITLE_H).ceil() as u32
+            )
+        );
+        let (svg, png) = render("g", &chart).unwrap();
+        well_formed(&svg);
+        assert_eq!(decode(&png).0, chart.size().0 * PNG_SCALE);
+        for bad in [
+            Layout::columns(2).panel_size(50.0, 150.0),
+            Layout::columns(2).panel_size(190.0, f64::NAN),
+        ] {
+            assert!(matches!(
+                line_chart("g", "grid", &panels, bad),
+                Err(Error::Figure(_))
+            ));
+        }
     }
 
     #[test]

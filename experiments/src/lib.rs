@@ -134,6 +134,10 @@ pub struct Options {
     /// How sweeps train: in stacks of models (default) or one model at a time.
     #[serde(default)]
     pub engine: sweep::Engine,
+    /// Experiments of the suite that `all` leaves out (`--skip criticality`). Only `all`
+    /// takes it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip: Vec<String>,
     /// The most models per stack (`None`: whole groups, up to a memory-based cap). Results do
     /// not depend on it.
     #[serde(default)]
@@ -201,6 +205,7 @@ impl Default for Options {
             engine: sweep::Engine::default(),
             stack: None,
             trainer: learner::Trainer::default(),
+            skip: Vec::new(),
         }
     }
 }
@@ -455,6 +460,37 @@ pub fn run(name: &str, options: Options, command: Vec<String>) -> Result<()> {
                 "`{name}` trains with the hand-written engines; burn-train's Learner trains single runs (`relu-he`, `tanh-xavier`, …)"
             ),
         });
+    }
+    if !options.skip.is_empty() {
+        if experiment.name != "all" {
+            return Err(Error::InvalidOption {
+                option: "skip",
+                value: options.skip.join(","),
+                reason: format!("only `all` takes it (`{name}` is one experiment)"),
+            });
+        }
+        for s in &options.skip {
+            if !experiments::all::SUITE.contains(&s.as_str()) {
+                return Err(Error::InvalidOption {
+                    option: "skip",
+                    value: s.clone(),
+                    reason: format!(
+                        "not an experiment of the suite ({})",
+                        experiments::all::SUITE.join(", ")
+                    ),
+                });
+            }
+        }
+        if experiments::all::SUITE
+            .iter()
+            .all(|e| options.skip.iter().any(|s| s == e))
+        {
+            return Err(Error::InvalidOption {
+                option: "skip",
+                value: options.skip.join(","),
+                reason: "it leaves nothing to run".into(),
+            });
+        }
     }
     check_memory(experiment.name, &options)?;
     let ctx = Context {

@@ -110,6 +110,11 @@ struct Cli {
     #[arg(long, value_name = "N")]
     stack: Option<usize>,
 
+    /// `all` only: experiments of the suite to leave out, comma-separated (e.g.
+    /// --skip criticality).
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    skip: Vec<String>,
+
     /// Output folder [default: runs/<NAME>].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -163,6 +168,7 @@ fn options(cli: &Cli, given: Vec<String>) -> experiments::Result<Options> {
         engine: experiments::sweep::Engine::from_name(&cli.engine)?,
         stack: cli.stack,
         trainer: experiments::learner::Trainer::from_name(&cli.trainer)?,
+        skip: cli.skip.clone(),
     })
 }
 

@@ -49,7 +49,8 @@ pub fn unused_options(experiment: &str) -> &'static [(&'static str, &'static str
     const THROUGHPUT: &str = "its protocol is fixed to compare with the PyTorch reference \
                               (one epoch, batch 128, SGD lr 0.1, 784-256-256-256-10 tanh)";
     const README: &str = "it only reads the `all` run in --out";
-    const CRITICALITY: &str = "its grids, widths, depths, epochs and learning rate are fixed by its protocol";
+    const CRITICALITY: &str =
+        "its grids, widths, depths, epochs and learning rate are fixed by its protocol";
     match experiment {
         "activations" => &[
             ("dataset", TRAINING),

@@ -65,7 +65,11 @@ pub fn layer_diagnostics(model: &Mlp, x: Tensor<2>, y: Tensor<1, Int>) -> Vec<La
             let grad_norm = model
                 .layer_weight(layer)
                 .grad(&grads)
-                .map(|g| f64::from(g.square().sum().sqrt().into_scalar::<f32>()))
+                .map(|g| {
+                    // Along dimensions: a whole-tensor `sum()` may use atomics on GPUs (order varies).
+                    let s = g.square().sum_dim(1).sum_dim(0);
+                    f64::from(s.sqrt().into_scalar::<f32>())
+                })
                 .unwrap_or(f64::NAN);
             let mut s = activation_stats(&pre, &post, units, activation);
             s.layer = layer;

@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
+use burn::module::{Module, ModuleMapper, Param};
 use burn::tensor::{Device, Tensor, TensorData};
-use burn_init::signal::{self, LsuvConfig, PretrainConfig, PretrainReport};
+use burn_init::signal::{self, Layered, LsuvConfig, PretrainConfig, PretrainReport};
 use burn_init::{HostRng, Init, Source};
 use serde::{Deserialize, Serialize};
 
@@ -110,19 +111,26 @@ impl InitStrategy {
             data.len(),
             fnv1a(data)
         );
-        if let Some(hit) = build_cache()
+        // The cache holds plain tensors and every caller gets fresh leaves: a cached autodiff
+        // parameter stays alive for the whole process, and every graph it once took part in
+        // with it — Burn's autodiff then scans all of them after each backward pass, which made
+        // `all` (one process, many experiments) slower with every model it cached.
+        if let Some((model, report, autodiff)) = build_cache()
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(&key)
+            .cloned()
         {
-            return Ok(hit.clone());
+            return Ok((fresh_leaves(model, autodiff), report));
         }
-        let built = self.build_uncached(config, seed, device, data)?;
+        let (model, report) = self.build_uncached(config, seed, device, data)?;
+        let autodiff = model.layer_weight(0).is_autodiff();
+        let plain = fresh_leaves(model, false);
         build_cache()
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(key, built.clone());
-        Ok(built)
+            .insert(key, (plain.clone(), report.clone(), autodiff));
+        Ok((fresh_leaves(plain, autodiff), report))
     }
 
     fn build_uncached(
@@ -169,12 +177,36 @@ impl InitStrategy {
     }
 }
 
-type Built = (Mlp, Option<PretrainReport>);
+/// A built model (with plain tensors), its pretraining report, and whether its parameters
+/// lived on an autodiff device.
+type Cached = (Mlp, Option<PretrainReport>, bool);
 
 /// Models built by data-dependent strategies in this process, by their inputs.
-fn build_cache() -> &'static Mutex<HashMap<String, Built>> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Built>>> = OnceLock::new();
+fn build_cache() -> &'static Mutex<HashMap<String, Cached>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Cached>>> = OnceLock::new();
     CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// `model` with every float parameter replaced by a new leaf tensor (same id and values), plain
+/// or requiring gradients on the autodiff device: nothing of the graphs the old tensors took
+/// part in is reachable from it.
+fn fresh_leaves(model: Mlp, autodiff: bool) -> Mlp {
+    struct Leaves(bool);
+    impl ModuleMapper for Leaves {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            let id = param.id;
+            let t = param.val().inner();
+            Param::initialized(
+                id,
+                if self.0 {
+                    t.autodiff().require_grad()
+                } else {
+                    t
+                },
+            )
+        }
+    }
+    model.map(&mut Leaves(autodiff))
 }
 
 /// FNV-1a over the bits of `data` (identifies a dataset within a process).

@@ -270,6 +270,16 @@ fn bad_inputs_exit_1_name_the_value_and_change_nothing() {
         ),
         t(&["--memory-limit", "1M"], &["--memory-limit", "1.0 MiB"]),
         t(&["--memory-limit", "lots"], &["lots"]),
+        t(&["--skip", "criticality"], &["--skip", "only `all`"]),
+        case(&["all", "--skip", "criticallity"], &["criticallity"]),
+        case(
+            &[
+                "all",
+                "--skip",
+                "activations,symmetry,matrix,depth,pretrain,criticality",
+            ],
+            &["--skip", "nothing to run"],
+        ),
         case(
             &[
                 "matrix",
@@ -361,6 +371,7 @@ fn bad_inputs_exit_1_name_the_value_and_change_nothing() {
         ),
     ];
     assert!(cases.len() >= 40, "{} cases", cases.len());
+    eprintln!("{} bad command lines", cases.len());
 
     let mut failures = Vec::new();
     for c in &cases {

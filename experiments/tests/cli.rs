@@ -901,7 +901,19 @@ fn suite_activations_wgpu() {
 /// constant init; pretraining's reconstruction loss per layer.
 fn suite_all(device: &str, tiny: &Path, extra: &[&str]) -> PathBuf {
     let out = tmp(&format!("all-{device}"));
-    let mut args = vec!["all", "--device", device, "--depth", "2", "--width", "8"];
+    // criticality has its own test (`tests/criticality.rs`, its toy sizes): its full protocol
+    // trains 100-layer nets, minutes even on mnist-tiny.
+    let mut args = vec![
+        "all",
+        "--device",
+        device,
+        "--depth",
+        "2",
+        "--width",
+        "8",
+        "--skip",
+        "criticality",
+    ];
     args.extend_from_slice(extra);
     let o = run(&tiny_args(tiny, &out, &args));
     let seeds: usize = extra
@@ -935,6 +947,12 @@ fn suite_all(device: &str, tiny: &Path, extra: &[&str]) -> PathBuf {
         let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
         assert!(report.contains(device), "{e}: the report names the device");
     }
+    assert!(
+        !out.join("criticality").exists(),
+        "--skip criticality leaves it out"
+    );
+    let all = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(all.contains("criticality: skipped"), "{all}");
     let claims = json(&out.join("claims.json"));
     let claims = claims.as_array().unwrap();
     for id in [

@@ -16,23 +16,25 @@ fn tmp(name: &str) -> PathBuf {
 fn quick_run_writes_files_and_decided_claims() {
     let out = tmp("quick");
     let o = Command::new(env!("CARGO_BIN_EXE_experiments"))
-        .args(["criticality-quick", "--seeds", "3", "--dataset", "synthetic", "--out"])
+        .args([
+            "criticality-quick",
+            "--seeds",
+            "3",
+            "--dataset",
+            "synthetic",
+            "--out",
+        ])
         .arg(&out)
         .output()
         .expect("the binary runs");
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "exit {:?}\n{stderr}", o.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
-    for stem in [
-        "correlation_vs_layer",
-        "xi_c",
-        "phase_diagram",
-        "jacobian_quantiles",
-        "jacobian_histograms",
-        "jacobian_spread",
-        "trainability",
-        "critical_training",
-    ] {
+    let trained = ["trainability", "critical_training"];
+    for stem in experiments::experiments::criticality::FIGURES
+        .into_iter()
+        .chain(trained)
+    {
         for ext in ["svg", "png"] {
             let f = out.join(format!("{stem}.{ext}"));
             assert!(
@@ -66,7 +68,11 @@ fn quick_run_writes_files_and_decided_claims() {
             &std::fs::read_to_string(out.join(sub).join("summary.json")).unwrap(),
         )
         .unwrap();
-        assert_eq!(summary["runs"].as_array().map(Vec::len), Some(runs), "{sub}");
+        assert_eq!(
+            summary["runs"].as_array().map(Vec::len),
+            Some(runs),
+            "{sub}"
+        );
     }
     for c in claims {
         for key in ["claim", "metric", "source", "threshold_reason"] {

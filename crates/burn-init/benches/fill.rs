@@ -6,9 +6,17 @@
 //! (memset baseline) and the host generator alone into an existing buffer; then orthogonal at
 //! 512², 1024², 2048² (host path, device path, Burn's `Initializer::Orthogonal`). Each figure
 //! is the median of `reps` timed runs after one warm-up (7; 3 at 8192²); a run ends when the
-//! tensor is materialized (`device.sync()`). GB/s counts output bytes. Rows, machine,
-//! versions and the git commit land in `bench-results/fill.json`. Training throughput is
-//! `cargo bench -p experiments` (same workspace run: `cargo bench --workspace`).
+//! tensor is materialized (`device.sync()`). GB/s counts output bytes.
+//!
+//! PyTorch's figures for the same work (`uniform_`, `normal_`, `trunc_normal_`,
+//! `xavier_uniform_`, `xavier_normal_`, `kaiming_normal_` into a fresh tensor, `orthogonal_`)
+//! are measured in the same run by `benches/reference/torch_reference.py`, run as a subprocess
+//! with as many threads as ours (`python3`, or `$PYTHON`); the tables show them and the ratio
+//! "host / PyTorch" (speed: above 1 is faster than PyTorch). Without python3 or torch the tables
+//! say that no reference was measured. `BENCH_ONLY=fills` or `BENCH_ONLY=orthogonal` runs one
+//! part. Rows (PyTorch's included), machine, versions and the git commit land in
+//! `bench-results/fill.json`. Training throughput is `cargo bench -p experiments` (same
+//! workspace run: `cargo bench --workspace`).
 
 use std::time::Instant;
 
@@ -109,24 +117,108 @@ fn write_record() {
     }
 }
 
+/// PyTorch's rows for the same work, measured now by `benches/reference/torch_reference.py`
+/// (`parts`: its `--only`), or why there are none.
+fn torch_reference(parts: &str, quick: bool) -> Result<(String, Vec<serde_json::Value>), String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let script = root.join("benches/reference/torch_reference.py");
+    if !script.is_file() {
+        return Err(format!("{} not found", script.display()));
+    }
+    let out =
+        std::env::temp_dir().join(format!("burn-init-fill-torch-{}.json", std::process::id()));
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut cmd = std::process::Command::new(&python);
+    cmd.arg(&script)
+        .args(["--only", parts, "--threads"])
+        .arg(rayon::current_num_threads().to_string())
+        .arg("--out")
+        .arg(&out);
+    if quick {
+        cmd.arg("--quick");
+    }
+    println!(
+        "\nPyTorch reference: {python} {} --only {parts} …",
+        script.display()
+    );
+    let run = cmd
+        .output()
+        .map_err(|e| format!("could not run {python}: {e}"))?;
+    if !run.status.success() {
+        let err = String::from_utf8_lossy(&run.stderr);
+        let tail: Vec<&str> = err.lines().rev().take(3).collect();
+        return Err(format!(
+            "{python} failed ({}): {}",
+            run.status,
+            tail.into_iter().rev().collect::<Vec<_>>().join(" / ")
+        ));
+    }
+    let text = std::fs::read_to_string(&out).map_err(|_| {
+        // The script exits 0 without a record when torch is missing, and says so.
+        String::from_utf8_lossy(&run.stdout).trim().to_string()
+    })?;
+    let _ = std::fs::remove_file(&out);
+    let record: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("unreadable reference record: {e}"))?;
+    let version = record["torch_version"].as_str().unwrap_or("?").to_string();
+    let threads = record["threads"].as_u64().unwrap_or(0);
+    let rows = record["rows"].as_array().cloned().unwrap_or_default();
+    Ok((format!("torch {version}, {threads} threads"), rows))
+}
+
+/// PyTorch's GB/s for row `name` of group `group` (its groups are "fill 1024²", "orthogonal").
+fn torch_gbs(rows: &[serde_json::Value], group: &str, name: &str) -> Option<f64> {
+    rows.iter()
+        .find(|r| r["group"] == group && r["name"] == name)
+        .and_then(|r| r["gb_per_s"].as_f64())
+}
+
 /// One initializer, every way of producing it.
 struct Case {
     name: &'static str,
     init: Init,
     burn: Option<BurnInit>,
+    /// The same work in `torch_reference.py` (a row name of its fill groups).
+    torch: Option<&'static str>,
 }
 
 fn cases() -> Vec<Case> {
     vec![
         Case {
+            name: "uniform(±0.1)",
+            init: Init::Uniform {
+                low: -0.1,
+                high: 0.1,
+            },
+            burn: Some(BurnInit::Uniform {
+                min: -0.1,
+                max: 0.1,
+            }),
+            torch: Some("uniform_ (new tensor)"),
+        },
+        Case {
+            name: "normal(0, 0.02)",
+            init: Init::Normal {
+                mean: 0.0,
+                std: 0.02,
+            },
+            burn: Some(BurnInit::Normal {
+                mean: 0.0,
+                std: 0.02,
+            }),
+            torch: Some("normal_ (new tensor)"),
+        },
+        Case {
             name: "glorot_uniform",
             init: Init::GlorotUniform,
             burn: Some(BurnInit::XavierUniform { gain: 1.0 }),
+            torch: Some("xavier_uniform_ (new tensor)"),
         },
         Case {
             name: "xavier_normal",
             init: Init::XavierNormal { gain: 1.0 },
             burn: Some(BurnInit::XavierNormal { gain: 1.0 }),
+            torch: Some("xavier_normal_ (new tensor)"),
         },
         Case {
             name: "kaiming_normal (PyTorch)",
@@ -138,11 +230,13 @@ fn cases() -> Vec<Case> {
                 gain: 2f64.sqrt(),
                 fan_out_only: false,
             }),
+            torch: Some("kaiming_normal_ (new tensor)"),
         },
         Case {
             name: "he_normal (Keras, truncated)",
             init: Init::HeNormal,
             burn: None,
+            torch: None,
         },
         Case {
             name: "truncated_normal(0, 1, ±2)",
@@ -153,11 +247,16 @@ fn cases() -> Vec<Case> {
                 high: 2.0,
             },
             burn: None,
+            torch: Some("trunc_normal_ (±2σ) (new tensor)"),
         },
     ]
 }
 
-fn fills(device: &Device, n: usize) -> Vec<(String, [Option<f64>; 3])> {
+/// A table row: name, then GB/s of burn-init's host path, its device path, Burn's built-in and
+/// PyTorch.
+type Row = (String, [Option<f64>; 4]);
+
+fn fills(device: &Device, n: usize, torch: &[serde_json::Value]) -> Vec<Row> {
     let bytes = n * n * 4;
     let group = format!("fill {n}x{n}");
     let fans = Fans::linear(n, n).unwrap();
@@ -246,37 +345,50 @@ fn fills(device: &Device, n: usize) -> Vec<(String, [Option<f64>; 3])> {
                 bytes,
             )
         });
-        table.push((case.name.to_string(), [Some(host), Some(dev), burn]));
+        let torch = case
+            .torch
+            .and_then(|name| torch_gbs(torch, &format!("fill {n}²"), name));
+        table.push((case.name.to_string(), [Some(host), Some(dev), burn, torch]));
     }
     table
 }
 
-/// GB/s, or milliseconds for one `m×m` matrix when `ms_for` is `Some(m)` (orthogonal).
-fn print_table(title: &str, table: &[(String, [Option<f64>; 3])], ms_for: Option<&[usize]>) {
+/// GB/s, or milliseconds for one `m×m` matrix when `ms_for` is `Some(m)` (orthogonal); the
+/// ratios are speeds (above 1: burn-init's host path is faster).
+fn print_table(title: &str, table: &[Row], ms_for: Option<&[usize]>, torch_note: &str) {
     match ms_for {
-        Some(_) => println!("\n{title}: milliseconds (lower is better)"),
-        None => println!("\n{title}: GB/s (higher is better)"),
+        Some(_) => println!("\n{title}: milliseconds (lower is better); {torch_note}"),
+        None => println!("\n{title}: GB/s (higher is better); {torch_note}"),
     }
     println!(
-        "{:<30} {:>14} {:>14} {:>14} {:>10}",
-        "initializer", "burn-init host", "burn-init dev", "Burn built-in", "host/Burn"
+        "{:<30} {:>14} {:>14} {:>14} {:>10} {:>10} {:>13}",
+        "initializer",
+        "burn-init host",
+        "burn-init dev",
+        "Burn built-in",
+        "PyTorch",
+        "host/Burn",
+        "host/PyTorch"
     );
-    for (k, (name, [host, dev, burn])) in table.iter().enumerate() {
+    for (k, (name, [host, dev, burn, torch])) in table.iter().enumerate() {
         let f = |v: &Option<f64>| {
             v.map_or("—".to_string(), |v| match ms_for {
                 Some(sizes) => format!("{:.1}", (sizes[k] * sizes[k] * 4) as f64 / v / 1e6),
                 None => format!("{v:.2}"),
             })
         };
-        let ratio = match (host, burn) {
-            (Some(h), Some(b)) => format!("{:.1}×", h / b),
+        let ratio = |other: &Option<f64>| match (host, other) {
+            (Some(h), Some(o)) => format!("{:.2}×", h / o),
             _ => "—".into(),
         };
         println!(
-            "{name:<30} {:>14} {:>14} {:>14} {ratio:>10}",
+            "{name:<30} {:>14} {:>14} {:>14} {:>10} {:>10} {:>13}",
             f(host),
             f(dev),
-            f(burn)
+            f(burn),
+            f(torch),
+            ratio(burn),
+            ratio(torch)
         );
     }
 }
@@ -284,22 +396,65 @@ fn print_table(title: &str, table: &[(String, [Option<f64>; 3])], ms_for: Option
 fn main() {
     let device = Device::flex();
     let quick = std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1");
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let (run_fills, run_ortho) = match only.as_str() {
+        "" => (true, true),
+        "fills" => (true, false),
+        "orthogonal" => (false, true),
+        other => {
+            eprintln!("BENCH_ONLY={other}: expected `fills` or `orthogonal`");
+            std::process::exit(2);
+        }
+    };
     let sizes: &[usize] = if quick {
         &[1024, 4096]
     } else {
         &[1024, 4096, 8192]
     };
-    let tables: Vec<(usize, Vec<_>)> = sizes.iter().map(|&n| (n, fills(&device, n))).collect();
+    let parts: Vec<&str> = [(run_fills, "fills"), (run_ortho, "orthogonal")]
+        .into_iter()
+        .filter_map(|(on, p)| on.then_some(p))
+        .collect();
+    let (torch_note, torch) = match torch_reference(&parts.join(","), quick) {
+        Ok((what, rows)) => {
+            let note = format!("PyTorch measured in this run ({what})");
+            println!("{note}");
+            (note, rows)
+        }
+        Err(why) => {
+            let note = format!("no PyTorch reference measured ({why})");
+            println!("{note}");
+            (note, Vec::new())
+        }
+    };
+    for r in &torch {
+        ROWS.with(|rows| {
+            let mut r = r.clone();
+            r["source"] = "pytorch".into();
+            rows.borrow_mut().push(r)
+        });
+    }
+    let tables: Vec<(usize, Vec<Row>)> = if run_fills {
+        sizes
+            .iter()
+            .map(|&n| (n, fills(&device, n, &torch)))
+            .collect()
+    } else {
+        Vec::new()
+    };
 
-    REPS_NOW.with(|r| r.set(if quick { 3 } else { 5 }));
-    println!("\northogonal on flex");
     let mut ortho = Vec::new();
-    for m in [512usize, 1024, 2048] {
+    if run_ortho {
+        REPS_NOW.with(|r| r.set(if quick { 3 } else { 5 }));
+        println!("\northogonal on flex");
+    }
+    for m in [512usize, 1024, 2048].into_iter().filter(|_| run_ortho) {
         let bytes = m * m * 4;
         let group = "orthogonal";
         // Burn's QR (used by Burn's initializer and by our device path) runs one tensor op per
-        // Householder step and column; beyond 1024² it takes many minutes on flex.
-        let qr_ok = m <= 1024;
+        // Householder step and column; beyond 1024² (512² with BENCH_QUICK) it takes minutes on
+        // flex.
+        let qr_ok = m <= if quick { 512 } else { 1024 };
         let host = row(
             group,
             &format!("orthogonal {m}x{m}: burn-init host path"),
@@ -340,11 +495,17 @@ fn main() {
                 bytes,
             )
         });
-        ortho.push((format!("orthogonal {m}x{m}"), [Some(host), dev, burn]));
+        let torch = torch_gbs(&torch, "orthogonal", &format!("orthogonal_ {m}×{m}"));
+        ortho.push((
+            format!("orthogonal {m}x{m}"),
+            [Some(host), dev, burn, torch],
+        ));
     }
     for (n, table) in &tables {
-        print_table(&format!("fill {n}x{n}"), table, None);
+        print_table(&format!("fill {n}x{n}"), table, None, &torch_note);
     }
-    print_table("orthogonal", &ortho, Some(&[512, 1024, 2048]));
+    if run_ortho {
+        print_table("orthogonal", &ortho, Some(&[512, 1024, 2048]), &torch_note);
+    }
     write_record();
 }

@@ -40,6 +40,10 @@ fn run(ctx: &Context) -> Result<()> {
     let mut r = String::from("# The whole suite\n\n");
     let mut walls = Vec::new();
     for name in SUITE {
+        if ctx.options.skip.iter().any(|s| s == name) {
+            let _ = writeln!(r, "## {name}: skipped (`--skip`)\n");
+            continue;
+        }
         let experiment = crate::registry::find(name)?;
         let mut sub = ctx.clone();
         sub.name = name.into();

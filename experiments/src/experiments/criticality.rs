@@ -32,10 +32,13 @@ use burn_init::{HostRng, Init, InitError, TensorInitExt};
 use serde::{Deserialize, Serialize};
 
 use crate::Context;
-use crate::experiments::trainability;
 use crate::claims::{Claim, ClaimText, Condition, Direction, Estimate, Guards, fmt};
 use crate::error::{Error, Result};
-use crate::figure::markdown;
+use crate::experiments::trainability;
+use crate::figure::{
+    Band, Heatmap, Layout, LinePanel, Marker, RefLine, Series, VerticalLine, heatmap, line_figure,
+    line_figure_with, markdown,
+};
 use crate::record::{git_commit, write_atomic, write_json};
 use crate::registry::Experiment;
 
@@ -61,6 +64,16 @@ pub const TRAINING_SEEDS: usize = 3;
 
 /// The name of the small-scale variant.
 pub const QUICK: &str = "criticality-quick";
+
+/// The stems of the figures the untrained studies write (each as `.svg` and `.png`).
+pub const FIGURES: [&str; 6] = [
+    "correlation_vs_layer",
+    "xi_c",
+    "phase_diagram",
+    "jacobian_quantiles",
+    "jacobian_histograms",
+    "jacobian_spread",
+];
 
 /// Standard deviations above which a correlation's distance from `c*` counts as signal.
 pub const FLOOR_SIGMAS: f64 = 3.0;
@@ -999,154 +1012,9 @@ pub fn isometry_claims(fams: &[SpectrumFamily]) -> Vec<Claim> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Figures: one function per figure (hand-drawn SVG, like the rest of the suite).
+// Figures: one function per figure, described as data and drawn by `crate::figure` (SVG + PNG).
 
-const COLORS: [&str; 6] = [
-    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b",
-];
-
-/// A plotting frame: data ranges mapped to a rectangle, linear or log10 axes.
-struct Frame {
-    x: f64,
-    y: f64,
-    w: f64,
-    h: f64,
-    xr: (f64, f64),
-    yr: (f64, f64),
-    log_x: bool,
-    log_y: bool,
-}
-
-impl Frame {
-    fn tx(&self, v: f64) -> f64 {
-        if self.log_x { v.max(1e-300).log10() } else { v }
-    }
-    fn ty(&self, v: f64) -> f64 {
-        if self.log_y { v.max(1e-300).log10() } else { v }
-    }
-    fn px(&self, v: f64) -> f64 {
-        let (a, b) = (self.tx(self.xr.0), self.tx(self.xr.1));
-        self.x + (self.tx(v).clamp(a.min(b), a.max(b)) - a) / (b - a) * self.w
-    }
-    fn py(&self, v: f64) -> f64 {
-        let (a, b) = (self.ty(self.yr.0), self.ty(self.yr.1));
-        self.y + self.h - (self.ty(v).clamp(a.min(b), a.max(b)) - a) / (b - a) * self.h
-    }
-    fn axes(&self, s: &mut String, title: &str, xticks: &[f64], yticks: &[f64]) {
-        let _ = writeln!(
-            s,
-            r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="none" stroke="black"/>"#,
-            self.x, self.y, self.w, self.h
-        );
-        let _ = writeln!(
-            s,
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="11">{title}</text>"#,
-            self.x + self.w / 2.0,
-            self.y - 5.0
-        );
-        for &t in xticks {
-            let _ = writeln!(
-                s,
-                r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="9">{}</text>"#,
-                self.px(t),
-                self.y + self.h + 11.0,
-                tick(t)
-            );
-        }
-        for &t in yticks {
-            let _ = writeln!(
-                s,
-                r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#e5e5e5"/><text x="{:.1}" y="{:.1}" text-anchor="end" font-size="9">{}</text>"##,
-                self.x,
-                self.py(t),
-                self.x + self.w,
-                self.py(t),
-                self.x - 3.0,
-                self.py(t) + 3.0,
-                tick(t)
-            );
-        }
-    }
-    fn line(&self, s: &mut String, pts: &[(f64, f64)], color: &str, dash: bool) {
-        let p: Vec<String> = pts
-            .iter()
-            .filter(|(x, y)| x.is_finite() && y.is_finite())
-            .map(|&(x, y)| format!("{:.1},{:.1}", self.px(x), self.py(y)))
-            .collect();
-        let _ = writeln!(
-            s,
-            r#"<polyline fill="none" stroke="{color}" stroke-width="1.5"{} points="{}"/>"#,
-            if dash {
-                r#" stroke-dasharray="4 3""#
-            } else {
-                ""
-            },
-            p.join(" ")
-        );
-    }
-    fn dots(&self, s: &mut String, pts: &[(f64, f64)], color: &str) {
-        for &(x, y) in pts.iter().filter(|(x, y)| x.is_finite() && y.is_finite()) {
-            let _ = writeln!(
-                s,
-                r#"<circle cx="{:.1}" cy="{:.1}" r="2" fill="{color}"/>"#,
-                self.px(x),
-                self.py(y)
-            );
-        }
-    }
-    fn bars(&self, s: &mut String, pts: &[(f64, f64, f64)], color: &str) {
-        for &(x, lo, hi) in pts
-            .iter()
-            .filter(|p| p.0.is_finite() && p.1.is_finite() && p.2.is_finite())
-        {
-            let _ = writeln!(
-                s,
-                r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{color}"/>"#,
-                self.px(x),
-                self.py(lo),
-                self.px(x),
-                self.py(hi)
-            );
-        }
-    }
-    fn vline(&self, s: &mut String, x: f64, color: &str) {
-        let _ = writeln!(
-            s,
-            r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{color}" stroke-dasharray="3 3"/>"#,
-            self.px(x),
-            self.y,
-            self.px(x),
-            self.y + self.h
-        );
-    }
-}
-
-fn tick(v: f64) -> String {
-    if v != 0.0 && (v.abs() >= 1e4 || v.abs() < 1e-2) {
-        format!("1e{}", v.log10().round())
-    } else {
-        fmt(v)
-    }
-}
-
-/// Writes a hand-drawn SVG only (temporary, until these figures move to `crate::figure`).
-fn write_figure(dir: &Path, stem: &str, svg: &str) -> Result<()> {
-    write_atomic(&dir.join(format!("{stem}.svg")), svg.as_bytes())
-}
-
-fn svg_open(w: f64, h: f64) -> String {
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-    )
-}
-
-fn text(s: &mut String, x: f64, y: f64, anchor: &str, color: &str, t: &str) {
-    let _ = writeln!(
-        s,
-        r#"<text x="{x:.1}" y="{y:.1}" text-anchor="{anchor}" fill="{color}">{t}</text>"#
-    );
-}
-
+/// The mean over seeds and its 95 % interval (NaN where there are no values).
 fn mean_interval(values: &[f64]) -> (f64, f64, f64) {
     match Estimate::of(values) {
         Some(e) => (e.mean, e.lo.unwrap_or(e.mean), e.hi.unwrap_or(e.mean)),
@@ -1154,548 +1022,479 @@ fn mean_interval(values: &[f64]) -> (f64, f64, f64) {
     }
 }
 
-/// Correlation versus layer: one panel per cell (rows `σ_b²`, columns `σ_w²`), the mean-field
-/// prediction as lines and the measured mean over seeds with 95 % intervals as dots and bars,
-/// one colour per `c₀`.
-pub fn correlation_svg(cells: &[Cell], s: &Settings) -> String {
-    let (cols, rows) = (s.weight_variances.len(), s.bias_variances.len());
-    let (pw, ph, ml, mt) = (118.0, 100.0, 34.0, 40.0);
-    let (w, h) = (
-        ml + cols as f64 * pw + 10.0,
-        mt + rows as f64 * (ph + 34.0) + 30.0,
-    );
-    let mut out = svg_open(w, h);
-    text(
-        &mut out,
-        w / 2.0,
-        16.0,
-        "middle",
-        "black",
-        "tanh: correlation of two inputs' pre-activations vs layer (lines: mean field; dots: measured, 95 % interval over seeds)",
-    );
-    for (k, c0) in s.c0.iter().enumerate() {
-        text(
-            &mut out,
-            ml + 10.0 + 90.0 * k as f64,
-            30.0,
-            "start",
-            COLORS[k % 6],
-            &format!("c0 = {c0}"),
-        );
+/// `ξ` drawn for a decay rate that is not positive (no decay: `ξ = ∞`): far above every axis,
+/// so it lands on the top edge.
+const XI_BEYOND: f64 = 1e12;
+
+/// `ξ = 1/rate`; [`XI_BEYOND`] for a rate that is not positive, NaN for none.
+fn xi_of_rate(rate: f64) -> f64 {
+    if rate.is_nan() {
+        f64::NAN
+    } else if rate > 0.0 {
+        1.0 / rate
+    } else {
+        XI_BEYOND
     }
+}
+
+fn find_cell(cells: &[Cell], sigma_w2: f64, sigma_b2: f64) -> Option<&Cell> {
+    cells
+        .iter()
+        .find(|c| c.sigma_w2 == sigma_w2 && c.sigma_b2 == sigma_b2)
+}
+
+/// Correlation versus layer: one small panel per cell (rows `σ_b²`, columns `σ_w²`), the
+/// mean-field prediction as lines and the measured mean over seeds with its 95 % interval as
+/// dots and bars, one colour per `c₀`. Written to `out/correlation_vs_layer.{svg,png}`.
+///
+/// # Errors
+/// A figure that cannot be drawn or written.
+pub fn correlation_figure(out: &Path, cells: &[Cell], s: &Settings) -> Result<()> {
+    let (rows, cols) = (s.bias_variances.len(), s.weight_variances.len());
+    // One y range for every panel: [min(0, lowest value) − 0.05, 1.05].
+    let lowest = cells
+        .iter()
+        .flat_map(|c| &c.curves)
+        .flat_map(|k| {
+            k.predicted
+                .iter()
+                .map(|st| st.c)
+                .chain(k.measured.iter().flatten().copied())
+        })
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::min);
+    let mut panels = Vec::new();
     for (r, &sb2) in s.bias_variances.iter().enumerate() {
         for (col, &sw2) in s.weight_variances.iter().enumerate() {
-            let Some(cell) = cells
+            let (mut series, mut predicted) = (Vec::new(), Vec::new());
+            for (k, curve) in find_cell(cells, sw2, sb2)
+                .map_or(&[][..], |c| &c.curves)
                 .iter()
-                .find(|c| c.sigma_w2 == sw2 && c.sigma_b2 == sb2)
-            else {
-                continue;
-            };
-            let f = Frame {
-                x: ml + col as f64 * pw + 6.0,
-                y: mt + r as f64 * (ph + 34.0) + 14.0,
-                w: pw - 12.0,
-                h: ph - 14.0,
-                xr: (1.0, s.depth as f64),
-                yr: (-0.1, 1.0),
-                log_x: false,
-                log_y: false,
-            };
-            let yt: &[f64] = if col == 0 { &[0.0, 0.5, 1.0] } else { &[] };
-            f.axes(
-                &mut out,
-                &format!("σw² {sw2}, σb² {sb2}"),
-                &[1.0, s.depth as f64],
-                yt,
-            );
-            for (k, curve) in cell.curves.iter().enumerate() {
-                let color = COLORS[k % 6];
-                let pred: Vec<(f64, f64)> = curve
-                    .predicted
-                    .iter()
-                    .enumerate()
-                    .map(|(l, st)| ((l + 1) as f64, st.c))
-                    .collect();
-                f.line(&mut out, &pred, color, false);
-                let mut dots = Vec::new();
-                let mut bars = Vec::new();
-                for l in 0..s.depth {
-                    let v: Vec<f64> = curve.measured.iter().map(|m| m[l]).collect();
-                    let (m, lo, hi) = mean_interval(&v);
-                    dots.push(((l + 1) as f64, m));
-                    bars.push(((l + 1) as f64, lo, hi));
-                }
-                f.bars(&mut out, &bars, color);
-                f.dots(&mut out, &dots, color);
+                .enumerate()
+            {
+                let (points, errors) = (0..s.depth)
+                    .map(|l| {
+                        let v: Vec<f64> = curve
+                            .measured
+                            .iter()
+                            .filter_map(|m| m.get(l).copied())
+                            .collect();
+                        let (m, lo, hi) = mean_interval(&v);
+                        (((l + 1) as f64, m), (lo, hi))
+                    })
+                    .unzip();
+                series.push(
+                    Series::new(format!("c_0 = {}", curve.c0), points)
+                        .points_only(Marker::Dot)
+                        .errors(errors)
+                        .color(k),
+                );
+                predicted.push(Series::new(
+                    "",
+                    curve
+                        .predicted
+                        .iter()
+                        .enumerate()
+                        .map(|(l, st)| ((l + 1) as f64, st.c))
+                        .collect(),
+                ));
             }
+            // The predictions on top of the measurements, grey and dashed.
+            for p in predicted {
+                series.push(p.dashed().color(7));
+            }
+            if r == 0 && col == 0 {
+                series.push(Series::new("mean field", Vec::new()).dashed().color(7));
+            }
+            panels.push(LinePanel {
+                title: format!("σ_w² = {}", fmt(sw2)),
+                x_label: if r + 1 == rows {
+                    "layer l".into()
+                } else {
+                    String::new()
+                },
+                y_label: if col == 0 {
+                    format!("c_l  (σ_b² = {})", fmt(sb2))
+                } else {
+                    String::new()
+                },
+                series,
+                x_range: Some((0.5, s.depth as f64 + 0.5)),
+                y_range: Some((lowest - 0.05, 1.05)),
+                ..LinePanel::default()
+            });
         }
     }
-    text(&mut out, w / 2.0, h - 8.0, "middle", "black", "layer l");
-    out.push_str("</svg>\n");
-    out
+    line_figure_with(
+        out,
+        "correlation_vs_layer",
+        "tanh: correlation c_l of the pre-activations of two inputs vs layer, rows σ_b², \
+         columns σ_w² (dots: measured, mean and 95 % interval over seeds; dashed: mean field)",
+        &panels,
+        Layout::columns(cols).panel_size(190.0, 165.0),
+    )
 }
 
 /// The correlation depth scale versus `σ_w²`, one panel per `σ_b²`: the theory's `ξ_c` (line),
-/// the theory curve fitted like the measurement (open marks), the measured `ξ_c` (mean of the
-/// per-seed decay rates, inverted, with the inverted 95 % interval), and the predicted critical
-/// `σ_w²` (dashed).
-pub fn xi_svg(cells: &[Cell], s: &Settings, dense: &[(f64, f64, f64)]) -> String {
-    let n = s.bias_variances.len();
-    let (pw, ph, ml) = (300.0, 230.0, 50.0);
-    let (w, h) = (ml + n as f64 * (pw + 20.0), ph + 90.0);
-    let mut out = svg_open(w, h);
-    text(
-        &mut out,
-        w / 2.0,
-        16.0,
-        "middle",
-        "black",
-        "tanh: correlation depth scale ξc (log) vs σw²; line: theory, dots: measured (95 % interval), squares: theory curve fitted like the data",
-    );
-    let (x0, x1) = (
-        s.weight_variances.first().copied().unwrap_or(0.5),
-        s.weight_variances.last().copied().unwrap_or(4.0),
-    );
-    for (i, &sb2) in s.bias_variances.iter().enumerate() {
-        let f = Frame {
-            x: ml + i as f64 * (pw + 20.0),
-            y: 45.0,
-            w: pw,
-            h: ph,
-            xr: (x0, x1),
-            yr: (0.3, 1000.0),
-            log_x: false,
-            log_y: true,
-        };
-        f.axes(
-            &mut out,
-            &format!("σb² = {sb2}"),
-            &s.weight_variances,
-            &[1.0, 10.0, 100.0, 1000.0],
-        );
-        let line: Vec<(f64, f64)> = dense
-            .iter()
-            .filter(|d| d.1 == sb2)
-            .map(|d| (d.0, d.2.min(1e6)))
-            .collect();
-        f.line(&mut out, &line, "#555", false);
-        if let Ok(c) = critical_weight_variance(Activation::Tanh, sb2) {
-            f.vline(&mut out, c, "#d62728");
-        }
-        for cell in cells.iter().filter(|c| c.sigma_b2 == sb2) {
-            let rates: Vec<f64> = cell.rates().into_iter().flatten().collect();
-            let (m, lo, hi) = mean_interval(&rates);
-            let inv = |r: f64| if r > 0.0 { 1.0 / r } else { 1e6 };
-            f.bars(&mut out, &[(cell.sigma_w2, inv(hi), inv(lo))], COLORS[0]);
-            f.dots(&mut out, &[(cell.sigma_w2, inv(m))], COLORS[0]);
-            let th: Vec<f64> = cell.theory_rates().into_iter().flatten().collect();
-            let (tm, _, _) = mean_interval(&th);
-            if tm.is_finite() {
-                let _ = writeln!(
-                    out,
-                    r#"<rect x="{:.1}" y="{:.1}" width="5" height="5" fill="none" stroke="{}"/>"#,
-                    f.px(cell.sigma_w2) - 2.5,
-                    f.py(inv(tm)) - 2.5,
-                    COLORS[2]
-                );
+/// the theory curve fitted like the measurement (open squares), the measured `ξ_c` (the mean of
+/// the per-seed decay rates, inverted, with the inverted 95 % interval), and the predicted
+/// critical `σ_w²` (dashed). Written to `out/xi_c.{svg,png}`.
+///
+/// # Errors
+/// A figure that cannot be drawn or written.
+pub fn xi_figure(
+    out: &Path,
+    cells: &[Cell],
+    s: &Settings,
+    dense: &[(f64, f64, f64)],
+) -> Result<()> {
+    let panels: Vec<LinePanel> = s
+        .bias_variances
+        .iter()
+        .map(|&sb2| {
+            let theory = dense
+                .iter()
+                .filter(|d| d.1 == sb2)
+                .map(|d| (d.0, d.2.min(XI_BEYOND)))
+                .collect();
+            let (mut measured, mut errors, mut fitted) = (Vec::new(), Vec::new(), Vec::new());
+            for cell in cells.iter().filter(|c| c.sigma_b2 == sb2) {
+                let rates: Vec<f64> = cell.rates().into_iter().flatten().collect();
+                let (m, lo, hi) = mean_interval(&rates);
+                measured.push((cell.sigma_w2, xi_of_rate(m)));
+                errors.push((xi_of_rate(hi), xi_of_rate(lo)));
+                let th: Vec<f64> = cell.theory_rates().into_iter().flatten().collect();
+                fitted.push((cell.sigma_w2, xi_of_rate(mean_interval(&th).0)));
             }
-        }
-    }
-    text(
-        &mut out,
-        w / 2.0,
-        h - 10.0,
-        "middle",
-        "black",
-        "σw² (dashed: predicted critical σw²)",
-    );
-    out.push_str("</svg>\n");
-    out
+            LinePanel {
+                title: format!("σ_b² = {}", fmt(sb2)),
+                x_label: "σ_w²".into(),
+                y_label: "ξ_c (layers)".into(),
+                log_y: true,
+                series: vec![
+                    Series::new("ξ_c, mean field", theory).color(7),
+                    Series::new("mean-field curve fitted like the data", fitted)
+                        .points_only(Marker::Square)
+                        .color(2),
+                    Series::new("ξ_c measured (95 % interval)", measured)
+                        .points_only(Marker::Dot)
+                        .errors(errors)
+                        .color(0),
+                ],
+                vertical_lines: critical_weight_variance(Activation::Tanh, sb2)
+                    .map(|x| VerticalLine {
+                        label: "predicted critical σ_w²".into(),
+                        x,
+                        color: Some(1),
+                    })
+                    .into_iter()
+                    .collect(),
+                y_range: Some((0.3, 1000.0)),
+                ..LinePanel::default()
+            }
+        })
+        .collect();
+    line_figure(
+        out,
+        "xi_c",
+        "tanh: correlation depth scale ξ_c vs σ_w² (log scale; values beyond 1000, and no decay, \
+         at the top edge)",
+        &panels,
+        panels.len(),
+    )
 }
+
+/// `log10 ξ_c` shown for a cell whose measured decay rate is not positive (written "∞").
+const PHASE_NO_DECAY: f64 = 100.0;
 
 /// The phase diagram: the measured `ξ_c` over the `(σ_w², σ_b²)` grid as coloured cells (log
-/// scale), with the predicted critical line `χ₁ = 1` drawn over it.
-pub fn phase_svg(cells: &[Cell], s: &Settings, line: &[(f64, f64)]) -> String {
-    let (ml, mt, cw, ch) = (60.0, 40.0, 48.0, 40.0);
-    let (cols, rows) = (s.weight_variances.len(), s.bias_variances.len());
-    let (w, h) = (ml + cols as f64 * cw + 120.0, mt + rows as f64 * ch + 60.0);
-    let mut out = svg_open(w, h);
-    text(
-        &mut out,
-        w / 2.0,
-        16.0,
-        "middle",
-        "black",
-        "tanh: measured correlation depth scale ξc (colour, log) and the predicted critical line (black)",
-    );
-    let color = |xi: f64| {
-        // log10 ξ in [0, 2.5] → light yellow to dark blue.
-        let t = (xi.max(1.0).log10() / 2.5).clamp(0.0, 1.0);
-        let lerp = |a: f64, b: f64| (a + (b - a) * t).round() as u8;
-        format!(
-            "rgb({},{},{})",
-            lerp(255.0, 8.0),
-            lerp(247.0, 48.0),
-            lerp(188.0, 107.0)
-        )
-    };
-    for (r, &sb2) in s.bias_variances.iter().enumerate() {
-        let y = mt + (rows - 1 - r) as f64 * ch;
-        text(
-            &mut out,
-            ml - 5.0,
-            y + ch / 2.0 + 4.0,
-            "end",
-            "black",
-            &fmt(sb2),
-        );
-        for (c, &sw2) in s.weight_variances.iter().enumerate() {
-            let x = ml + c as f64 * cw;
-            let Some(cell) = cells
-                .iter()
-                .find(|k| k.sigma_w2 == sw2 && k.sigma_b2 == sb2)
-            else {
-                continue;
-            };
-            let rates: Vec<f64> = cell.rates().into_iter().flatten().collect();
-            let (m, _, _) = mean_interval(&rates);
-            let xi = if m > 0.0 { 1.0 / m } else { f64::INFINITY };
-            let _ = writeln!(
-                out,
-                r#"<rect x="{x:.1}" y="{y:.1}" width="{cw}" height="{ch}" fill="{}" stroke="white"/>"#,
-                if m.is_finite() {
-                    color(xi)
-                } else {
-                    "#eee".into()
-                }
-            );
-            text(
-                &mut out,
-                x + cw / 2.0,
-                y + ch / 2.0 + 4.0,
-                "middle",
-                if xi > 30.0 { "white" } else { "black" },
-                &if m.is_finite() {
-                    format!("{xi:.1}")
-                } else {
-                    "—".into()
-                },
-            );
-        }
-    }
-    for (c, &sw2) in s.weight_variances.iter().enumerate() {
-        text(
-            &mut out,
-            ml + (c as f64 + 0.5) * cw,
-            mt + rows as f64 * ch + 14.0,
-            "middle",
-            "black",
-            &fmt(sw2),
-        );
-    }
-    // The critical line, in cell coordinates (piecewise-linear interpolation over the grid).
-    let gx = |sw2: f64| {
-        let ws = &s.weight_variances;
-        for i in 0..ws.len().saturating_sub(1) {
-            if sw2 >= ws[i] && sw2 <= ws[i + 1] {
-                return ml + (i as f64 + 0.5 + (sw2 - ws[i]) / (ws[i + 1] - ws[i])) * cw;
-            }
-        }
-        f64::NAN
-    };
-    let gy = |sb2: f64| {
-        let bs = &s.bias_variances;
-        for i in 0..bs.len().saturating_sub(1) {
-            if sb2 >= bs[i] && sb2 <= bs[i + 1] {
-                let t = i as f64 + (sb2 - bs[i]) / (bs[i + 1] - bs[i]);
-                return mt + (rows as f64 - 0.5 - t) * ch;
-            }
-        }
-        f64::NAN
-    };
-    let pts: Vec<String> = line
+/// scale, largest `σ_b²` on top), with the predicted critical line `χ₁ = 1` (`line`: pairs
+/// `(σ_b², σ_w²)`) drawn over it. Written to `out/phase_diagram.{svg,png}`.
+///
+/// # Errors
+/// A figure that cannot be drawn or written.
+pub fn phase_figure(out: &Path, cells: &[Cell], s: &Settings, line: &[(f64, f64)]) -> Result<()> {
+    let mut rows: Vec<f64> = s.bias_variances.clone();
+    rows.sort_by(|a, b| b.total_cmp(a));
+    let ws = &s.weight_variances;
+    let values: Vec<Vec<Option<f64>>> = rows
         .iter()
-        .map(|&(sb2, sw2)| (gx(sw2), gy(sb2)))
-        .filter(|(x, y)| x.is_finite() && y.is_finite())
-        .map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .map(|&sb2| {
+            ws.iter()
+                .map(|&sw2| {
+                    let rates: Vec<f64> = find_cell(cells, sw2, sb2)?
+                        .rates()
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                    let (m, _, _) = mean_interval(&rates);
+                    let xi = xi_of_rate(m);
+                    if xi.is_nan() {
+                        None
+                    } else if xi >= XI_BEYOND {
+                        Some(PHASE_NO_DECAY)
+                    } else {
+                        Some(xi.log10())
+                    }
+                })
+                .collect()
+        })
         .collect();
-    let _ = writeln!(
+    let top = values
+        .iter()
+        .flatten()
+        .flatten()
+        .copied()
+        .filter(|&v| v < PHASE_NO_DECAY)
+        .fold(1.0, f64::max);
+    // Cell units: the centre of column c is c + 0.5, of display row r (top first) r + 0.5.
+    let column = |sw2: f64| {
+        ws.windows(2).enumerate().find_map(|(i, w)| {
+            (w[0] <= sw2 && sw2 <= w[1]).then(|| i as f64 + 0.5 + (sw2 - w[0]) / (w[1] - w[0]))
+        })
+    };
+    let row = |sb2: f64| {
+        rows.windows(2).enumerate().find_map(|(i, b)| {
+            (b[1] <= sb2 && sb2 <= b[0]).then(|| i as f64 + 0.5 + (b[0] - sb2) / (b[0] - b[1]))
+        })
+    };
+    let curve: Vec<(f64, f64)> = if rows.len() == 1 {
+        // One row: the critical σ_w² as a vertical stroke across it.
+        line.first()
+            .and_then(|&(_, sw2)| column(sw2))
+            .map(|x| vec![(x, 0.0), (x, 1.0)])
+            .unwrap_or_default()
+    } else {
+        line.iter()
+            .filter_map(|&(sb2, sw2)| Some((column(sw2)?, row(sb2)?)))
+            .collect()
+    };
+    heatmap(
         out,
-        r#"<polyline fill="none" stroke="black" stroke-width="2" points="{}"/>"#,
-        pts.join(" ")
-    );
-    text(
-        &mut out,
-        ml + cols as f64 * cw / 2.0,
-        mt + rows as f64 * ch + 32.0,
-        "middle",
-        "black",
-        "σw²",
-    );
-    text(
-        &mut out,
-        14.0,
-        mt + rows as f64 * ch / 2.0,
-        "middle",
-        "black",
-        "σb²",
-    );
-    out.push_str("</svg>\n");
-    out
+        "phase_diagram",
+        &Heatmap {
+            title: "tanh: measured correlation depth scale ξ_c (colour: log scale; ∞: no decay) \
+                    and the predicted critical line"
+                .into(),
+            x_label: "σ_w²".into(),
+            y_label: "σ_b²".into(),
+            row_labels: rows.iter().map(|&b| fmt(b)).collect(),
+            col_labels: ws.iter().map(|&w| fmt(w)).collect(),
+            values,
+            value_range: (0.0, (top * 2.0).ceil() / 2.0),
+            annotate: Some(|v| {
+                if v >= PHASE_NO_DECAY {
+                    "∞".into()
+                } else {
+                    format!("{:.1}", 10f64.powf(v))
+                }
+            }),
+            overlay: Some(Series::new("predicted critical line (χ_1 = 1)", curve)),
+        },
+    )
 }
 
-/// Quantiles (5, 25, 50, 75, 95 %) of the pooled squared singular values versus depth, one
-/// panel per family, log–log.
-pub fn spectra_quantiles_svg(fams: &[SpectrumFamily]) -> String {
-    let (pw, ph, ml) = (260.0, 200.0, 55.0);
-    let (w, h) = (ml + fams.len() as f64 * (pw + 20.0), ph + 90.0);
-    let mut out = svg_open(w, h);
-    text(
-        &mut out,
-        w / 2.0,
-        16.0,
-        "middle",
-        "black",
-        "squared singular values λ of the input-output Jacobian at criticality: quantiles 5, 25, 50 (bold), 75, 95 % vs depth",
-    );
-    let all: Vec<f64> = fams
+/// `family name`, e.g. `tanh orthogonal`.
+fn family_name(f: &SpectrumFamily) -> String {
+    format!("{} {}", f.activation.name(), f.weights.name())
+}
+
+/// Depths of the Jacobian study (the x ticks of its figures).
+fn depth_ticks(fams: &[SpectrumFamily]) -> Vec<f64> {
+    fams.first()
+        .map(|f| f.depths.iter().map(|d| d.depth as f64).collect())
+        .unwrap_or_default()
+}
+
+/// Quantiles of the pooled squared singular values versus depth, one panel per family,
+/// log–log: the 5–95 % and 25–75 % ranges as bands, the median as a line, `λ = 1` dashed.
+/// Written to `out/jacobian_quantiles.{svg,png}`.
+///
+/// # Errors
+/// A figure that cannot be drawn or written.
+pub fn quantiles_figure(out: &Path, fams: &[SpectrumFamily]) -> Result<()> {
+    let quantiles: Vec<Vec<(f64, [f64; 5])>> = fams
         .iter()
-        .flat_map(|f| f.depths.iter().flat_map(|d| d.lambdas.iter().copied()))
-        .filter(|&v| v > 0.0)
-        .collect();
-    let lo = all.iter().copied().fold(f64::INFINITY, f64::min).max(1e-12);
-    let hi = all.iter().copied().fold(0.0, f64::max).max(10.0);
-    let (lo, hi) = (
-        10f64.powf(lo.log10().floor()),
-        10f64.powf(hi.log10().ceil()),
-    );
-    let max_depth = fams
-        .iter()
-        .flat_map(|f| f.depths.iter().map(|d| d.depth))
-        .max()
-        .unwrap_or(2);
-    for (i, fam) in fams.iter().enumerate() {
-        let f = Frame {
-            x: ml + i as f64 * (pw + 20.0),
-            y: 45.0,
-            w: pw,
-            h: ph,
-            xr: (1.0, max_depth as f64),
-            yr: (lo, hi),
-            log_x: true,
-            log_y: true,
-        };
-        let yt: Vec<f64> = (lo.log10() as i32..=hi.log10() as i32)
-            .step_by(((hi.log10() - lo.log10()) / 6.0).ceil().max(1.0) as usize)
-            .map(|e| 10f64.powi(e))
-            .collect();
-        let xt: Vec<f64> = fam.depths.iter().map(|d| d.depth as f64).collect();
-        f.axes(
-            &mut out,
-            &format!("{} {}", fam.activation.name(), fam.weights.name()),
-            &xt,
-            &yt,
-        );
-        for (k, p) in [0.05, 0.25, 0.5, 0.75, 0.95].into_iter().enumerate() {
-            let pts: Vec<(f64, f64)> = fam
-                .depths
+        .map(|f| {
+            f.depths
                 .iter()
                 .map(|d| {
                     let mut v = d.lambdas.clone();
                     v.sort_by(f64::total_cmp);
-                    (d.depth as f64, quantile(&v, p))
+                    let q = [0.05, 0.25, 0.5, 0.75, 0.95].map(|p| quantile(&v, p));
+                    (d.depth as f64, q)
                 })
-                .collect();
-            let color = if k == 2 { "#1f77b4" } else { "#9ecae1" };
-            f.line(&mut out, &pts, color, k == 0 || k == 4);
-        }
-        f.line(
-            &mut out,
-            &[(1.0, 1.0), (max_depth as f64, 1.0)],
-            "#999",
-            true,
-        );
-    }
-    text(
-        &mut out,
-        w / 2.0,
-        h - 10.0,
-        "middle",
-        "black",
-        "depth L (log); λ = 1 dotted",
+                .collect()
+        })
+        .collect();
+    // One y range for every panel, whole decades around the positive quantiles (at least
+    // 10⁻¹²).
+    let positive = quantiles
+        .iter()
+        .flatten()
+        .flat_map(|(_, q)| q.iter().copied())
+        .filter(|&v| v > 0.0 && v.is_finite());
+    let (lo, hi) = positive.fold((f64::INFINITY, 1.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    let lo = lo.clamp(1e-12, 1.0);
+    let y_range = (
+        10f64.powf(lo.log10().floor()),
+        10f64.powf(hi.log10().ceil()),
     );
-    out.push_str("</svg>\n");
-    out
+    let panels: Vec<LinePanel> = fams
+        .iter()
+        .zip(&quantiles)
+        .map(|(f, qs)| {
+            let band = |label: &str, a: usize, b: usize, opacity: f64| Band {
+                label: label.into(),
+                points: qs.iter().map(|(x, q)| (*x, q[a], q[b])).collect(),
+                color: Some(0),
+                opacity,
+            };
+            LinePanel {
+                title: family_name(f),
+                x_label: "depth L".into(),
+                y_label: "λ".into(),
+                log_x: true,
+                log_y: true,
+                series: vec![
+                    Series::new("median", qs.iter().map(|(x, q)| (*x, q[2])).collect())
+                        .marker(Marker::Dot)
+                        .color(0),
+                ],
+                bands: vec![band("5–95 %", 0, 4, 0.18), band("25–75 %", 1, 3, 0.35)],
+                reference_lines: vec![RefLine {
+                    label: "λ = 1".into(),
+                    y: 1.0,
+                }],
+                y_range: Some(y_range),
+                x_ticks: depth_ticks(fams),
+                ..LinePanel::default()
+            }
+        })
+        .collect();
+    line_figure(
+        out,
+        "jacobian_quantiles",
+        "squared singular values λ of the input-output Jacobian at criticality: quantiles vs \
+         depth, pooled over seeds and inputs (values below the axis, as ReLU's zeros, on its \
+         bottom edge)",
+        &panels,
+        panels.len(),
+    )
 }
 
-/// Histograms of `log10 λ` at each depth, one panel per family, one colour per depth.
-pub fn spectra_histograms_svg(fams: &[SpectrumFamily]) -> String {
-    let (pw, ph, ml) = (260.0, 200.0, 40.0);
-    let (w, h) = (ml + fams.len() as f64 * (pw + 20.0), ph + 110.0);
-    let mut out = svg_open(w, h);
-    text(
-        &mut out,
-        w / 2.0,
-        16.0,
-        "middle",
-        "black",
-        "histograms of log10 λ (squared singular values of the Jacobian), pooled over seeds and inputs",
-    );
+/// Histograms of `log10 λ` at each depth, one panel per family, one colour per depth: the
+/// fraction of all `λ` (zeros included in the total, left out of the bins) in each of 48 bins
+/// over `[-8, 4]` (values outside in the edge bins). Written to
+/// `out/jacobian_histograms.{svg,png}`.
+///
+/// # Errors
+/// A figure that cannot be drawn or written.
+pub fn histograms_figure(out: &Path, fams: &[SpectrumFamily]) -> Result<()> {
     let (lo, hi) = (-8.0f64, 4.0f64);
     let bins = 48;
-    for (i, fam) in fams.iter().enumerate() {
-        let hists: Vec<(usize, Vec<f64>)> = fam
+    let panels: Vec<LinePanel> = fams
+        .iter()
+        .map(|f| {
+            let series = f
+                .depths
+                .iter()
+                .enumerate()
+                .map(|(k, d)| {
+                    let mut counts = vec![0usize; bins];
+                    for v in d.lambdas.iter().filter(|&&v| v > 0.0) {
+                        let b = ((v.log10() - lo) / (hi - lo) * bins as f64).floor();
+                        counts[(b.max(0.0) as usize).min(bins - 1)] += 1;
+                    }
+                    let total = d.lambdas.len().max(1) as f64;
+                    let points = counts
+                        .iter()
+                        .enumerate()
+                        .map(|(b, &c)| {
+                            (
+                                lo + (b as f64 + 0.5) / bins as f64 * (hi - lo),
+                                c as f64 / total,
+                            )
+                        })
+                        .collect();
+                    Series::new(format!("L = {}", d.depth), points).color(k)
+                })
+                .collect();
+            LinePanel {
+                title: family_name(f),
+                x_label: "log10 λ".into(),
+                y_label: "fraction of λ per bin".into(),
+                series,
+                x_range: Some((lo, hi)),
+                x_ticks: (-4..=2).map(|k| f64::from(2 * k)).collect(),
+                ..LinePanel::default()
+            }
+        })
+        .collect();
+    line_figure(
+        out,
+        "jacobian_histograms",
+        "histograms of log10 λ (squared singular values of the Jacobian), pooled over seeds and \
+         inputs; zeros left out of the bins, counted in the total; values beyond the axis in its \
+         edge bins",
+        &panels,
+        panels.len(),
+    )
+}
+
+/// `Var(λ)/mean²` versus depth per family, log–log: measured (mean over seeds with its 95 %
+/// interval) and the free-probability prediction `L(μ₂/μ₁² − 1 + s)` (dashed, same colour).
+/// Written to `out/jacobian_spread.{svg,png}`.
+///
+/// # Errors
+/// A figure that cannot be drawn or written.
+pub fn spread_figure(out: &Path, fams: &[SpectrumFamily]) -> Result<()> {
+    let mut series = Vec::new();
+    for (k, f) in fams.iter().enumerate() {
+        let (measured, errors): (Vec<_>, Vec<_>) = f
             .depths
             .iter()
             .map(|d| {
-                let mut counts = vec![0.0; bins];
-                let nonzero: Vec<f64> = d.lambdas.iter().copied().filter(|&v| v > 0.0).collect();
-                for v in &nonzero {
-                    let b = ((v.log10() - lo) / (hi - lo) * bins as f64).floor();
-                    counts[(b.max(0.0) as usize).min(bins - 1)] += 1.0;
-                }
-                let total = d.lambdas.len().max(1) as f64;
-                (d.depth, counts.into_iter().map(|c| c / total).collect())
+                let v: Vec<f64> = d.per_seed.iter().map(|p| p.relative_variance).collect();
+                let (m, lo, hi) = mean_interval(&v);
+                ((d.depth as f64, m), (lo, hi))
             })
-            .collect();
-        let ymax = hists
-            .iter()
-            .flat_map(|(_, c)| c.iter().copied())
-            .fold(0.0, f64::max)
-            .max(1e-3);
-        let f = Frame {
-            x: ml + i as f64 * (pw + 20.0),
-            y: 45.0,
-            w: pw,
-            h: ph,
-            xr: (lo, hi),
-            yr: (0.0, ymax),
-            log_x: false,
-            log_y: false,
-        };
-        f.axes(
-            &mut out,
-            &format!("{} {}", fam.activation.name(), fam.weights.name()),
-            &[-8.0, -4.0, 0.0, 4.0],
-            &[0.0, ymax],
+            .unzip();
+        series.push(
+            Series::new(family_name(f), measured)
+                .marker(Marker::Dot)
+                .errors(errors)
+                .color(k),
         );
-        for (k, (depth, counts)) in hists.iter().enumerate() {
-            let pts: Vec<(f64, f64)> = counts
-                .iter()
-                .enumerate()
-                .map(|(b, &c)| (lo + (b as f64 + 0.5) / bins as f64 * (hi - lo), c))
-                .collect();
-            f.line(&mut out, &pts, COLORS[k % 6], false);
-            if i == 0 {
-                text(
-                    &mut out,
-                    ml + 60.0 * k as f64,
-                    h - 25.0,
-                    "start",
-                    COLORS[k % 6],
-                    &format!("L = {depth}"),
-                );
-            }
-        }
-    }
-    text(
-        &mut out,
-        w / 2.0,
-        h - 8.0,
-        "middle",
-        "black",
-        "log10 λ (zeros left out; fraction of all λ per bin)",
-    );
-    out.push_str("</svg>\n");
-    out
-}
-
-/// `Var(λ)/mean²` versus depth per family: measured (mean over seeds with 95 % interval) and the
-/// free-probability prediction `L(μ₂/μ₁² − 1 + s)` (dashed).
-pub fn spread_svg(fams: &[SpectrumFamily]) -> String {
-    let (pw, ph, ml) = (420.0, 280.0, 60.0);
-    let (w, h) = (ml + pw + 200.0, ph + 90.0);
-    let mut out = svg_open(w, h);
-    text(
-        &mut out,
-        w / 2.0,
-        16.0,
-        "middle",
-        "black",
-        "spread of the Jacobian spectrum: Var(λ)/mean² vs depth (dots: measured, 95 % interval; dashed: free probability)",
-    );
-    let max_depth = fams
-        .iter()
-        .flat_map(|f| f.depths.iter().map(|d| d.depth))
-        .max()
-        .unwrap_or(2);
-    let ymax = fams
-        .iter()
-        .flat_map(|f| {
-            f.depths.iter().flat_map(|d| {
-                d.per_seed
-                    .iter()
-                    .map(|p| p.relative_variance)
-                    .chain([d.predicted_relative_variance])
-            })
-        })
-        .fold(1.0, f64::max);
-    let f = Frame {
-        x: ml,
-        y: 40.0,
-        w: pw,
-        h: ph,
-        xr: (1.0, max_depth as f64),
-        yr: (1e-3, ymax * 2.0),
-        log_x: true,
-        log_y: true,
-    };
-    let xt: Vec<f64> = fams
-        .first()
-        .map(|f| f.depths.iter().map(|d| d.depth as f64).collect())
-        .unwrap_or_default();
-    let yt: Vec<f64> = (-3..=(ymax * 2.0).log10().ceil() as i32)
-        .map(|e| 10f64.powi(e))
-        .collect();
-    f.axes(&mut out, "", &xt, &yt);
-    for (k, fam) in fams.iter().enumerate() {
-        let color = COLORS[k % 6];
-        let pred: Vec<(f64, f64)> = fam
+        let predicted = f
             .depths
             .iter()
             .map(|d| (d.depth as f64, d.predicted_relative_variance))
             .collect();
-        f.line(&mut out, &pred, color, true);
-        let mut dots = Vec::new();
-        let mut bars = Vec::new();
-        for d in &fam.depths {
-            let v: Vec<f64> = d.per_seed.iter().map(|p| p.relative_variance).collect();
-            let (m, lo, hi) = mean_interval(&v);
-            dots.push((d.depth as f64, m));
-            bars.push((d.depth as f64, lo, hi));
-        }
-        f.line(&mut out, &dots, color, false);
-        f.bars(&mut out, &bars, color);
-        f.dots(&mut out, &dots, color);
-        text(
-            &mut out,
-            ml + pw + 15.0,
-            60.0 + 16.0 * k as f64,
-            "start",
-            color,
-            &format!("{} {}", fam.activation.name(), fam.weights.name()),
-        );
+        series.push(Series::new("", predicted).dashed().color(k));
     }
-    text(
-        &mut out,
-        ml + pw / 2.0,
-        h - 12.0,
-        "middle",
-        "black",
-        "depth L (log)",
+    series.push(
+        Series::new("free probability", Vec::new())
+            .dashed()
+            .color(7),
     );
-    out.push_str("</svg>\n");
-    out
+    let panel = LinePanel {
+        x_label: "depth L".into(),
+        y_label: "Var(λ)/mean²".into(),
+        log_x: true,
+        log_y: true,
+        series,
+        x_ticks: depth_ticks(fams),
+        ..LinePanel::default()
+    };
+    line_figure_with(
+        out,
+        "jacobian_spread",
+        "spread of the Jacobian spectrum: Var(λ)/mean² vs depth (solid with dots: measured, 95 % \
+         interval over seeds; dashed: free probability)",
+        &[panel],
+        Layout::columns(1).panel_size(560.0, 400.0),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1783,16 +1582,12 @@ pub fn run_study(
     claims.extend(isometry_claims(&spectra));
     let (training_claims, training_report) = training.unwrap_or_default();
     claims.extend(training_claims);
-    write_figure(out, "correlation_vs_layer", &correlation_svg(&cells, s))?;
-    write_figure(out, "xi_c", &xi_svg(&cells, s, &dense))?;
-    write_figure(out, "phase_diagram", &phase_svg(&cells, s, &line))?;
-    write_figure(out, "jacobian_quantiles", &spectra_quantiles_svg(&spectra))?;
-    write_figure(
-        out,
-        "jacobian_histograms",
-        &spectra_histograms_svg(&spectra),
-    )?;
-    write_figure(out, "jacobian_spread", &spread_svg(&spectra))?;
+    correlation_figure(out, &cells, s)?;
+    xi_figure(out, &cells, s, &dense)?;
+    phase_figure(out, &cells, s, &line)?;
+    quantiles_figure(out, &spectra)?;
+    histograms_figure(out, &spectra)?;
+    spread_figure(out, &spectra)?;
     let results = Results {
         settings: s.clone(),
         critical,
@@ -1823,7 +1618,7 @@ pub fn report(
         r,
         "# criticality: the edge of chaos and dynamical isometry, at initialization\n\n\
          Device {device_label}; seeds {:?}; git {}; wall time {wall:.1} s (theory {:.1} s, \
-         correlation study {:.1} s, Jacobian study {:.1} s). Command: `{command}`. No training.\n",
+         correlation study {:.1} s, Jacobian study {:.1} s). Command: `{command}`. The trained nets (trainability map, training at criticality) have their own sections and subfolders.\n",
         s.seeds,
         git_commit(),
         res.seconds[0],
@@ -2036,8 +1831,9 @@ fn run(ctx: &Context) -> Result<()> {
     )?;
     crate::claims::print(&claims);
     println!(
-        "files: {}/{{report.md, claims.json, criticality.json, correlation_vs_layer, xi_c, phase_diagram, jacobian_quantiles, jacobian_histograms, jacobian_spread (.svg, .png)}}",
-        out.display()
+        "files: {}/{{report.md, claims.json, criticality.json, {} (.svg, .png)}}",
+        out.display(),
+        FIGURES.join(", ")
     );
     Ok(())
 }
@@ -2166,7 +1962,8 @@ mod tests {
         let out = std::env::temp_dir().join(format!("criticality-quick-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&out);
         let device = Device::flex();
-        let claims = run_study(&Settings::quick(0, 3), &device, "flex", &out, "test", None).unwrap();
+        let claims =
+            run_study(&Settings::quick(0, 3), &device, "flex", &out, "test", None).unwrap();
         let ids: Vec<&str> = claims.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(
             ids,
@@ -2176,19 +1973,18 @@ mod tests {
                 "orthogonal-relu-spreads"
             ]
         );
-        for f in [
-            "report.md",
-            "claims.json",
-            "criticality.json",
-            "xi_c.svg",
-            "xi_c.png",
-            "jacobian_spread.png",
-            "phase_diagram.svg",
-            "correlation_vs_layer.png",
-            "jacobian_quantiles.svg",
-            "jacobian_histograms.png",
-        ] {
+        for f in ["report.md", "claims.json", "criticality.json"] {
             assert!(out.join(f).is_file(), "{f} missing");
+        }
+        for stem in FIGURES {
+            for ext in ["svg", "png"] {
+                let f = out.join(format!("{stem}.{ext}"));
+                assert!(
+                    f.metadata().is_ok_and(|m| m.len() > 100),
+                    "{} missing or empty",
+                    f.display()
+                );
+            }
         }
         let _ = std::fs::remove_dir_all(&out);
     }

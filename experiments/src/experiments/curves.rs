@@ -69,7 +69,12 @@ pub fn curves_figure(
         y_label: y_label.into(),
         series: curves
             .iter()
-            .map(|(label, p)| Series::new(label.clone(), p.iter().map(|&(e, v)| (e as f64, v)).collect()))
+            .map(|(label, p)| {
+                Series::new(
+                    label.clone(),
+                    p.iter().map(|&(e, v)| (e as f64, v)).collect(),
+                )
+            })
             .collect(),
         reference_lines: chance
             .into_iter()

@@ -28,8 +28,8 @@ use crate::strategy::InitStrategy;
 use crate::sweep::{Sweep, run_sweep};
 use crate::train::RunSpec;
 
-/// Default epochs of fine-tuning.
-pub const EPOCHS: usize = 20;
+/// Default epochs of fine-tuning (the suite must run in about half an hour on 2 cores).
+pub const EPOCHS: usize = 15;
 
 /// The registry entry.
 pub const EXPERIMENT: Experiment = Experiment {
@@ -312,17 +312,17 @@ fn run(ctx: &Context) -> Result<()> {
             })
             .collect();
         curves_figure(
-        &out,
-        &stem,
-        &format!(
-                    "{activation}, {DEPTH} layers: autoencoder FVU per layer (seed {})",
-                    s.seed
-                ),
-        "pretraining epoch",
-        "fraction of variance unexplained",
-        &curves,
-        None,
-    )?;
+            &out,
+            &stem,
+            &format!(
+                "{activation}, {DEPTH} layers: autoencoder FVU per layer (seed {})",
+                s.seed
+            ),
+            "pretraining epoch",
+            "fraction of variance unexplained",
+            &curves,
+            None,
+        )?;
         let _ = writeln!(
             r,
             "{}\n",
@@ -358,16 +358,14 @@ fn run(ctx: &Context) -> Result<()> {
         }
         let stem = format!("accuracy_{activation}_d{depth}");
         curves_figure(
-        &out,
-        &stem,
-        &format!(
-                    "{activation}, {depth} hidden layers: validation accuracy (mean over seeds)"
-                ),
-        "epoch",
-        "validation accuracy",
-        &plot,
-        protocol::valid_chance(&summaries),
-    )?;
+            &out,
+            &stem,
+            &format!("{activation}, {depth} hidden layers: validation accuracy (mean over seeds)"),
+            "epoch",
+            "validation accuracy",
+            &plot,
+            protocol::valid_chance(&summaries),
+        )?;
         let _ = writeln!(
             r,
             "{}\n",

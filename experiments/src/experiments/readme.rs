@@ -26,6 +26,8 @@ pub const EXPERIMENT: Experiment = Experiment {
 
 const BEGIN: &str = "<!-- suite:begin -->";
 const END: &str = "<!-- suite:end -->";
+/// The trainability map of `criticality`, when the run has it.
+const TRAINABILITY: &str = "criticality/trainability.svg";
 
 /// The section's Markdown from an `all` run in `dir`.
 ///
@@ -118,6 +120,12 @@ pub fn section(dir: &Path, figures: &str) -> Result<String> {
         s,
         "\n![activation std versus layer]({figures}/std_vs_layer.svg)\n\n![matrix heatmap]({figures}/heatmap.svg)"
     );
+    if dir.join(TRAINABILITY).is_file() {
+        let _ = writeln!(
+            s,
+            "\n![trainability of deep tanh nets versus 6 ξ_c]({figures}/trainability.svg)"
+        );
+    }
     Ok(s)
 }
 
@@ -138,7 +146,11 @@ fn run(ctx: &Context) -> Result<()> {
     for (from, to) in [
         ("activations/std_vs_layer.svg", "std_vs_layer.svg"),
         ("matrix/heatmap.svg", "heatmap.svg"),
+        (TRAINABILITY, "trainability.svg"),
     ] {
+        if from == TRAINABILITY && !dir.join(from).is_file() {
+            continue; // `all --skip criticality`
+        }
         let bytes = std::fs::read(dir.join(from)).map_err(crate::error::io(dir.join(from)))?;
         copies.push((figures.join(to), bytes));
     }

@@ -1,8 +1,10 @@
 //! `throughput`: one epoch of a 784-256-256-256-10 tanh MLP on MNIST, batch 128, plain SGD
 //! lr 0.1, PyTorch's default `nn.Linear` initialization `U(±1/√fan_in)` (weights and biases),
-//! inputs `(x/255 − 0.1307)/0.3081`: the same job as a PyTorch reference script, so the two
-//! can be compared.
+//! inputs `(x/255 − 0.1307)/0.3081`: the same job as `benches/reference/torch_reference.py`,
+//! which [`torch_reference`] runs in the same command (when python3 and torch are installed) so
+//! that the two are compared on the same machine at the same time.
 
+use std::path::Path;
 use std::time::Instant;
 
 use burn_init::{HostRng, Nonlinearity as Activation, Source};
@@ -26,7 +28,7 @@ pub const EXPERIMENT: Experiment = Experiment {
     matches: |n| n == "throughput",
     run,
     details: || {
-        vec!["PyTorch reference (2 CPU cores): ~42,000 samples/s, mean epoch loss 0.397, train loss after 0.196, test acc 94.4% (full MNIST)".into()]
+        vec!["then the same job in PyTorch eager (benches/reference/torch_reference.py, as many threads), measured in the same run when python3 and torch are installed: both side by side with their ratio".into()]
     },
     epochs: None,
     seeds: None,
@@ -64,6 +66,100 @@ pub struct ThroughputResult {
     pub burn_version: String,
     /// Wall time of the command.
     pub wall_seconds: f64,
+    /// PyTorch on the same job, measured in the same run ([`torch_reference`]); `None` when it
+    /// could not be (see `torch_reference_missing`).
+    pub torch_reference: Option<TorchReference>,
+    /// Why no PyTorch reference was measured.
+    pub torch_reference_missing: Option<String>,
+}
+
+/// PyTorch eager on the throughput job, as measured by `benches/reference/torch_reference.py`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TorchReference {
+    /// `torch.__version__`.
+    pub torch_version: String,
+    /// `torch.get_num_threads()` during the run.
+    pub threads: u64,
+    /// `mnist`, or `random (MNIST-shaped)` when the IDX files were not given to it.
+    pub dataset: String,
+    /// Training examples per second over the epoch.
+    pub samples_per_second: f64,
+    /// Mean minibatch loss over the epoch.
+    pub mean_epoch_loss: f64,
+    /// Loss on the whole training split after the epoch.
+    pub train_loss_after: f64,
+    /// Accuracy on the test split after the epoch.
+    pub test_accuracy: f64,
+}
+
+/// Runs `benches/reference/torch_reference.py --only training` (with `python3`, or `$PYTHON`)
+/// with `threads` threads, on the MNIST IDX files in `mnist_dir` (`DIR/NAME[.gz]` or
+/// burn-dataset's `DIR/train/`, `DIR/test/`), or on random data of MNIST's shape when `None`
+/// (samples/s only are comparable then).
+///
+/// # Errors
+/// Why no reference was measured, as a sentence: no script next to the sources, no python3, no
+/// torch, a failed run. The comparison is optional, so this is not an [`crate::Error`].
+pub fn torch_reference(
+    mnist_dir: Option<&Path>,
+    threads: usize,
+) -> std::result::Result<TorchReference, String> {
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../benches/reference/torch_reference.py");
+    if !script.is_file() {
+        return Err(format!("{} not found", script.display()));
+    }
+    let out = std::env::temp_dir().join(format!(
+        "burn-init-throughput-torch-{}.json",
+        std::process::id()
+    ));
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut cmd = std::process::Command::new(&python);
+    cmd.arg(&script)
+        .args(["--only", "training", "--threads"])
+        .arg(threads.to_string())
+        .arg("--out")
+        .arg(&out);
+    if let Some(dir) = mnist_dir {
+        cmd.arg("--mnist").arg(dir);
+    }
+    let run = cmd
+        .output()
+        .map_err(|e| format!("could not run {python}: {e}"))?;
+    if !run.status.success() {
+        let err = String::from_utf8_lossy(&run.stderr);
+        let tail: Vec<&str> = err.lines().rev().take(3).collect();
+        return Err(format!(
+            "{python} {} failed ({}): {}",
+            script.display(),
+            run.status,
+            tail.into_iter().rev().collect::<Vec<_>>().join(" / ")
+        ));
+    }
+    // Without torch the script says so on stdout and writes no record.
+    let text = std::fs::read_to_string(&out)
+        .map_err(|_| String::from_utf8_lossy(&run.stdout).trim().to_string())?;
+    let _ = std::fs::remove_file(&out);
+    let record: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("unreadable reference record: {e}"))?;
+    let row = record["rows"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["group"] == "training"))
+        .ok_or("the reference record has no training row")?;
+    let number = |key: &str| {
+        row[key]
+            .as_f64()
+            .ok_or_else(|| format!("the reference's training row has no number `{key}`"))
+    };
+    Ok(TorchReference {
+        torch_version: record["torch_version"].as_str().unwrap_or("?").into(),
+        threads: record["threads"].as_u64().unwrap_or(0),
+        dataset: row["dataset"].as_str().unwrap_or("?").into(),
+        samples_per_second: number("samples_per_second")?,
+        mean_epoch_loss: number("mean_epoch_loss")?,
+        train_loss_after: number("train_loss_after")?,
+        test_accuracy: number("test_accuracy")?,
+    })
 }
 
 /// Trains the benchmark's MLP for one epoch on `data` (seeded) and evaluates it: the numbers
@@ -126,6 +222,8 @@ pub fn measure(
         git_commit: record::git_commit(),
         burn_version: record::BURN_VERSION.into(),
         wall_seconds: start.elapsed().as_secs_f64(),
+        torch_reference: None,
+        torch_reference_missing: None,
     };
     Ok(result)
 }
@@ -160,8 +258,22 @@ fn run(ctx: &Context) -> Result<()> {
     ));
     let folder = crate::outdir::OutputFolder::claim(&o.out_dir("throughput"), "throughput")?;
     let result = measure(&dev, &data, o.seed, &mut progress)?;
+    // PyTorch on the same job now: on the same IDX files when this is full MNIST.
+    let mnist_dir = (data.name == "mnist")
+        .then(|| o.data_dir.clone().or_else(data::burn_dataset_cache))
+        .flatten();
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    progress.println(&format!(
+        "PyTorch on the same job ({threads} threads, benches/reference/torch_reference.py) …"
+    ));
+    let (torch, missing) = match torch_reference(mnist_dir.as_deref(), threads) {
+        Ok(t) => (Some(t), None),
+        Err(why) => (None, Some(why)),
+    };
     let result = ThroughputResult {
         wall_seconds: start.elapsed().as_secs_f64(),
+        torch_reference: torch.clone(),
+        torch_reference_missing: missing.clone(),
         ..result
     };
     println!(
@@ -173,22 +285,68 @@ fn run(ctx: &Context) -> Result<()> {
         dev.choice.name(),
         dev.adapter
     );
-    println!(
-        "samples/s                   {:.0}  (epoch {:.2}s)",
-        result.samples_per_second, result.epoch_seconds
-    );
-    println!("mean epoch loss             {:.3}", result.mean_epoch_loss);
-    println!("train loss after the epoch  {:.3}", result.train_loss_after);
-    println!(
-        "test accuracy               {:.1}%",
-        100.0 * result.test_accuracy
-    );
-    if data.name == "mnist" {
-        println!("PyTorch reference (2 cores) ~42,000 samples/s, 0.397, 0.196, 94.4%");
-    } else {
-        println!(
-            "(PyTorch reference numbers are for full MNIST: pass --data-dir with the MNIST IDX files to compare)"
-        );
+    match &torch {
+        Some(t) => {
+            let ours = format!("burn-init ({})", dev.choice.name());
+            let theirs = format!("PyTorch {}", t.torch_version);
+            println!("{:<27} {ours:>18} {theirs:>18} {:>8}", "", "ratio");
+            let rows = [
+                (
+                    "samples/s",
+                    result.samples_per_second,
+                    t.samples_per_second,
+                    0,
+                ),
+                (
+                    "mean epoch loss",
+                    result.mean_epoch_loss,
+                    t.mean_epoch_loss,
+                    3,
+                ),
+                (
+                    "train loss after the epoch",
+                    result.train_loss_after,
+                    t.train_loss_after,
+                    3,
+                ),
+                (
+                    "test accuracy (%)",
+                    100.0 * result.test_accuracy,
+                    100.0 * t.test_accuracy,
+                    1,
+                ),
+            ];
+            for (name, a, b, digits) in rows {
+                println!("{name:<27} {a:>18.digits$} {b:>18.digits$} {:>7.2}×", a / b);
+            }
+            println!(
+                "(epoch {:.2} s; PyTorch: {} threads on {}{})",
+                result.epoch_seconds,
+                t.threads,
+                t.dataset,
+                if t.dataset == "mnist" {
+                    ""
+                } else {
+                    ": only samples/s compare"
+                }
+            );
+        }
+        None => {
+            println!(
+                "samples/s                   {:.0}  (epoch {:.2}s)",
+                result.samples_per_second, result.epoch_seconds
+            );
+            println!("mean epoch loss             {:.3}", result.mean_epoch_loss);
+            println!("train loss after the epoch  {:.3}", result.train_loss_after);
+            println!(
+                "test accuracy               {:.1}%",
+                100.0 * result.test_accuracy
+            );
+            println!(
+                "no PyTorch reference measured ({})",
+                missing.as_deref().unwrap_or("unknown reason")
+            );
+        }
     }
     folder.begin()?;
     let path = folder.root().join("throughput.json");

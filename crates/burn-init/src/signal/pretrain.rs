@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use super::layered::Layered;
 use crate::error::{InitError, Result};
 use crate::host::HostRng;
-use crate::init::{Init, Source, TensorInitExt};
+use crate::init::{Init, TensorInitExt};
 use crate::scale::{Fans, Nonlinearity};
 
 /// The optimizer of each autoencoder.
@@ -204,14 +204,15 @@ impl Autoencoder {
 /// Elementwise loss of the decoder's pre-activation `z` against `x`, summed.
 fn loss_sum(z: Tensor<2>, x: Tensor<2>, recon: Reconstruction) -> Tensor<1> {
     match recon {
-        Reconstruction::SquaredError => z.sub(x).square().sum(),
+        Reconstruction::SquaredError => sum_all(z.sub(x).square()),
         _ => {
             // −[x·log σ(z) + (1 − x)·log σ(−z)], stable for large |z|.
             let one_minus = x.clone().neg().add_scalar(1.0);
-            x.mul(log_sigmoid(z.clone()))
-                .add(one_minus.mul(log_sigmoid(z.neg())))
-                .sum()
-                .neg()
+            sum_all(
+                x.mul(log_sigmoid(z.clone()))
+                    .add(one_minus.mul(log_sigmoid(z.neg()))),
+            )
+            .neg()
         }
     }
 }
@@ -232,6 +233,13 @@ fn index_tensor(rows: &[usize], device: &Device) -> Tensor<1, Int> {
         ),
         device,
     )
+}
+
+/// The sum of every element, by row then column. A plain `sum()` may be reduced with atomic
+/// additions on GPU backends (wgpu autotunes between strategies), whose order — and so the last bits
+/// of the result — changes from run to run; reductions along a dimension are deterministic.
+fn sum_all(t: Tensor<2>) -> Tensor<1> {
+    t.sum_dim(1).sum_dim(0).reshape([1])
 }
 
 fn scalar(t: Tensor<1>) -> f64 {
@@ -275,7 +283,9 @@ pub fn pretrain_greedy<M: Layered>(
         let [d_in, d_out] = weight.dims();
         let layer_rng = rng.derive(layer as u64);
         let mean = input.clone().mean_dim(0).reshape([d_in]);
-        let total = scalar(input.clone().sub(mean.clone().unsqueeze()).square().sum());
+        let total = scalar(sum_all(
+            input.clone().sub(mean.clone().unsqueeze()).square(),
+        ));
         let recon = match config.reconstruction {
             Reconstruction::Auto => {
                 let (lo, hi) = (scalar(input.clone().min()), scalar(input.clone().max()));
@@ -333,7 +343,7 @@ pub fn pretrain_greedy<M: Layered>(
             for rows in all.chunks(1024) {
                 let x = input.clone().select(0, index_tensor(rows, device));
                 let xhat = reconstruct(ae.forward(x.clone()), recon);
-                let s = xhat.sub(x).square().sum();
+                let s = sum_all(xhat.sub(x).square());
                 sse = Some(match sse {
                     Some(a) => a + s,
                     None => s,

@@ -191,7 +191,7 @@ fn two_steps(device: &Device, activation: Nonlinearity) {
     for layer in 0..2 {
         for (step, (model, x, y)) in steps.iter().enumerate() {
             let acts = &activation_stats(*model, x.clone(), &config)[layer];
-            let grad = &gradient_stats(*model, loss(*model, x.clone(), y.clone()))[layer];
+            let grad = &gradient_stats(*model, loss(model, x.clone(), y.clone()))[layer];
             let name = |s: LayerStatistic| s.metric_name(layer);
             let at = |s: LayerStatistic| {
                 let v = logged(&dir, &name(s));

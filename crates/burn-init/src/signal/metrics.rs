@@ -15,8 +15,8 @@
 //! | `UpdateRatio` | `update-ratio layer0` | `‖W_t − W_{t−1}‖ / ‖W_{t−1}‖`: what the previous step changed |
 //!
 //! Each value is computed by the function the library's diagnostics use
-//! ([`summary`](super::summary), [`saturated_fraction`](super::saturated_fraction),
-//! [`dead_fraction`](super::dead_fraction), the gradient norm of
+//! ([`summary`], [`saturated_fraction`],
+//! [`dead_fraction`], the gradient norm of
 //! [`gradient_stats`](super::gradient_stats), the ratio of [`update_ratios`](super::update_ratios)),
 //! so a logged value equals the diagnostics of the same model on the same batch.
 //!
@@ -141,9 +141,9 @@ pub enum LayerStatistic {
     ActMean,
     /// Population standard deviation of the activations.
     ActStd,
-    /// Share of saturated pre-activations ([`saturated_fraction`](super::saturated_fraction)).
+    /// Share of saturated pre-activations ([`saturated_fraction`]).
     Saturated,
-    /// Share of units that are 0 for the whole batch ([`dead_fraction`](super::dead_fraction)).
+    /// Share of units that are 0 for the whole batch ([`dead_fraction`]).
     Dead,
     /// Frobenius norm of the weight's gradient.
     GradNorm,

@@ -253,7 +253,7 @@ impl Dataset {
     /// # Errors
     /// [`Error::InvalidOption`] (`--valid-fraction`) when `fraction` is not in (0, 0.5], when the
     /// dataset already has a validation split, or when either split would be empty.
-    pub fn with_validation(self, fraction: f64, seed: u64) -> Result<Self> {
+    pub fn with_validation(mut self, fraction: f64, seed: u64) -> Result<Self> {
         let bad = |reason: String| Error::InvalidOption {
             option: "valid-fraction",
             value: fraction.to_string(),
@@ -265,17 +265,29 @@ impl Dataset {
         if self.split.valid > 0 {
             return Err(bad("the dataset already has a validation split".into()));
         }
-        let (train_rows, valid_rows) = stratified_split(&self.train.y, fraction, seed);
+        use burn::data::dataset::Dataset as _;
+        // The split is burn-dataset's index-list transform over the training images
+        // (`pipeline::stratified_selection`, the rows of `stratified_split`), gathered back.
+        let images = crate::pipeline::SplitDataset::new(
+            std::sync::Arc::new(std::mem::take(&mut self.train)),
+            self.features,
+        );
+        let n = images.len();
+        let (train_rows, valid_rows) =
+            crate::pipeline::stratified_selection(images, fraction, seed);
         if train_rows.is_empty() || valid_rows.is_empty() {
             return Err(bad(format!(
-                "{} training images give {} for training and {} for validation; both must be non-empty",
-                self.train.n,
+                "{n} training images give {} for training and {} for validation; both must be non-empty",
                 train_rows.len(),
                 valid_rows.len()
             )));
         }
-        let train = self.train.select(&train_rows, self.features);
-        let valid = self.train.select(&valid_rows, self.features);
+        let gather = |rows: &crate::pipeline::Selection| {
+            crate::pipeline::collect_split(rows, self.features)
+                .map_err(|e| Error::DataSource(format!("validation split: {e}")))
+        };
+        let train = gather(&train_rows)?;
+        let valid = gather(&valid_rows)?;
         Ok(Self {
             split: SplitRecord {
                 seed,

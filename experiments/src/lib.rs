@@ -29,9 +29,11 @@ pub mod error;
 pub mod experiments;
 pub mod figure;
 pub mod idx;
+pub mod learner;
 pub mod limits;
 pub mod mlp;
 pub mod outdir;
+pub mod pipeline;
 pub mod progress;
 pub mod protocol;
 pub mod record;
@@ -140,6 +142,10 @@ pub struct Options {
     /// not depend on it.
     #[serde(default)]
     pub stack: Option<usize>,
+    /// Trainer of `<activation>-<init>` runs: the hand-written loop (default) or burn-train's
+    /// `SupervisedTraining` ([`learner`]).
+    #[serde(default)]
+    pub trainer: learner::Trainer,
 }
 
 fn default_valid_fraction() -> f64 {
@@ -198,6 +204,7 @@ impl Default for Options {
             given: Vec::new(),
             engine: sweep::Engine::default(),
             stack: None,
+            trainer: learner::Trainer::default(),
             skip: Vec::new(),
         }
     }
@@ -287,6 +294,7 @@ impl Options {
             "out" => path(&self.out),
             "target-accuracy" => Some(fmt_float(self.target_accuracy)),
             "memory-limit" => self.memory_limit.map(|v| v.to_string()),
+            "trainer" => Some(self.trainer.name().to_string()),
             _ => None,
         }
         .unwrap_or_default()
@@ -441,6 +449,17 @@ pub fn run(name: &str, options: Options, command: Vec<String>) -> Result<()> {
                 reason: format!("`{name}` does not use it: {why}"),
             });
         }
+    }
+    if options.trainer == learner::Trainer::Learner
+        && experiment.name != experiments::single::EXPERIMENT.name
+    {
+        return Err(Error::InvalidOption {
+            option: "trainer",
+            value: options.trainer.name().into(),
+            reason: format!(
+                "`{name}` trains with the hand-written engines; burn-train's Learner trains single runs (`relu-he`, `tanh-xavier`, …)"
+            ),
+        });
     }
     if !options.skip.is_empty() {
         if experiment.name != "all" {

@@ -100,6 +100,11 @@ struct Cli {
     #[arg(long, default_value = "stacked", value_name = "stacked|single")]
     engine: String,
 
+    /// Trainer of single runs (`relu-he`, ...): the hand-written loop, or burn-train's
+    /// SupervisedTraining with the library's per-layer metrics and burn-train's file logs.
+    #[arg(long, default_value = "loop", value_name = "loop|learner")]
+    trainer: String,
+
     /// The most models per stack (--engine stacked) [default: whole groups, up to a
     /// memory-based cap]. Results do not depend on it.
     #[arg(long, value_name = "N")]
@@ -162,6 +167,7 @@ fn options(cli: &Cli, given: Vec<String>) -> experiments::Result<Options> {
         given,
         engine: experiments::sweep::Engine::from_name(&cli.engine)?,
         stack: cli.stack,
+        trainer: experiments::learner::Trainer::from_name(&cli.trainer)?,
         skip: cli.skip.clone(),
     })
 }

@@ -303,7 +303,8 @@ pub struct RunSummary {
     pub samples_per_second: f64,
     /// Device it ran on.
     pub device: String,
-    /// The training engine: `single` (one model at a time) or `stacked` (many as one).
+    /// The training engine: `single` (one model at a time), `stacked` (many as one) or
+    /// `learner` (burn-train's `SupervisedTraining`, `--trainer learner`).
     #[serde(default)]
     pub engine: String,
     /// Greedy pretraining only: reconstruction loss (MSE) per hidden layer per pretraining epoch.

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::{self, Dataset};
 use crate::device::{self, OpenDevice};
 use crate::error::{Error, Result};
+use crate::learner::{Trainer, train_run_learner};
 use crate::limits::{self, MlpShape};
 use crate::outdir::{self, OutputFolder, StoredRun};
 use crate::progress::Progress;
@@ -33,6 +34,9 @@ pub struct RunConfig {
     /// The validation split (runs trained on another split are not mixed in).
     #[serde(default)]
     pub split: data::SplitRecord,
+    /// The trainer (`loop` when absent: runs recorded before `--trainer` existed).
+    #[serde(default)]
+    pub trainer: Trainer,
 }
 
 /// `config.json` of an experiment.
@@ -425,6 +429,7 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
             dataset: data.name.clone(),
             dataset_sha256: data.sha256.clone(),
             split: data.split,
+            trainer: options.trainer,
         })
         .collect();
     // The check, before anything is written.
@@ -500,59 +505,88 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
         };
     let engine = options.engine;
     let jobs = options.jobs_for(device.choice).min(pending.len()).max(1);
-    let mut finish = |i: usize, outcome: RunOutcome, stats: &mut TrainedStats| {
-        finish(i, outcome, stats, engine.name())
+    let learner = options.trainer == Trainer::Learner;
+    let engine_name = if learner {
+        Trainer::Learner.name()
+    } else {
+        engine.name()
     };
-    match engine {
-        Engine::Single if jobs == 1 => {
-            for (k, &i) in pending.iter().enumerate() {
-                let eta = (stats.trained > 0).then(|| {
-                    Duration::from_secs_f64(
-                        stats.wall / stats.trained as f64 * (pending.len() - k) as f64,
-                    )
-                });
-                progress.start_run(&specs[i].id, i, total, eta);
-                let outcome = train_run(&specs[i], &settings, &data, &device, &mut progress)?;
-                finish(i, outcome, &mut stats)?;
-            }
-        }
-        Engine::Stacked if pending.is_empty() => {}
-        _ => {
-            progress.println(&match engine {
-                Engine::Stacked => format!(
-                    "training {} runs in stacks (runs with the same architecture and seed as one; --engine single trains them one by one), {jobs} stack(s) at a time (--jobs)",
-                    pending.len()
-                ),
-                Engine::Single => format!(
-                    "training {} runs, {jobs} at a time (--jobs)",
-                    pending.len()
-                ),
+    let mut finish = |i: usize, outcome: RunOutcome, stats: &mut TrainedStats| {
+        finish(i, outcome, stats, engine_name)
+    };
+    // burn-train's Learner: one run at a time, each logging to `<run>/learner/`.
+    if learner {
+        for (k, &i) in pending.iter().enumerate() {
+            let eta = (stats.trained > 0).then(|| {
+                Duration::from_secs_f64(
+                    stats.wall / stats.trained as f64 * (pending.len() - k) as f64,
+                )
             });
-            let parallel_start = Instant::now();
-            let mut done = |i: usize, outcome: RunOutcome| -> Result<()> {
-                finish(i, outcome, &mut stats)?;
-                progress.println(&done_line(
-                    &stats,
-                    pending.len(),
-                    &specs[i].id,
-                    parallel_start,
-                ));
-                Ok(())
-            };
-            match engine {
-                Engine::Stacked => train_stacks(
-                    &specs,
-                    &pending,
-                    jobs,
-                    options.stack,
-                    &settings,
-                    &data,
-                    &device,
-                    |i, outcome, _| done(i, outcome),
-                )?,
-                Engine::Single => train_side_by_side(
-                    &specs, &pending, jobs, &settings, &data, &device, &mut done,
-                )?,
+            let mut run_progress = Progress::new();
+            run_progress.start_run(&specs[i].id, i, total, eta);
+            let log_dir = out.run_dir(&specs[i].id).join("learner");
+            if log_dir.exists() {
+                std::fs::remove_dir_all(&log_dir).map_err(|source| Error::Io {
+                    path: log_dir.clone(),
+                    source,
+                })?;
+            }
+            let outcome =
+                train_run_learner(&specs[i], &settings, &data, &device, run_progress, &log_dir)?;
+            finish(i, outcome, &mut stats)?;
+        }
+    } else {
+        match engine {
+            Engine::Single if jobs == 1 => {
+                for (k, &i) in pending.iter().enumerate() {
+                    let eta = (stats.trained > 0).then(|| {
+                        Duration::from_secs_f64(
+                            stats.wall / stats.trained as f64 * (pending.len() - k) as f64,
+                        )
+                    });
+                    progress.start_run(&specs[i].id, i, total, eta);
+                    let outcome = train_run(&specs[i], &settings, &data, &device, &mut progress)?;
+                    finish(i, outcome, &mut stats)?;
+                }
+            }
+            Engine::Stacked if pending.is_empty() => {}
+            _ => {
+                progress.println(&match engine {
+                    Engine::Stacked => format!(
+                        "training {} runs in stacks (runs with the same architecture and seed as one; --engine single trains them one by one), {jobs} stack(s) at a time (--jobs)",
+                        pending.len()
+                    ),
+                    Engine::Single => format!(
+                        "training {} runs, {jobs} at a time (--jobs)",
+                        pending.len()
+                    ),
+                });
+                let parallel_start = Instant::now();
+                let mut done = |i: usize, outcome: RunOutcome| -> Result<()> {
+                    finish(i, outcome, &mut stats)?;
+                    progress.println(&done_line(
+                        &stats,
+                        pending.len(),
+                        &specs[i].id,
+                        parallel_start,
+                    ));
+                    Ok(())
+                };
+                match engine {
+                    Engine::Stacked => train_stacks(
+                        &specs,
+                        &pending,
+                        jobs,
+                        options.stack,
+                        &settings,
+                        &data,
+                        &device,
+                        |i, outcome, _| done(i, outcome),
+                    )?,
+                    Engine::Single => train_side_by_side(
+                        &specs, &pending, jobs, &settings, &data, &device, &mut done,
+                    )?,
+                }
             }
         }
     }

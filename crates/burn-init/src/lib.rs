@@ -47,6 +47,7 @@
 //! | sampling | `init` (trait, built-in impls, catalogue, custom) | [`TensorInit`], [`TensorInitExt`], [`Source`], [`Init`], [`CustomInit`] |
 //! | modules | `module` (layers, re-initialization) | [`InitLayer`], [`ParamInits`], [`reinit`], [`Rule`], [`Role`], [`ReinitReport`], [`ReinitEntry`] |
 //! | signal propagation (feature `signal`, default) | [`signal`] | [`Layered`](signal::Layered), [`LinearChain`](signal::LinearChain), diagnostics, mean field, LSUV, pretraining |
+//! | burn-train metrics (feature `train`, off by default; implies `signal`) | `signal::metrics` | `LayerMetric`, `LayerStatistic`, `LayerTraces`, `TracedClassificationOutput`, `LayerMetricsExt`: the per-layer diagnostics as burn-train metrics (example `examples/train_metrics.rs`) |
 //!
 //! [`prelude`] gathers what most code needs. Without the `signal` feature
 //! (`default-features = false`) the crate compiles neither Burn's autodiff nor its optimizers.

@@ -9,6 +9,8 @@ mod diagnostics;
 mod layered;
 mod lsuv;
 mod meanfield;
+#[cfg(feature = "train")]
+pub mod metrics;
 mod pretrain;
 
 pub use self::chain::LinearChain;

@@ -1,0 +1,200 @@
+//! Training a Burn model with burn-train's `SupervisedTraining` and burn-init's per-layer
+//! metrics (feature `train`):
+//!
+//! ```sh
+//! cargo run --release -p burn-init --features train --example train_metrics
+//! ```
+//!
+//! The model is a 3-hidden-layer tanh MLP ([`LinearChain`]) on a synthetic 3-class problem.
+//! Three things wire the metrics in:
+//!
+//! 1. the model implements [`Layered`] (here through `LinearChain`);
+//! 2. its `TrainStep` returns a [`TracedClassificationOutput`] (loss, logits, targets and the
+//!    per-layer traces, detached from autodiff);
+//! 3. `SupervisedTraining::layer_metrics(layers, &LayerStatistic::ALL)` registers one numeric
+//!    metric per statistic and layer.
+//!
+//! burn-train renders them and writes them to `<dir>/train/epoch-N/<name>.log`; this program
+//! prints the epoch means it logged.
+
+use burn::data::dataloader::DataLoaderBuilder;
+use burn::data::dataloader::batcher::Batcher;
+use burn::data::dataset::InMemDataset;
+use burn::module::Module;
+use burn::optim::SgdConfig;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::train::metric::{AccuracyMetric, LossMetric, NumericEntry};
+use burn::train::{InferenceStep, Learner, SupervisedTraining, TrainOutput, TrainStep};
+use burn_init::signal::metrics::{LayerMetricsExt, LayerStatistic, TracedClassificationOutput};
+use burn_init::signal::{LayerTrace, Layered, LinearChain};
+use burn_init::{Init, Nonlinearity, ParamInits};
+
+const FEATURES: usize = 8;
+const CLASSES: usize = 3;
+
+/// The model: a [`LinearChain`] wrapped so that this crate can implement burn-train's step
+/// traits for it. [`Layered`] delegates to the chain.
+#[derive(Module, Debug)]
+struct Model {
+    chain: LinearChain,
+}
+
+impl Layered for Model {
+    fn num_layers(&self) -> usize {
+        self.chain.num_layers()
+    }
+    fn activation(&self, layer: usize) -> Nonlinearity {
+        self.chain.activation(layer)
+    }
+    fn forward_trace(&self, input: Tensor<2>) -> (Vec<LayerTrace>, Tensor<2>) {
+        self.chain.forward_trace(input)
+    }
+    fn layer_weight(&self, layer: usize) -> Tensor<2> {
+        self.chain.layer_weight(layer)
+    }
+    fn layer_bias(&self, layer: usize) -> Option<Tensor<1>> {
+        self.chain.layer_bias(layer)
+    }
+    fn set_layer(self, layer: usize, weight: Tensor<2>, bias: Option<Tensor<1>>) -> Self {
+        Self {
+            chain: self.chain.set_layer(layer, weight, bias),
+        }
+    }
+}
+
+/// One example.
+#[derive(Debug, Clone)]
+struct Item {
+    x: [f32; FEATURES],
+    y: i64,
+}
+
+/// A batch on the device.
+#[derive(Debug, Clone)]
+struct Batch {
+    x: Tensor<2>,
+    y: Tensor<1, Int>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ItemBatcher;
+
+impl Batcher<Item, Batch> for ItemBatcher {
+    fn batch(&self, items: Vec<Item>, device: &Device) -> Batch {
+        let b = items.len();
+        let x: Vec<f32> = items.iter().flat_map(|i| i.x).collect();
+        let y: Vec<i64> = items.iter().map(|i| i.y).collect();
+        Batch {
+            x: Tensor::from_data(TensorData::new(x, [b, FEATURES]), device),
+            y: Tensor::from_data(TensorData::new(y, [b]), device),
+        }
+    }
+}
+
+impl TrainStep for Model {
+    type Input = Batch;
+    type Output = TracedClassificationOutput;
+    fn step(&self, item: Batch) -> TrainOutput<TracedClassificationOutput> {
+        // Forward with traces, cross-entropy, backward; everything in the output detached.
+        TracedClassificationOutput::train_step(self, item.x, item.y)
+    }
+}
+
+impl InferenceStep for Model {
+    type Input = Batch;
+    type Output = TracedClassificationOutput;
+    fn step(&self, item: Batch) -> TracedClassificationOutput {
+        TracedClassificationOutput::valid_step(self, item.x, item.y)
+    }
+}
+
+/// `n` examples: class `c` has mean `(c − 1)·e_c` plus a fixed deterministic spread.
+fn examples(n: usize, offset: usize) -> Vec<Item> {
+    (0..n)
+        .map(|i| {
+            let k = i + offset;
+            let c = k % CLASSES;
+            let mut x = [0f32; FEATURES];
+            for (j, v) in x.iter_mut().enumerate() {
+                *v = (0.7 * k as f32 + 1.3 * j as f32).sin();
+            }
+            x[c] += 2.0;
+            Item { x, y: c as i64 }
+        })
+        .collect()
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let device = Device::flex();
+    let inits = ParamInits::new(Init::GlorotUniform).with_source(7);
+    let chain = LinearChain::new(
+        &[FEATURES, 32, 32, 32, CLASSES],
+        Nonlinearity::Tanh,
+        &inits,
+        &device.clone().autodiff(),
+    )?;
+    let model = Model { chain };
+    let layers = model.num_layers();
+
+    let train = DataLoaderBuilder::new(ItemBatcher)
+        .batch_size(32)
+        .shuffle(0)
+        .build(InMemDataset::new(examples(960, 0)));
+    let valid = DataLoaderBuilder::new(ItemBatcher)
+        .batch_size(256)
+        .build(InMemDataset::new(examples(240, 960)));
+
+    let dir = std::env::temp_dir().join("burn-init-train-metrics-example");
+    let _ = std::fs::remove_dir_all(&dir);
+    let epochs = 3;
+    let result = SupervisedTraining::new(&dir, train, valid)
+        .metric_train_numeric(LossMetric::new())
+        .metric_valid_numeric(LossMetric::new())
+        .metric_train_numeric(AccuracyMetric::new())
+        .metric_valid_numeric(AccuracyMetric::new())
+        .layer_metrics(layers, &LayerStatistic::ALL)
+        .num_epochs(epochs)
+        .launch(Learner::new(model, SgdConfig::new().init(), 0.05));
+    if let Some(e) = result.error {
+        return Err(format!("training failed: {e}").into());
+    }
+
+    println!(
+        "epoch {epochs}, means over its steps (from {}):",
+        dir.display()
+    );
+    for statistic in LayerStatistic::ALL {
+        let values: Vec<String> = (0..layers)
+            .map(|layer| {
+                let name = statistic.metric_name(layer).replace(' ', "_");
+                let path = dir.join(format!("train/epoch-{epochs}/{name}.log"));
+                epoch_mean(&std::fs::read_to_string(path).unwrap_or_default())
+                    .map_or("-".into(), |v| format!("{v:.4}"))
+            })
+            .collect();
+        println!("  {:<13} {}", statistic.name(), values.join("  "));
+    }
+    Ok(())
+}
+
+/// The mean of a burn-train log: its final entry, else its batch values weighted by batch size.
+fn epoch_mean(log: &str) -> Option<f64> {
+    let (mut sum, mut n) = (0.0, 0usize);
+    for line in log.lines().filter(|l| !l.is_empty()) {
+        match NumericEntry::deserialize(line).ok()? {
+            NumericEntry::Final(v) => return Some(v),
+            NumericEntry::Aggregated {
+                aggregated_value,
+                count,
+            } => {
+                sum += aggregated_value * count as f64;
+                n += count;
+            }
+            NumericEntry::Value(v) => {
+                sum += v;
+                n += 1;
+            }
+        }
+    }
+    (n > 0).then(|| sum / n as f64)
+}

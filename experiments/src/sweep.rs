@@ -146,12 +146,19 @@ pub fn side_by_side<W: Sync, T: Send>(
             let tx = tx.clone();
             let (next, run) = (&next, &run);
             scope.spawn(move || {
-                loop {
+                let work_loop = || loop {
                     let k = next.fetch_add(1, Ordering::SeqCst);
                     let Some(w) = work.get(k) else { break };
                     if tx.send((k, run(w, k))).is_err() {
                         break;
                     }
+                };
+                // Several jobs already fill the cores: each keeps the backend's own parallel
+                // kernels (flex's rayon gemm) on its thread instead of fanning out into the
+                // shared pool, which measured slower (oversubscription) for these small nets.
+                match (jobs > 1).then(|| rayon::ThreadPoolBuilder::new().num_threads(1).build()) {
+                    Some(Ok(pool)) => pool.install(work_loop),
+                    _ => work_loop(),
                 }
             });
         }

@@ -145,25 +145,7 @@ fn torch_reference(parts: &str, quick: bool) -> Result<(String, Vec<serde_json::
         "\nPyTorch reference: {python} {} --only {parts} …",
         script.display()
     );
-    let run = cmd
-        .output()
-        .map_err(|e| format!("could not run {python}: {e}"))?;
-    if !run.status.success() {
-        let err = String::from_utf8_lossy(&run.stderr);
-        let tail: Vec<&str> = err.lines().rev().take(3).collect();
-        return Err(format!(
-            "{python} failed ({}): {}",
-            run.status,
-            tail.into_iter().rev().collect::<Vec<_>>().join(" / ")
-        ));
-    }
-    let text = std::fs::read_to_string(&out).map_err(|_| {
-        // The script exits 0 without a record when torch is missing, and says so.
-        String::from_utf8_lossy(&run.stdout).trim().to_string()
-    })?;
-    let _ = std::fs::remove_file(&out);
-    let record: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("unreadable reference record: {e}"))?;
+    let record = run_torch_reference(cmd, &python, &script, &out)?;
     let version = record["torch_version"].as_str().unwrap_or("?").to_string();
     let threads = record["threads"].as_u64().unwrap_or(0);
     let rows = record["rows"].as_array().cloned().unwrap_or_default();

@@ -133,25 +133,7 @@ pub fn torch_reference(
     if gpu {
         cmd.args(["--device", "cuda"]);
     }
-    let run = cmd
-        .output()
-        .map_err(|e| format!("could not run {python}: {e}"))?;
-    if !run.status.success() {
-        let err = String::from_utf8_lossy(&run.stderr);
-        let tail: Vec<&str> = err.lines().rev().take(3).collect();
-        return Err(format!(
-            "{python} {} failed ({}): {}",
-            script.display(),
-            run.status,
-            tail.into_iter().rev().collect::<Vec<_>>().join(" / ")
-        ));
-    }
-    // Without torch the script says so on stdout and writes no record.
-    let text = std::fs::read_to_string(&out)
-        .map_err(|_| String::from_utf8_lossy(&run.stdout).trim().to_string())?;
-    let _ = std::fs::remove_file(&out);
-    let record: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("unreadable reference record: {e}"))?;
+    let record = run_torch_reference(cmd, &python, &script, &out)?;
     let row = record["rows"]
         .as_array()
         .and_then(|rows| rows.iter().find(|r| r["group"] == "training"))

@@ -1,120 +1,67 @@
-//! `cargo bench -p burn-init`: a documented harness (no criterion, to keep the build light).
+//! `cargo bench -p burn-init` (or `cargo bench --workspace`): fill and orthogonal throughput,
+//! measured by criterion, with side-by-side tables built from criterion's estimates.
 //!
-//! In one run, on flex (`BENCH_DEVICE=wgpu`: on wgpu, with PyTorch on CUDA as the reference), side by side for n×n f32 tensors (n = 1024, 4096, 8192; `BENCH_QUICK=1`:
-//! 1024 and 4096 only): burn-init's host path (Philox, parallel, into a fresh tensor),
-//! burn-init's device path (Burn's RNG), Burn's built-in `Initializer`, a plain `Tensor::full`
-//! (memset baseline) and the host generator alone into an existing buffer; then orthogonal at
-//! 512², 1024², 2048² (host path, device path, Burn's `Initializer::Orthogonal`). Each figure
-//! is the median of `reps` timed runs after one warm-up (7; 3 at 8192²); a run ends when the
-//! tensor is materialized (`device.sync()`). GB/s counts output bytes.
+//! On flex (`BENCH_DEVICE=wgpu`: on wgpu, with PyTorch on CUDA as the reference), for n×n f32
+//! tensors (n = 1024, 4096, 8192; `BENCH_QUICK=1`: 1024 and 4096, and shorter sampling), one
+//! criterion group per size: burn-init's host path (Philox, parallel, into a fresh tensor),
+//! burn-init's device path (`Source::Device`), Burn's built-in `Initializer`, and baselines (a
+//! plain `Tensor::full`, a memset of an existing buffer, the host generator alone into an
+//! existing buffer); then orthogonal at 512², 1024², 2048² (host path, device path, Burn's
+//! `Initializer::Orthogonal`, whose tensor-op QR runs only up to 1024², 512² with
+//! `BENCH_QUICK=1`). An iteration ends when the tensor is materialized (`device.sync()`) and
+//! dropped. Criterion prints each benchmark (median time with its 95 % bootstrap interval,
+//! throughput, change against the last run) and keeps its analysis in
+//! `target/criterion` (`--save-baseline NAME` / `--baseline NAME` compare runs; a regex after
+//! `--` selects benchmarks).
 //!
 //! PyTorch's figures for the same work (`uniform_`, `normal_`, `trunc_normal_`,
 //! `xavier_uniform_`, `xavier_normal_`, `kaiming_normal_` into a fresh tensor, `orthogonal_`)
-//! are measured in the same run by `benches/reference/torch_reference.py`, run as a subprocess
-//! with as many threads as ours (`python3`, or `$PYTHON`); the tables show them and the ratio
-//! "host / PyTorch" (speed: above 1 is faster than PyTorch). Without python3 or torch the tables
-//! say that no reference was measured. `BENCH_ONLY=fills` or `BENCH_ONLY=orthogonal` runs one
-//! part. Rows (PyTorch's included), machine, versions and the git commit land in
-//! `bench-results/fill.json`. Training throughput is `cargo bench -p experiments` (same
-//! workspace run: `cargo bench --workspace`).
+//! are measured in the same run by `benches/reference/torch_reference.py` (median of 7 timed
+//! runs after a warm-up), run as a subprocess with as many threads as ours (`python3`, or
+//! `$PYTHON`). The tables at the end show criterion's medians beside PyTorch's, with the ratio
+//! "host / PyTorch" (speed: above 1 is faster than PyTorch); without python3 or torch they say
+//! that no reference was measured. `BENCH_ONLY=fills` or `BENCH_ONLY=orthogonal` runs one part.
+//! Every estimate (median, its interval, mean), PyTorch's rows, machine, versions and the git
+//! commit land in `bench-results/fill.json`. Training throughput is `cargo bench -p
+//! experiments`.
 
-use std::time::Instant;
+use std::time::{Duration, SystemTime};
 
 use burn::nn::Initializer as BurnInit;
 use burn::tensor::{Device, Tensor};
 use burn_init::{Fans, HostRng, Init, Source, TensorInitExt};
+use criterion::{BenchmarkId, Criterion, Throughput};
 
-const REPS: usize = 7;
-
-thread_local! {
-    static REPS_NOW: std::cell::Cell<usize> = const { std::cell::Cell::new(REPS) };
+/// The run: which parts, how long criterion samples, which sizes.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    quick: bool,
+    fills: bool,
+    orthogonal: bool,
 }
 
-/// Median of the configured repetitions after a warm-up; a case whose warm-up alone takes more
-/// than 5 s is timed by that one run (Burn's device QR at 1024² and up).
-fn median_secs(mut f: impl FnMut()) -> f64 {
-    let warm = Instant::now();
-    f();
-    let warm = warm.elapsed().as_secs_f64();
-    if warm > 5.0 {
-        return warm;
+impl Plan {
+    fn sizes(self) -> &'static [usize] {
+        if self.quick {
+            &[1024, 4096]
+        } else {
+            &[1024, 4096, 8192]
+        }
     }
-    let reps = REPS_NOW.with(std::cell::Cell::get);
-    let mut t: Vec<f64> = (0..reps)
-        .map(|_| {
-            let s = Instant::now();
-            f();
-            s.elapsed().as_secs_f64()
-        })
-        .collect();
-    t.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    t[reps / 2]
-}
 
-thread_local! {
-    static ROWS: std::cell::RefCell<Vec<serde_json::Value>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-fn row(group: &str, name: &str, secs: f64, bytes: usize) -> f64 {
-    let gbs = bytes as f64 / secs / 1e9;
-    println!("{name:<46} {:>10.2} ms {gbs:>8.2} GB/s", secs * 1e3);
-    ROWS.with(|r| {
-        r.borrow_mut().push(serde_json::json!({
-            "group": group, "name": name, "median_ms": secs * 1e3, "bytes": bytes, "gb_per_s": gbs,
-        }))
-    });
-    gbs
-}
-
-/// Writes every row with provenance to `bench-results/fill.json` at the workspace root
-/// (atomically: temp file, then rename).
-fn write_record() {
-    let commit = std::process::Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_else(|| "unknown".into());
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|s| s.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into());
-    #[cfg(target_arch = "x86_64")]
-    let avx2 = std::arch::is_x86_feature_detected!("avx2");
-    #[cfg(not(target_arch = "x86_64"))]
-    let avx2 = false;
-    let record = serde_json::json!({
-        "bench": "fill",
-        "git_commit": commit,
-        "burn_init_version": env!("CARGO_PKG_VERSION"),
-        "burn_version": "0.22.1",
-        "device": device_name(),
-        "cpu": cpu,
-        "threads": rayon::current_num_threads(),
-        "avx2": avx2,
-        "reps": REPS,
-        "unix_time": std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
-        "rows": ROWS.with(|r| r.borrow().clone()),
-    });
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench-results");
-    let path = dir.join("fill.json");
-    let tmp = dir.join("fill.json.tmp");
-    let written = std::fs::create_dir_all(&dir)
-        .and_then(|_| std::fs::write(&tmp, serde_json::to_string_pretty(&record).expect("json")))
-        .and_then(|_| std::fs::rename(&tmp, &path));
-    match written {
-        Ok(()) => println!("\nrecorded in {}", path.display()),
-        Err(e) => eprintln!("could not record the results: {e}"),
+    /// Orthogonal sizes at which Burn's QR (Burn's initializer) is timed: it runs one tensor op
+    /// per Householder step and column, minutes beyond these on flex.
+    fn burn_qr_up_to(self) -> usize {
+        if self.quick { 512 } else { 1024 }
     }
+}
+
+const ORTHOGONAL_SIZES: [usize; 3] = [512, 1024, 2048];
+
+/// Materializes `t` on its device, then drops it: the end of one timed iteration.
+fn finish<const D: usize>(t: Tensor<D>, device: &Device) {
+    device.sync().expect("the device synchronizes");
+    drop(t);
 }
 
 /// PyTorch's rows for the same work, measured now by `benches/reference/torch_reference.py`
@@ -153,13 +100,6 @@ fn torch_reference(parts: &str, quick: bool) -> Result<(String, Vec<serde_json::
         Some(gpu) => (format!("torch {version}, CUDA on {gpu}"), rows),
         None => (format!("torch {version}, {threads} threads"), rows),
     })
-}
-
-/// PyTorch's GB/s for row `name` of group `group` (its groups are "fill 1024²", "orthogonal").
-fn torch_gbs(rows: &[serde_json::Value], group: &str, name: &str) -> Option<f64> {
-    rows.iter()
-        .find(|r| r["group"] == group && r["name"] == name)
-        .and_then(|r| r["gb_per_s"].as_f64())
 }
 
 /// One initializer, every way of producing it.
@@ -241,47 +181,22 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// A table row: name, then GB/s of burn-init's host path, its device path, Burn's built-in and
-/// PyTorch.
-type Row = (String, [Option<f64>; 4]);
-
-fn fills(device: &Device, n: usize, torch: &[serde_json::Value]) -> Vec<Row> {
-    let bytes = n * n * 4;
-    let group = format!("fill {n}x{n}");
-    let fans = Fans::linear(n, n).unwrap();
-    REPS_NOW.with(|r| r.set(if n >= 8192 { 3 } else { REPS }));
-    println!(
-        "\n{group} f32 on {} ({} threads)",
-        device_name(),
-        rayon::current_num_threads()
-    );
-    row(
-        &group,
-        "Tensor::full (memset baseline, new tensor)",
-        median_secs(|| {
-            let t = Tensor::<2>::full([n, n], 0.5, device);
-            device.sync().unwrap();
-            drop(t);
-        }),
-        bytes,
-    );
+/// One criterion group per size: every case by every path, and the baselines.
+fn bench_fills(c: &mut Criterion, device: &Device, n: usize) {
+    let mut group = c.benchmark_group(format!("fill {n}x{n}"));
+    group.throughput(Throughput::BytesDecimal((n * n * 4) as u64));
+    let fans = Fans::linear(n, n).expect("a valid layer");
+    group.bench_function("baseline: Tensor::full", |b| {
+        b.iter(|| finish(Tensor::<2>::full([n, n], 0.5, device), device))
+    });
     // The generator alone, into a buffer that is already mapped (no allocation, no upload).
     let mut buf = vec![0f32; n * n];
-    row(
-        &group,
-        "memset of an existing buffer",
-        median_secs(|| buf.fill(0.5)),
-        bytes,
-    );
-    for (name, init) in [
-        ("uniform", Init::GlorotUniform),
-        ("normal", Init::XavierNormal { gain: 1.0 }),
-        ("truncated normal", Init::HeNormal),
-    ] {
-        row(
-            &group,
-            &format!("host generator only: {name}"),
-            median_secs(|| {
+    group.bench_function("baseline: memset of an existing buffer", |b| {
+        b.iter(|| buf.fill(0.5))
+    });
+    for (name, init) in generator_only() {
+        group.bench_function(format!("host generator only: {name}"), |b| {
+            b.iter(|| {
                 burn_init::TensorInit::fill_host(
                     &init,
                     &[n, n],
@@ -289,66 +204,138 @@ fn fills(device: &Device, n: usize, torch: &[serde_json::Value]) -> Vec<Row> {
                     HostRng::new(1),
                     &mut buf,
                 )
-                .expect("a valid fill");
-            }),
-            bytes,
-        );
+                .expect("a valid fill")
+            })
+        });
     }
     drop(buf);
-    let mut table = Vec::new();
     for case in cases() {
-        let host = row(
-            &group,
-            &format!("{}: burn-init host path", case.name),
-            median_secs(|| {
+        group.bench_function(BenchmarkId::new(case.name, "host"), |b| {
+            b.iter(|| {
                 let t = case
                     .init
                     .sample([n, n], fans, Source::Host(HostRng::new(1)), device)
-                    .unwrap();
-                device.sync().unwrap();
-                drop(t);
-            }),
-            bytes,
-        );
-        let dev = row(
-            &group,
-            &format!("{}: burn-init device path", case.name),
-            median_secs(|| {
+                    .expect("a valid fill");
+                finish(t, device)
+            })
+        });
+        group.bench_function(BenchmarkId::new(case.name, "device"), |b| {
+            b.iter(|| {
                 let t = case
                     .init
                     .sample([n, n], fans, Source::Device, device)
-                    .unwrap();
-                device.sync().unwrap();
-                drop(t);
-            }),
-            bytes,
-        );
-        let burn = case.burn.as_ref().map(|b| {
-            row(
-                &group,
-                &format!("{}: Burn Initializer", case.name),
-                median_secs(|| {
-                    let t = b.init_with::<2, _>([n, n], Some(n), Some(n), device).val();
-                    device.sync().unwrap();
-                    drop(t);
-                }),
-                bytes,
-            )
+                    .expect("a valid fill");
+                finish(t, device)
+            })
         });
-        let torch = case
-            .torch
-            .and_then(|name| torch_gbs(torch, &format!("fill {n}²"), name));
-        table.push((case.name.to_string(), [Some(host), Some(dev), burn, torch]));
+        if let Some(burn) = &case.burn {
+            group.bench_function(BenchmarkId::new(case.name, "burn"), |b| {
+                b.iter(|| {
+                    let t = burn
+                        .init_with::<2, _>([n, n], Some(n), Some(n), device)
+                        .val();
+                    finish(t, device)
+                })
+            });
+        }
     }
-    table
+    group.finish();
 }
 
-/// GB/s, or milliseconds for one `m×m` matrix when `ms_for` is `Some(m)` (orthogonal); the
-/// ratios are speeds (above 1: burn-init's host path is faster).
-fn print_table(title: &str, table: &[Row], ms_for: Option<&[usize]>, torch_note: &str) {
-    match ms_for {
-        Some(_) => println!("\n{title}: milliseconds (lower is better); {torch_note}"),
-        None => println!("\n{title}: GB/s (higher is better); {torch_note}"),
+/// The host generator alone, one per distribution family.
+fn generator_only() -> [(&'static str, Init); 3] {
+    [
+        ("uniform", Init::GlorotUniform),
+        ("normal", Init::XavierNormal { gain: 1.0 }),
+        ("truncated normal", Init::HeNormal),
+    ]
+}
+
+/// One criterion group per size: host path, device path and (small sizes) Burn's initializer.
+fn bench_orthogonal(c: &mut Criterion, device: &Device, plan: Plan) {
+    for m in ORTHOGONAL_SIZES {
+        let mut group = c.benchmark_group(format!("orthogonal {m}x{m}"));
+        group.throughput(Throughput::BytesDecimal((m * m * 4) as u64));
+        group.sample_size(10);
+        // Ten flat samples of up to a few hundred milliseconds each.
+        group.measurement_time(Duration::from_secs(if plan.quick { 3 } else { 6 }));
+        let init = Init::Orthogonal { gain: 1.0 };
+        group.bench_function("host", |b| {
+            b.iter(|| {
+                let t = init
+                    .sample([m, m], None, Source::Host(HostRng::new(1)), device)
+                    .expect("a valid matrix");
+                finish(t, device)
+            })
+        });
+        group.bench_function("device", |b| {
+            b.iter(|| {
+                let t = init
+                    .sample([m, m], None, Source::Device, device)
+                    .expect("a valid matrix");
+                finish(t, device)
+            })
+        });
+        if m <= plan.burn_qr_up_to() {
+            group.bench_function("burn", |b| {
+                b.iter(|| {
+                    let t = BurnInit::Orthogonal { gain: 1.0 }
+                        .init_with::<2, _>([m, m], Some(m), Some(m), device)
+                        .val();
+                    finish(t, device)
+                })
+            });
+        }
+        group.finish();
+    }
+}
+
+/// A table row: name, then seconds per tensor of burn-init's host path, its device path, Burn's
+/// built-in and PyTorch (medians).
+type Row = (String, [Option<f64>; 4]);
+
+/// Seconds per iteration of benchmark `id`, as criterion estimated it in this run.
+fn secs(est: &std::collections::BTreeMap<String, Estimate>, id: &str) -> Option<f64> {
+    est.get(id).map(|e| e.median_ns / 1e9)
+}
+
+/// PyTorch's seconds for row `name` of group `group` (its groups are "fill 1024²",
+/// "orthogonal"), from its GB/s and the tensor's `bytes`.
+fn torch_secs(rows: &[serde_json::Value], group: &str, name: &str, bytes: usize) -> Option<f64> {
+    rows.iter()
+        .find(|r| r["group"] == group && r["name"] == name)
+        .and_then(|r| r["gb_per_s"].as_f64())
+        .map(|gbs| bytes as f64 / gbs / 1e9)
+}
+
+fn fill_table(
+    est: &std::collections::BTreeMap<String, Estimate>,
+    n: usize,
+    torch: &[serde_json::Value],
+) -> Vec<Row> {
+    let group = format!("fill {n}x{n}");
+    cases()
+        .into_iter()
+        .map(|case| {
+            let path = |p: &str| secs(est, &format!("{group}/{}/{p}", case.name));
+            let torch = case
+                .torch
+                .and_then(|name| torch_secs(torch, &format!("fill {n}²"), name, n * n * 4));
+            (
+                case.name.to_string(),
+                [path("host"), path("device"), path("burn"), torch],
+            )
+        })
+        .collect()
+}
+
+/// Seconds per tensor becomes GB/s (`Some(bytes)`) or milliseconds (`None`); the ratios are
+/// speeds (above 1: burn-init's host path is faster).
+fn print_table(title: &str, table: &[(Row, usize)], gbs: bool, torch_note: &str) {
+    if gbs {
+        println!("\n{title}: GB/s (higher is better); {torch_note}");
+    } else {
+        println!("\n{title}: milliseconds (lower is better); {torch_note}");
     }
     println!(
         "{:<30} {:>14} {:>14} {:>14} {:>10} {:>10} {:>13}",
@@ -360,15 +347,18 @@ fn print_table(title: &str, table: &[Row], ms_for: Option<&[usize]>, torch_note:
         "host/Burn",
         "host/PyTorch"
     );
-    for (k, (name, [host, dev, burn, torch])) in table.iter().enumerate() {
+    for ((name, [host, dev, burn, torch]), bytes) in table {
         let f = |v: &Option<f64>| {
-            v.map_or("—".to_string(), |v| match ms_for {
-                Some(sizes) => format!("{:.1}", (sizes[k] * sizes[k] * 4) as f64 / v / 1e6),
-                None => format!("{v:.2}"),
+            v.map_or("—".to_string(), |s| {
+                if gbs {
+                    format!("{:.2}", *bytes as f64 / s / 1e9)
+                } else {
+                    format!("{:.1}", s * 1e3)
+                }
             })
         };
         let ratio = |other: &Option<f64>| match (host, other) {
-            (Some(h), Some(o)) => format!("{:.2}×", h / o),
+            (Some(h), Some(o)) => format!("{:.2}×", o / h),
             _ => "—".into(),
         };
         println!(
@@ -383,11 +373,104 @@ fn print_table(title: &str, table: &[Row], ms_for: Option<&[usize]>, torch_note:
     }
 }
 
+/// The baselines of each size, GB/s.
+fn print_baselines(est: &std::collections::BTreeMap<String, Estimate>, sizes: &[usize]) {
+    println!("\nbaselines: GB/s (higher is better)");
+    let names: Vec<String> = [
+        "baseline: Tensor::full",
+        "baseline: memset of an existing buffer",
+    ]
+    .into_iter()
+    .map(str::to_string)
+    .chain(
+        generator_only()
+            .into_iter()
+            .map(|(name, _)| format!("host generator only: {name}")),
+    )
+    .collect();
+    print!("{:<40}", "");
+    for n in sizes {
+        print!(" {:>12}", format!("{n}x{n}"));
+    }
+    println!();
+    for name in &names {
+        print!("{name:<40}");
+        for &n in sizes {
+            let cell = secs(est, &format!("fill {n}x{n}/{name}")).map_or("—".to_string(), |s| {
+                format!("{:.2}", (n * n * 4) as f64 / s / 1e9)
+            });
+            print!(" {cell:>12}");
+        }
+        println!();
+    }
+}
+
 /// The device of this run: `BENCH_DEVICE` (`flex`, the default, or `wgpu`).
 fn device_name() -> &'static str {
     match std::env::var("BENCH_DEVICE").as_deref() {
         Ok("wgpu") => "wgpu",
         _ => "flex",
+    }
+}
+
+/// Writes every estimate and PyTorch's rows with provenance to `bench-results/fill.json` at the
+/// workspace root (atomically: temp file, then rename).
+fn write_record(
+    est: &std::collections::BTreeMap<String, Estimate>,
+    torch: &[serde_json::Value],
+    plan: Plan,
+) {
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    #[cfg(target_arch = "x86_64")]
+    let avx2 = std::arch::is_x86_feature_detected!("avx2");
+    #[cfg(not(target_arch = "x86_64"))]
+    let avx2 = false;
+    let rows: Vec<serde_json::Value> = est
+        .iter()
+        .map(|(id, e)| {
+            let mut row = e.to_json();
+            row["id"] = id.as_str().into();
+            row["source"] = "criterion".into();
+            row
+        })
+        .chain(torch.iter().map(|r| {
+            let mut r = r.clone();
+            r["source"] = "pytorch".into();
+            r
+        }))
+        .collect();
+    let record = serde_json::json!({
+        "bench": "fill",
+        "harness": "criterion 0.8",
+        "git_commit": commit,
+        "burn_init_version": env!("CARGO_PKG_VERSION"),
+        "burn_version": "0.22.1",
+        "device": device_name(),
+        "cpu": cpu_model(),
+        "threads": rayon::current_num_threads(),
+        "avx2": avx2,
+        "quick": plan.quick,
+        "unix_time": SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+        "rows": rows,
+    });
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench-results");
+    let path = dir.join("fill.json");
+    let tmp = dir.join("fill.json.tmp");
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|_| std::fs::write(&tmp, serde_json::to_string_pretty(&record).expect("json")))
+        .and_then(|_| std::fs::rename(&tmp, &path));
+    match written {
+        Ok(()) => println!("\nrecorded in {}", path.display()),
+        Err(e) => eprintln!("could not record the results: {e}"),
     }
 }
 
@@ -402,21 +485,28 @@ fn main() {
     };
     let quick = std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1");
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
-    let (run_fills, run_ortho) = match only.as_str() {
-        "" => (true, true),
-        "fills" => (true, false),
-        "orthogonal" => (false, true),
+    let plan = match only.as_str() {
+        "" => Plan {
+            quick,
+            fills: true,
+            orthogonal: true,
+        },
+        "fills" => Plan {
+            quick,
+            fills: true,
+            orthogonal: false,
+        },
+        "orthogonal" => Plan {
+            quick,
+            fills: false,
+            orthogonal: true,
+        },
         other => {
             eprintln!("BENCH_ONLY={other}: expected `fills` or `orthogonal`");
             std::process::exit(2);
         }
     };
-    let sizes: &[usize] = if quick {
-        &[1024, 4096]
-    } else {
-        &[1024, 4096, 8192]
-    };
-    let parts: Vec<&str> = [(run_fills, "fills"), (run_ortho, "orthogonal")]
+    let parts: Vec<&str> = [(plan.fills, "fills"), (plan.orthogonal, "orthogonal")]
         .into_iter()
         .filter_map(|(on, p)| on.then_some(p))
         .collect();
@@ -432,87 +522,72 @@ fn main() {
             (note, Vec::new())
         }
     };
-    for r in &torch {
-        ROWS.with(|rows| {
-            let mut r = r.clone();
-            r["source"] = "pytorch".into();
-            rows.borrow_mut().push(r)
-        });
+    println!(
+        "\ncriterion on {} ({} threads)",
+        device_name(),
+        rayon::current_num_threads()
+    );
+    let started = SystemTime::now();
+    // Command-line options (`--sample-size`, `--save-baseline`, a filter, …) override these.
+    let mut c = Criterion::default()
+        .sample_size(if quick { 10 } else { 20 })
+        .warm_up_time(Duration::from_millis(if quick { 300 } else { 1000 }))
+        .measurement_time(Duration::from_millis(if quick { 1000 } else { 3000 }))
+        .without_plots()
+        .configure_from_args();
+    if plan.fills {
+        for &n in plan.sizes() {
+            bench_fills(&mut c, &device, n);
+        }
     }
-    let tables: Vec<(usize, Vec<Row>)> = if run_fills {
-        sizes
-            .iter()
-            .map(|&n| (n, fills(&device, n, &torch)))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    if plan.orthogonal {
+        bench_orthogonal(&mut c, &device, plan);
+    }
+    c.final_summary();
 
-    let mut ortho = Vec::new();
-    if run_ortho {
-        REPS_NOW.with(|r| r.set(if quick { 3 } else { 5 }));
-        println!("\northogonal on {}", device_name());
-    }
-    for m in [512usize, 1024, 2048].into_iter().filter(|_| run_ortho) {
-        let bytes = m * m * 4;
-        let group = "orthogonal";
-        // Burn's QR (used by Burn's initializer and by our device path) runs one tensor op per
-        // Householder step and column; beyond 1024² (512² with BENCH_QUICK) it takes minutes on
-        // flex.
-        let qr_ok = m <= if quick { 512 } else { 1024 };
-        let host = row(
-            group,
-            &format!("orthogonal {m}x{m}: burn-init host path"),
-            median_secs(|| {
-                let t = Init::Orthogonal { gain: 1.0 }
-                    .sample([m, m], None, Source::Host(HostRng::new(1)), &device)
-                    .unwrap();
-                device.sync().unwrap();
-                drop(t);
-            }),
-            bytes,
+    let est = read_estimates(&criterion_home(), started);
+    if est.is_empty() {
+        println!(
+            "\ncriterion wrote no estimates in this run (--list, --test, or a filter that matched \
+             nothing): no tables, nothing recorded"
         );
-        let dev = qr_ok.then(|| {
-            row(
-                group,
-                &format!("orthogonal {m}x{m}: burn-init device path"),
-                median_secs(|| {
-                    let t = Init::Orthogonal { gain: 1.0 }
-                        .sample([m, m], None, Source::Device, &device)
-                        .unwrap();
-                    device.sync().unwrap();
-                    drop(t);
-                }),
-                bytes,
-            )
-        });
-        let burn = qr_ok.then(|| {
-            row(
-                group,
-                &format!("orthogonal {m}x{m}: Burn Initializer"),
-                median_secs(|| {
-                    let t = BurnInit::Orthogonal { gain: 1.0 }
-                        .init_with::<2, _>([m, m], Some(m), Some(m), &device)
-                        .val();
-                    device.sync().unwrap();
-                    drop(t);
-                }),
-                bytes,
-            )
-        });
-        let torch = torch_gbs(&torch, "orthogonal", &format!("orthogonal_ {m}×{m}"));
-        ortho.push((
-            format!("orthogonal {m}x{m}"),
-            [Some(host), dev, burn, torch],
-        ));
+        return;
     }
-    for (n, table) in &tables {
-        print_table(&format!("fill {n}x{n}"), table, None, &torch_note);
+    println!("\nmedians of criterion's samples (intervals: above, and in bench-results/fill.json)");
+    if plan.fills {
+        for &n in plan.sizes() {
+            let table: Vec<(Row, usize)> = fill_table(&est, n, &torch)
+                .into_iter()
+                .map(|r| (r, n * n * 4))
+                .collect();
+            print_table(&format!("fill {n}x{n}"), &table, true, &torch_note);
+        }
+        print_baselines(&est, plan.sizes());
     }
-    if run_ortho {
-        print_table("orthogonal", &ortho, Some(&[512, 1024, 2048]), &torch_note);
+    if plan.orthogonal {
+        let table: Vec<(Row, usize)> = ORTHOGONAL_SIZES
+            .into_iter()
+            .map(|m| {
+                let id = |p: &str| secs(&est, &format!("orthogonal {m}x{m}/{p}"));
+                let torch = torch_secs(
+                    &torch,
+                    "orthogonal",
+                    &format!("orthogonal_ {m}×{m}"),
+                    m * m * 4,
+                );
+                (
+                    (
+                        format!("orthogonal {m}x{m}"),
+                        [id("host"), id("device"), id("burn"), torch],
+                    ),
+                    m * m * 4,
+                )
+            })
+            .collect();
+        print_table("orthogonal", &table, false, &torch_note);
     }
-    write_record();
+    write_record(&est, &torch, plan);
 }
 
 include!("../../../benches/reference/locate.rs");
+include!("../../../benches/reference/estimates.rs");

@@ -88,8 +88,10 @@ pub struct TorchReference {
     pub gpu: Option<String>,
     /// `mnist`, or `random (MNIST-shaped)` when the IDX files were not given to it.
     pub dataset: String,
-    /// Training examples per second over the epoch.
+    /// Training examples per second over the epoch (the median epoch when it timed several).
     pub samples_per_second: f64,
+    /// Fresh epochs it timed (`repeats`; losses and accuracy are the first's).
+    pub timed_epochs: u64,
     /// Mean minibatch loss over the epoch.
     pub mean_epoch_loss: f64,
     /// Loss on the whole training split after the epoch.
@@ -102,7 +104,8 @@ pub struct TorchReference {
 /// with `threads` threads, on the MNIST IDX files in `mnist_dir` (`DIR/NAME[.gz]` or
 /// burn-dataset's `DIR/train/`, `DIR/test/`), or on random data of MNIST's shape when `None`
 /// (samples/s only are comparable then). With `gpu`, on PyTorch's first CUDA device (the
-/// comparison for a run on a GPU).
+/// comparison for a run on a GPU). `repeats` fresh models each train one timed epoch; samples/s
+/// come from the median epoch (`throughput` times one epoch, the bench ten).
 ///
 /// # Errors
 /// Why no reference was measured, as a sentence: no script next to the sources, no python3, no
@@ -111,6 +114,7 @@ pub fn torch_reference(
     mnist_dir: Option<&Path>,
     threads: usize,
     gpu: bool,
+    repeats: usize,
 ) -> std::result::Result<TorchReference, String> {
     let script = torch_reference_script(&Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
     if !script.is_file() {
@@ -125,6 +129,8 @@ pub fn torch_reference(
     cmd.arg(&script)
         .args(["--only", "training", "--threads"])
         .arg(threads.to_string())
+        .arg("--training-repeats")
+        .arg(repeats.max(1).to_string())
         .arg("--out")
         .arg(&out);
     if let Some(dir) = mnist_dir {
@@ -149,10 +155,68 @@ pub fn torch_reference(
         gpu: record["gpu"].as_str().map(str::to_string),
         dataset: row["dataset"].as_str().unwrap_or("?").into(),
         samples_per_second: number("samples_per_second")?,
+        timed_epochs: row["timed_epochs"].as_u64().unwrap_or(1),
         mean_epoch_loss: number("mean_epoch_loss")?,
         train_loss_after: number("train_loss_after")?,
         test_accuracy: number("test_accuracy")?,
     })
+}
+
+/// The benchmark's MLP: 784-256-256-256-10 (the data's sizes), tanh, PyTorch's default
+/// initialization for weights and biases.
+fn model_config(data: &crate::data::Dataset) -> MlpConfig {
+    let init = torch_default_init();
+    MlpConfig::new(
+        data.features,
+        vec![256; 3],
+        data.classes,
+        Activation::Tanh,
+        init.clone(),
+    )
+    .with_bias_init(init)
+}
+
+/// One epoch of the benchmark's MLP, initialized from `seed`, over `data`'s training split in a
+/// seeded order; `on_read` sees (minibatch, minibatches, loss) about ten times.
+fn timed_epoch(
+    dev: &device::OpenDevice,
+    data: &crate::data::Dataset,
+    seed: u64,
+    on_read: impl FnMut(usize, usize, f64),
+) -> Result<(crate::mlp::Mlp, crate::train::EpochResult)> {
+    let ad = dev.autodiff();
+    let model = model_config(data).init(Source::Host(HostRng::new(seed)), &ad)?;
+    let plan = EpochPlan {
+        split: &data.train,
+        features: data.features,
+        batch_size: BATCH,
+        lr: LR,
+        order: HostRng::new(seed)
+            .derive(1_000_001)
+            .permutation(data.train.n),
+        reads: 10,
+        device: &ad,
+    };
+    Ok(train_epoch(
+        model,
+        &mut OptimizerChoice::Sgd.init(0.0),
+        &plan,
+        on_read,
+    ))
+}
+
+/// Seconds of one training epoch of the benchmark's MLP on `data` (initialized from `seed`; no
+/// warm-up, no evaluation): the unit `cargo bench -p experiments` times with criterion.
+///
+/// # Errors
+/// An initializer that cannot build the model.
+pub fn epoch_seconds(
+    dev: &device::OpenDevice,
+    data: &crate::data::Dataset,
+    seed: u64,
+) -> Result<f64> {
+    dev.device.seed(seed);
+    Ok(timed_epoch(dev, data, seed, |_, _, _| {})?.1.seconds)
 }
 
 /// Trains the benchmark's MLP for one epoch on `data` (seeded) and evaluates it: the numbers
@@ -169,18 +233,9 @@ pub fn measure(
     let start = Instant::now();
     let ad = dev.autodiff();
     dev.device.seed(seed);
-    let init = torch_default_init();
-    let config = MlpConfig::new(
-        data.features,
-        vec![256; 3],
-        data.classes,
-        Activation::Tanh,
-        init.clone(),
-    )
-    .with_bias_init(init);
     // Warm-up on a throwaway model (another seed): the measured model and its numbers are the
     // same with or without it.
-    let warm = config.init(Source::Host(HostRng::new(seed ^ 0x5eed)), &ad)?;
+    let warm = model_config(data).init(Source::Host(HostRng::new(seed ^ 0x5eed)), &ad)?;
     let warm_order = HostRng::new(seed ^ 0x5eed)
         .derive(1_000_001)
         .permutation(data.train.n);
@@ -199,23 +254,10 @@ pub fn measure(
         &warm_plan,
         |_, _, _| {},
     ));
-    let model = config.init(Source::Host(HostRng::new(seed)), &ad)?;
-    let mut optim = OptimizerChoice::Sgd.init(0.0);
-    let plan = EpochPlan {
-        split: &data.train,
-        features: data.features,
-        batch_size: BATCH,
-        lr: LR,
-        order: HostRng::new(seed)
-            .derive(1_000_001)
-            .permutation(data.train.n),
-        reads: 10,
-        device: &ad,
-    };
     progress.start_run("throughput", 0, 1, None);
-    let (model, r) = train_epoch(model, &mut optim, &plan, |done, total, loss| {
+    let (model, r) = timed_epoch(dev, data, seed, |done, total, loss| {
         progress.batch(1, 1, done, total, Some(loss))
-    });
+    })?;
     progress.println("");
     let train_loss = EvalSet::new(&data.train, data.features, 1000, &dev.device)
         .evaluate(&model)
@@ -282,7 +324,7 @@ fn run(ctx: &Context) -> Result<()> {
     ));
     // On a GPU (wgpu), PyTorch on the GPU (CUDA) is the comparison.
     let gpu = dev.choice.name() == "wgpu";
-    let (torch, missing) = match torch_reference(mnist_dir.as_deref(), threads, gpu) {
+    let (torch, missing) = match torch_reference(mnist_dir.as_deref(), threads, gpu, 1) {
         Ok(t) => (Some(t), None),
         Err(why) => (None, Some(why)),
     };

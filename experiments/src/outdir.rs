@@ -462,8 +462,8 @@ pub fn read_run(dir: &Path, id: &str, expected: &RunConfig) -> StoredRun {
 pub fn write_metrics(path: &Path, runs: &[(String, PathBuf)]) -> Result<()> {
     record::write_atomic_with(path, |out| {
         let mut w = csv::Writer::from_writer(BufWriter::new(out));
-        let header: Vec<&str> = CSV_HEADER.split(',').collect();
-        w.write_record(&header).map_err(csv_error(path))?;
+        w.write_record(record::CSV_COLUMNS)
+            .map_err(csv_error(path))?;
         for (id, file) in runs {
             let f = File::open(file).map_err(io(file))?;
             record::for_each_metrics_row(f, file, Some(id), |record, _| {

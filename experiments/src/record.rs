@@ -15,7 +15,10 @@ use crate::train::{EpochMetrics, RunOutcome, RunSpec, TrainSettings};
 /// The Burn version this crate is built against (checked against `Cargo.lock` by a test).
 pub const BURN_VERSION: &str = "0.22.1";
 
-/// The header of every `metrics.csv` (long format).
+/// The columns of every `metrics.csv` (long format).
+pub const CSV_COLUMNS: [&str; 6] = ["run", "epoch", "split", "metric", "layer", "value"];
+
+/// The header line of every `metrics.csv`: [`CSV_COLUMNS`] joined by commas (a test checks it).
 pub const CSV_HEADER: &str = "run,epoch,split,metric,layer,value";
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, then a rename.
@@ -526,7 +529,7 @@ pub fn for_each_metrics_row(
     };
     let mut r = csv::Reader::from_reader(reader);
     let header = r.headers().map_err(|e| bad(1, e.to_string()))?;
-    if header.iter().collect::<Vec<_>>() != CSV_HEADER.split(',').collect::<Vec<_>>() {
+    if !header.iter().eq(CSV_COLUMNS) {
         return Err(bad(1, format!("the header is not `{CSV_HEADER}`")));
     }
     let mut record = csv::StringRecord::new();
@@ -674,6 +677,11 @@ pub fn summary_table(runs: &[RunSummary]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_header_line_is_the_columns() {
+        assert_eq!(CSV_HEADER, CSV_COLUMNS.join(","));
+    }
 
     #[test]
     fn atomic_write_replaces_and_leaves_no_temp() {

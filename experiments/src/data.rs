@@ -246,61 +246,7 @@ impl SplitRecord {
     }
 }
 
-impl Dataset {
-    /// This dataset with `fraction` of its training images (per class, [`stratified_split`]
-    /// seeded with `seed`) moved to the validation split.
-    ///
-    /// # Errors
-    /// [`Error::InvalidOption`] (`--valid-fraction`) when `fraction` is not in (0, 0.5], when the
-    /// dataset already has a validation split, or when either split would be empty.
-    pub fn with_validation(mut self, fraction: f64, seed: u64) -> Result<Self> {
-        let bad = |reason: String| Error::InvalidOption {
-            option: "valid-fraction",
-            value: fraction.to_string(),
-            reason,
-        };
-        if !(fraction > 0.0 && fraction <= 0.5) {
-            return Err(bad("must be in (0, 0.5]".into()));
-        }
-        if self.split.valid > 0 {
-            return Err(bad("the dataset already has a validation split".into()));
-        }
-        use burn::data::dataset::Dataset as _;
-        // The split is burn-dataset's index-list transform over the training images
-        // (`pipeline::stratified_selection`, the rows of `stratified_split`), gathered back.
-        let images = crate::pipeline::SplitDataset::new(
-            std::sync::Arc::new(std::mem::take(&mut self.train)),
-            self.features,
-        );
-        let n = images.len();
-        let (train_rows, valid_rows) =
-            crate::pipeline::stratified_selection(images, fraction, seed);
-        if train_rows.is_empty() || valid_rows.is_empty() {
-            return Err(bad(format!(
-                "{n} training images give {} for training and {} for validation; both must be non-empty",
-                train_rows.len(),
-                valid_rows.len()
-            )));
-        }
-        let gather = |rows: &crate::pipeline::Selection| {
-            crate::pipeline::collect_split(rows, self.features)
-                .map_err(|e| Error::DataSource(format!("validation split: {e}")))
-        };
-        let train = gather(&train_rows)?;
-        let valid = gather(&valid_rows)?;
-        Ok(Self {
-            split: SplitRecord {
-                seed,
-                fraction,
-                train: train.n,
-                valid: valid.n,
-            },
-            train,
-            valid,
-            ..self
-        })
-    }
-}
+impl Dataset {}
 
 /// The folder burn-dataset's `MnistDataset` caches MNIST in:
 /// `$XDG_CACHE_HOME/burn-dataset/mnist` or `~/.cache/burn-dataset/mnist`.

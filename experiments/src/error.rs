@@ -88,8 +88,8 @@ pub enum Error {
     #[error(
         "{what} needs about {} of memory, more than the {} {limit_source}; make it smaller, \
          or pass --memory-limit SIZE (e.g. 64G) if you know it fits",
-        needed.map_or_else(|| "more than 16 EiB".to_string(), crate::limits::fmt_bytes),
-        crate::limits::fmt_bytes(*limit)
+        needed.map_or_else(|| "more than 16 EiB".to_string(), fmt_bytes),
+        fmt_bytes(*limit)
     )]
     Memory {
         /// What needs it: the network, the runs at once, the options that set them.
@@ -154,4 +154,19 @@ pub(crate) fn closest<'a>(
 pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
     let path = path.into();
     move |source| Error::Io { path, source }
+}
+
+/// A size for messages: `1.5 GiB`, `512.0 MiB`, `800 B` (powers of 1024).
+pub fn fmt_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut v = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
 }

@@ -237,7 +237,7 @@ impl Options {
     }
 
     /// These options with `experiment`'s own defaults for what the command line left open.
-    pub fn with_defaults_of(&self, experiment: &registry::Experiment) -> Options {
+    pub fn with_defaults_of(&self, experiment: &experiments::Experiment) -> Options {
         Options {
             epochs: self.epochs.or(experiment.epochs),
             seeds: self.seeds.or(experiment.seeds),
@@ -470,20 +470,20 @@ pub fn run(name: &str, options: Options, command: Vec<String>) -> Result<()> {
             });
         }
         for s in &options.skip {
-            if !experiments::all::SUITE.contains(&s.as_str()) {
+            if !experiments::all::SUITE.iter().any(|e| e.name == s.as_str()) {
                 return Err(Error::InvalidOption {
                     option: "skip",
                     value: s.clone(),
                     reason: format!(
                         "not an experiment of the suite ({})",
-                        experiments::all::SUITE.join(", ")
+                        experiments::all::suite_names().join(", ")
                     ),
                 });
             }
         }
         if experiments::all::SUITE
             .iter()
-            .all(|e| options.skip.iter().any(|s| s == e))
+            .all(|e| options.skip.iter().any(|s| s == e.name))
         {
             return Err(Error::InvalidOption {
                 option: "skip",

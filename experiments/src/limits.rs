@@ -144,21 +144,6 @@ impl MlpShape {
     }
 }
 
-/// `1.5 GiB`, `512.0 MiB`, `800 B`.
-pub fn fmt_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut v = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while v >= 1024.0 && unit + 1 < UNITS.len() {
-        v /= 1024.0;
-        unit += 1;
-    }
-    format!("{v:.1} {}", UNITS[unit])
-}
-
 /// Parses a size: bytes, or a number with `K`, `M`, `G` or `T` (powers of 1024; `KiB`, `kb`,
 /// … accepted), e.g. `64G`, `1.5T`, `500000000`.
 pub fn parse_size(text: &str) -> Option<u64> {
@@ -240,8 +225,8 @@ mod tests {
         for bad in ["", "G", "lots", "-1G", "1X", "99999999999T"] {
             assert_eq!(parse_size(bad), None, "{bad}");
         }
-        assert_eq!(fmt_bytes(800), "800 B");
-        assert_eq!(fmt_bytes(3 << 29), "1.5 GiB");
+        assert_eq!(crate::error::fmt_bytes(800), "800 B");
+        assert_eq!(crate::error::fmt_bytes(3 << 29), "1.5 GiB");
     }
 
     #[test]

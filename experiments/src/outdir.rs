@@ -32,7 +32,26 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result, io};
 use crate::record::{self, CSV_HEADER, RunSummary};
-use crate::sweep::RunConfig;
+
+/// What a finished run was made with (`runs/<id>/run.json`); a run is skipped on resume only if
+/// this matches exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    /// The run.
+    pub spec: crate::train::RunSpec,
+    /// The training settings.
+    pub settings: crate::train::TrainSettings,
+    /// Dataset name.
+    pub dataset: String,
+    /// Dataset checksum.
+    pub dataset_sha256: String,
+    /// The validation split (runs trained on another split are not mixed in).
+    #[serde(default)]
+    pub split: crate::data::SplitRecord,
+    /// The trainer (`loop` when absent: runs recorded before `--trainer` existed).
+    #[serde(default)]
+    pub trainer: crate::learner::Trainer,
+}
 
 /// The marker file of an output folder.
 pub const MARKER: &str = ".experiments.json";

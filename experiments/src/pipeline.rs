@@ -17,7 +17,7 @@ use burn::data::dataset::transform::SelectionDataset;
 use burn::data::dataset::{Dataset as BurnDataset, DatasetError};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use crate::data::{Split, stratified_split};
+use crate::data::{Dataset, Split, stratified_split};
 
 /// One example: its normalized inputs and its label.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,6 +160,63 @@ where
         None => builder,
     }
     .build(dataset)
+}
+
+/// The train/validation split lives here, beside the burn-dataset transform it is made of, so that
+/// `data` (the images) does not depend on `pipeline` (what is built on them).
+impl Dataset {
+    /// This dataset with `fraction` of its training images (per class, [`stratified_split`]
+    /// seeded with `seed`) moved to the validation split.
+    ///
+    /// # Errors
+    /// [`crate::error::Error::InvalidOption`] (`--valid-fraction`) when `fraction` is not in (0, 0.5], when the
+    /// dataset already has a validation split, or when either split would be empty.
+    pub fn with_validation(mut self, fraction: f64, seed: u64) -> crate::error::Result<Self> {
+        let bad = |reason: String| crate::error::Error::InvalidOption {
+            option: "valid-fraction",
+            value: fraction.to_string(),
+            reason,
+        };
+        if !(fraction > 0.0 && fraction <= 0.5) {
+            return Err(bad("must be in (0, 0.5]".into()));
+        }
+        if self.split.valid > 0 {
+            return Err(bad("the dataset already has a validation split".into()));
+        }
+        use burn::data::dataset::Dataset as _;
+        // The split is burn-dataset's index-list transform over the training images
+        // (`pipeline::stratified_selection`, the rows of `stratified_split`), gathered back.
+        let images = SplitDataset::new(
+            std::sync::Arc::new(std::mem::take(&mut self.train)),
+            self.features,
+        );
+        let n = images.len();
+        let (train_rows, valid_rows) = stratified_selection(images, fraction, seed);
+        if train_rows.is_empty() || valid_rows.is_empty() {
+            return Err(bad(format!(
+                "{n} training images give {} for training and {} for validation; both must be non-empty",
+                train_rows.len(),
+                valid_rows.len()
+            )));
+        }
+        let gather = |rows: &Selection| {
+            collect_split(rows, self.features)
+                .map_err(|e| crate::error::Error::DataSource(format!("validation split: {e}")))
+        };
+        let train = gather(&train_rows)?;
+        let valid = gather(&valid_rows)?;
+        Ok(Self {
+            split: crate::data::SplitRecord {
+                seed,
+                fraction,
+                train: train.n,
+                valid: valid.n,
+            },
+            train,
+            valid,
+            ..self
+        })
+    }
 }
 
 #[cfg(test)]

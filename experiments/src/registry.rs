@@ -4,28 +4,8 @@
 //! [`RunSpec`](crate::train::RunSpec)s and calling [`run_sweep`](crate::sweep::run_sweep)), and
 //! add it to [`REGISTRY`].
 
-use crate::Context;
 use crate::error::{Error, Result};
-use crate::experiments;
-
-/// An experiment: how it is named, what it does, how it runs.
-#[derive(Debug, Clone, Copy)]
-pub struct Experiment {
-    /// The name, or the name pattern (`<activation>-<init>`).
-    pub name: &'static str,
-    /// One line for `experiments list`.
-    pub description: &'static str,
-    /// Whether a name given on the command line is this experiment.
-    pub matches: fn(&str) -> bool,
-    /// Runs it.
-    pub run: fn(&Context) -> Result<()>,
-    /// Extra lines for `experiments list` (examples, valid parts of a pattern).
-    pub details: fn() -> Vec<String>,
-    /// Its default number of epochs, when not the runner's ([`defaults::EPOCHS`](crate::defaults::EPOCHS)).
-    pub epochs: Option<usize>,
-    /// Its default number of seeds, when not 1.
-    pub seeds: Option<usize>,
-}
+use crate::experiments::{self, Experiment};
 
 /// Every experiment, in the order `experiments list` shows them.
 pub const REGISTRY: &[Experiment] = &[

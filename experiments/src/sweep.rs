@@ -12,32 +12,12 @@ use crate::device::{self, OpenDevice};
 use crate::error::{Error, Result};
 use crate::learner::{Trainer, train_run_learner};
 use crate::limits::{self, MlpShape};
-use crate::outdir::{self, OutputFolder, StoredRun};
+use crate::outdir::{self, OutputFolder, RunConfig, StoredRun};
 use crate::progress::Progress;
 use crate::record::{self, Chance, DatasetRecord, OutDir, Record, RunSummary, Summary};
 use crate::stacked;
 use crate::train::{RunOutcome, RunSpec, TrainSettings, train_run};
 use crate::{Context, Options};
-
-/// What a finished run was made with (`runs/<id>/run.json`); a run is skipped on resume only if
-/// this matches exactly.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunConfig {
-    /// The run.
-    pub spec: RunSpec,
-    /// The training settings.
-    pub settings: TrainSettings,
-    /// Dataset name.
-    pub dataset: String,
-    /// Dataset checksum.
-    pub dataset_sha256: String,
-    /// The validation split (runs trained on another split are not mixed in).
-    #[serde(default)]
-    pub split: data::SplitRecord,
-    /// The trainer (`loop` when absent: runs recorded before `--trainer` existed).
-    #[serde(default)]
-    pub trainer: Trainer,
-}
 
 /// `config.json` of an experiment.
 #[derive(Debug, Clone, Serialize, Deserialize)]

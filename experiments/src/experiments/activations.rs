@@ -31,13 +31,13 @@ use burn_init::{Fans, HostRng, Init, Nonlinearity as Activation, TensorInitExt};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
+use super::Experiment;
 use crate::Context;
 use crate::claims::{self, Claim, ClaimText, Condition, Direction, Estimate, Guards, fmt};
 use crate::error::Result;
 use crate::figure::{HistogramPanel, LinePanel, Series, histogram_figure, line_figure};
 use crate::mlp::MlpConfig;
 use crate::record::{git_commit, write_atomic, write_json};
-use crate::registry::Experiment;
 
 /// Default seeds: forward-pass claims are decided over at least 10.
 pub const SEEDS: usize = 10;

@@ -4,11 +4,11 @@
 
 use std::fmt::Write as _;
 
+use super::Experiment;
 use crate::Context;
 use crate::claims::Claim;
 use crate::error::Result;
 use crate::record::{read_json, write_atomic, write_json};
-use crate::registry::Experiment;
 
 /// The registry entry.
 pub const EXPERIMENT: Experiment = Experiment {
@@ -22,14 +22,19 @@ pub const EXPERIMENT: Experiment = Experiment {
 };
 
 /// The suite, in order.
-pub const SUITE: [&str; 6] = [
-    "activations",
-    "symmetry",
-    "matrix",
-    "depth",
-    "pretrain",
-    "criticality",
+pub const SUITE: [Experiment; 6] = [
+    super::activations::EXPERIMENT,
+    super::symmetry::EXPERIMENT,
+    super::matrix::EXPERIMENT,
+    super::depth::EXPERIMENT,
+    super::pretrain::EXPERIMENT,
+    super::criticality::EXPERIMENT,
 ];
+
+/// The suite's names, in order.
+pub fn suite_names() -> Vec<&'static str> {
+    SUITE.iter().map(|e| e.name).collect()
+}
 
 fn run(ctx: &Context) -> Result<()> {
     let start = std::time::Instant::now();
@@ -39,12 +44,12 @@ fn run(ctx: &Context) -> Result<()> {
     let mut claims: Vec<Claim> = Vec::new();
     let mut r = String::from("# The whole suite\n\n");
     let mut walls = Vec::new();
-    for name in SUITE {
+    for experiment in &SUITE {
+        let name = experiment.name;
         if ctx.options.skip.iter().any(|s| s == name) {
             let _ = writeln!(r, "## {name}: skipped (`--skip`)\n");
             continue;
         }
-        let experiment = crate::registry::find(name)?;
         let mut sub = ctx.clone();
         sub.name = name.into();
         sub.options = ctx.options.with_defaults_of(experiment);

@@ -31,6 +31,7 @@ use burn_init::signal::criticality::{
 use burn_init::{HostRng, Init, InitError, TensorInitExt};
 use serde::{Deserialize, Serialize};
 
+use super::Experiment;
 use crate::Context;
 use crate::claims::{Claim, ClaimText, Condition, Direction, Estimate, Guards, fmt};
 use crate::error::{Error, Result};
@@ -40,7 +41,6 @@ use crate::figure::{
     line_figure_with, markdown,
 };
 use crate::record::{git_commit, write_atomic, write_json};
-use crate::registry::Experiment;
 
 /// The registry entry.
 pub const EXPERIMENT: Experiment = Experiment {

@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 use burn_init::Init;
 use burn_init::Nonlinearity as Activation;
 
+use super::Experiment;
 use crate::Context;
 use crate::claims::{self, Claim, ClaimText, fmt};
 use crate::error::Result;
@@ -21,7 +22,6 @@ use crate::experiments::curves::{chosen_rate_curve, curves_figure, read_curves};
 use crate::figure::markdown;
 use crate::protocol::{self, Selection};
 use crate::record::{RunSummary, write_atomic, write_json};
-use crate::registry::Experiment;
 use crate::strategy::InitStrategy;
 use crate::sweep::{Sweep, run_sweep};
 use crate::train::RunSpec;

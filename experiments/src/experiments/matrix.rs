@@ -9,13 +9,13 @@ use burn_init::Init;
 use burn_init::Nonlinearity as Activation;
 use serde::{Deserialize, Serialize};
 
+use super::Experiment;
 use crate::Context;
 use crate::claims::{self, Claim, ClaimText, Status, fmt};
 use crate::error::Result;
 use crate::figure::Heatmap;
 use crate::protocol::{self, Selection};
 use crate::record::{RunSummary, write_atomic, write_json};
-use crate::registry::Experiment;
 use crate::strategy::InitStrategy;
 use crate::sweep::{Sweep, run_sweep};
 use crate::train::RunSpec;

@@ -1,4 +1,9 @@
-//! The experiments, one file each; [`crate::registry::REGISTRY`] lists them.
+//! The experiments, one file each, each exporting an [`Experiment`];
+//! [`crate::registry::REGISTRY`] lists them. The descriptor type lives here, below the registry,
+//! so that an experiment and the registry that lists it do not depend on each other.
+
+use crate::Context;
+use crate::error::Result;
 
 pub mod activations;
 pub mod all;
@@ -12,3 +17,22 @@ pub mod single;
 pub mod symmetry;
 pub mod throughput;
 pub mod trainability;
+
+/// An experiment: how it is named, what it does, how it runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Experiment {
+    /// The name, or the name pattern (`<activation>-<init>`).
+    pub name: &'static str,
+    /// One line for `experiments list`.
+    pub description: &'static str,
+    /// Whether a name given on the command line is this experiment.
+    pub matches: fn(&str) -> bool,
+    /// Runs it.
+    pub run: fn(&Context) -> Result<()>,
+    /// Extra lines for `experiments list` (examples, valid parts of a pattern).
+    pub details: fn() -> Vec<String>,
+    /// Its default number of epochs, when not the runner's ([`defaults::EPOCHS`](crate::defaults::EPOCHS)).
+    pub epochs: Option<usize>,
+    /// Its default number of seeds, when not 1.
+    pub seeds: Option<usize>,
+}

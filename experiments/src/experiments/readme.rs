@@ -6,12 +6,12 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use super::Experiment;
 use crate::Context;
 use crate::claims::{Claim, Status};
 use crate::error::{Error, Result};
 use crate::experiments::matrix::{Cell, ranking, tied_with_best};
 use crate::record::{Record, read_json, write_atomic};
-use crate::registry::Experiment;
 
 /// The registry entry.
 pub const EXPERIMENT: Experiment = Experiment {

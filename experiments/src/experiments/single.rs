@@ -5,9 +5,9 @@
 use burn_init::Init;
 use burn_init::Nonlinearity as Activation;
 
+use super::Experiment;
 use crate::Context;
 use crate::error::Result;
-use crate::registry::Experiment;
 use crate::strategy::InitStrategy;
 use crate::sweep::run_sweep;
 use crate::train::RunSpec;

@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use burn_init::Init;
 use burn_init::Nonlinearity as Activation;
 
+use super::Experiment;
 use crate::Context;
 use crate::claims::{self, Claim, ClaimText, Condition, Direction, Estimate, Guards};
 use crate::error::Result;
@@ -19,7 +20,6 @@ use crate::experiments::curves::{curves_figure, read_curves, read_layer_curves};
 use crate::figure::markdown;
 use crate::protocol;
 use crate::record::{RunSummary, write_atomic, write_json};
-use crate::registry::Experiment;
 use crate::strategy::InitStrategy;
 use crate::sweep::{Sweep, run_sweep};
 use crate::train::RunSpec;

@@ -10,6 +10,7 @@ use std::time::Instant;
 use burn_init::{HostRng, Nonlinearity as Activation, Source};
 use serde::Serialize;
 
+use super::Experiment;
 use crate::Context;
 use crate::data::{self, DatasetChoice};
 use crate::device;
@@ -17,7 +18,6 @@ use crate::error::Result;
 use crate::mlp::MlpConfig;
 use crate::progress::Progress;
 use crate::record::{self, DatasetRecord};
-use crate::registry::Experiment;
 use crate::train::{EpochPlan, EvalSet, OptimizerChoice, torch_default_init, train_epoch};
 
 /// The registry entry.

@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::Dataset;
 use crate::device::OpenDevice;
-use crate::error::{Error, Result, unknown};
+use crate::error::{Error, Result, named_choices};
 use crate::mlp::Mlp;
 use crate::pipeline::{self, ExampleBatch, SplitDataset};
 use crate::progress::Progress;
@@ -55,27 +55,7 @@ pub enum Trainer {
     Learner,
 }
 
-impl Trainer {
-    /// Every trainer name.
-    pub const NAMES: [&'static str; 2] = ["loop", "learner"];
-
-    /// Parses a name.
-    ///
-    /// # Errors
-    /// [`Error::UnknownName`] listing the valid names.
-    pub fn from_name(name: &str) -> Result<Self> {
-        Ok(match name {
-            "loop" => Self::Loop,
-            "learner" => Self::Learner,
-            _ => return Err(unknown("trainer", name, &Self::NAMES)),
-        })
-    }
-
-    /// The stable name.
-    pub fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
-}
+named_choices!(Trainer, "trainer", { Loop => "loop", Learner => "learner" });
 
 impl TrainStep for Mlp {
     type Input = ExampleBatch;

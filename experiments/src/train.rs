@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Dataset, Split};
 use crate::device::OpenDevice;
-use crate::error::{Result, unknown};
+use crate::error::{Result, named_choices};
 use crate::mlp::{Mlp, MlpConfig};
 use crate::progress::Progress;
 use crate::stats::{LayerStats, layer_diagnostics};
@@ -29,27 +29,9 @@ pub enum OptimizerChoice {
     Adam,
 }
 
+named_choices!(OptimizerChoice, "optimizer", { Sgd => "sgd", Adam => "adam" });
+
 impl OptimizerChoice {
-    /// Every optimizer name.
-    pub const NAMES: [&'static str; 2] = ["sgd", "adam"];
-
-    /// Parses a name.
-    ///
-    /// # Errors
-    /// [`crate::Error::UnknownName`] listing the valid names.
-    pub fn from_name(name: &str) -> Result<Self> {
-        Ok(match name {
-            "sgd" => Self::Sgd,
-            "adam" => Self::Adam,
-            _ => return Err(unknown("optimizer", name, &Self::NAMES)),
-        })
-    }
-
-    /// The stable name.
-    pub fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
-
     /// A fresh optimizer.
     pub fn init(self, momentum: f64) -> ModuleOptimizer {
         match self {

@@ -43,7 +43,7 @@ use burn::train::metric::{
 use burn::train::{ItemLazy, SupervisedTraining, TrainOutput, TrainStep};
 use burn_std::ExecutionError;
 
-use super::diagnostics::{dead_fraction, saturated_fraction, summary};
+use super::diagnostics::{dead_fraction, saturated_fraction, summary, update_ratio};
 use super::layered::{LayerTrace, Layered};
 use crate::scale::Nonlinearity;
 
@@ -304,28 +304,6 @@ impl LayerMetric {
             }
         };
         Ok(value.map(|v| (v, batch)))
-    }
-}
-
-/// `‖after − before‖ / ‖before‖`, the arithmetic of [`update_ratios`](super::update_ratios).
-fn update_ratio(before: &[f32], after: &[f32]) -> f64 {
-    let diff = before
-        .iter()
-        .zip(after)
-        .map(|(x, y)| ((y - x) as f64).powi(2))
-        .sum::<f64>()
-        .sqrt();
-    let norm = before
-        .iter()
-        .map(|&x| (x as f64).powi(2))
-        .sum::<f64>()
-        .sqrt();
-    if norm > 0.0 {
-        diff / norm
-    } else if diff > 0.0 {
-        f64::INFINITY
-    } else {
-        0.0
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Instant;
 use burn::module::Module;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
-use burn::tensor::{Device, Int, Tensor, TensorData, activation::log_softmax};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use burn_init::{HostRng, Init, Nonlinearity as Activation};
 use serde::{Deserialize, Serialize};
 
@@ -323,14 +323,9 @@ impl RunOutcome {
     }
 }
 
-/// Mean cross-entropy of `logits` `[batch, classes]` against `targets` `[batch]`.
-pub fn cross_entropy(logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
-    let [batch, _] = logits.dims();
-    log_softmax(logits, 1)
-        .gather(1, targets.reshape([batch, 1]))
-        .mean()
-        .neg()
-}
+/// Mean cross-entropy of `logits` `[batch, classes]` against `targets` `[batch]` (the library's,
+/// which its burn-train steps use too).
+pub use burn_init::signal::metrics::cross_entropy;
 
 /// Inputs and labels of the examples `rows` of `split`, on `device`.
 pub fn batch(

@@ -6,10 +6,12 @@
 //!
 //! It records what the loop records, in the same [`RunOutcome`]: every epoch's model is kept
 //! (an in-memory checkpointer saves it after each epoch) and evaluated afterwards on the
-//! validation and test splits with the loop's own [`EvalSet`] and [`layer_diagnostics`], so
-//! `summary.json` and `metrics.csv` have the same schema and meaning; the training loss and
-//! accuracy of each epoch are read back from burn-train's file logs. The loop stays the default
-//! (see the README: it is faster, and stops a run at its first non-finite loss).
+//! validation and test splits with the loop's own [`EvalSet`](crate::train::EvalSet) and
+//! [`layer_diagnostics`](crate::stats::layer_diagnostics) (the set-up both trainers share,
+//! [`RunStart`](crate::train::RunStart)), so `summary.json` and `metrics.csv` have the same
+//! schema and meaning; the training loss and accuracy of each epoch are read back from
+//! burn-train's file logs. The loop stays the default (see the README: it is faster, and stops
+//! a run at its first non-finite loss).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -38,11 +40,7 @@ use crate::error::{Error, Result, named_choices};
 use crate::mlp::Mlp;
 use crate::pipeline::{self, ExampleBatch, SplitDataset};
 use crate::progress::Progress;
-use crate::stats::{LayerStats, layer_diagnostics};
-use crate::train::{
-    EVAL_BATCH, EpochMetrics, EvalSet, Evaluation, RunOutcome, RunSpec, TrainSettings, batch,
-    require_validation,
-};
+use crate::train::{EVAL_BATCH, EpochMetrics, RunOutcome, RunSpec, RunStart, TrainSettings};
 
 /// Which trainer trains a single run (`--trainer`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -380,32 +378,10 @@ pub fn train_run_learner(
     log_dir: &Path,
 ) -> Result<RunOutcome> {
     let start = Instant::now();
-    spec.validate(settings)?;
-    require_validation(data)?;
-    let ad = device.autodiff();
-    if spec.uses_device_rng() {
-        device.device.seed(spec.seed);
-    }
+    let (run, model) = RunStart::new(spec, settings, data, device)?;
+    let ad = &run.ad;
     let features = data.features;
-    let config = spec.mlp_config(features, data.classes);
-    let (model, pretrain) = spec
-        .strategy
-        .build(&config, spec.seed, &ad, &data.train.x)?;
-    let pretrain_losses: Vec<Vec<f64>> = pretrain
-        .map(|r| r.layers.into_iter().map(|l| l.fvu).collect())
-        .unwrap_or_default();
-    let diag_rows: Vec<usize> = (0..settings.diag_examples.min(data.train.n)).collect();
-    let (diag_x, diag_y) = batch(&data.train, features, &diag_rows, &ad);
-    let valid = EvalSet::new(&data.valid, features, EVAL_BATCH, &device.device);
-    let test = EvalSet::new(&data.test, features, EVAL_BATCH, &device.device);
-    let measure = |model: &Mlp| -> (Evaluation, Evaluation, Vec<LayerStats>) {
-        (
-            valid.evaluate(model),
-            test.evaluate(model),
-            layer_diagnostics(model, diag_x.clone(), diag_y.clone()),
-        )
-    };
-    let (v, t, layers) = measure(&model);
+    let (v, t, layers) = run.measure(&model);
     let mut epochs = vec![EpochMetrics::evaluated(0, None, v, t, layers)];
 
     let train_loader = pipeline::loader(
@@ -461,7 +437,7 @@ pub fn train_run_learner(
             diverged_at = Some(epoch);
             break;
         }
-        let (v, t, layers) = measure(&trained);
+        let (v, t, layers) = run.measure(&trained);
         let valid_diverged = !v.loss.is_finite();
         epochs.push(EpochMetrics::evaluated(
             epoch,
@@ -482,6 +458,6 @@ pub fn train_run_learner(
         wall_seconds: start.elapsed().as_secs_f64(),
         train_seconds,
         train_samples: settings.epochs * data.train.n,
-        pretrain_losses,
+        pretrain_losses: run.pretrain_losses,
     })
 }

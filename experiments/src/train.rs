@@ -523,37 +523,12 @@ pub fn train_run(
     progress: &mut Progress,
 ) -> Result<RunOutcome> {
     let start = Instant::now();
-    spec.validate(settings)?;
-    require_validation(data)?;
-    let ad = device.autodiff();
-    if spec.uses_device_rng() {
-        // Only runs that draw from Burn's global device generator seed it (see
-        // `uses_device_rng`), so runs trained side by side never disturb each other's stream.
-        device.device.seed(spec.seed);
-    }
+    let (run, mut model) = RunStart::new(spec, settings, data, device)?;
+    let ad = &run.ad;
     let features = data.features;
     let lr = spec.lr(settings);
-    let diag_rows: Vec<usize> = (0..settings.diag_examples.min(data.train.n)).collect();
-    let config = spec.mlp_config(features, data.classes);
-    let (mut model, pretrain) = spec
-        .strategy
-        .build(&config, spec.seed, &ad, &data.train.x)?;
-    let pretrain_losses: Vec<Vec<f64>> = pretrain
-        .map(|r| r.layers.into_iter().map(|l| l.fvu).collect())
-        .unwrap_or_default();
     let mut optim = settings.optimizer.init(settings.momentum);
-    let (diag_x, diag_y) = batch(&data.train, features, &diag_rows, &ad);
-    let valid = EvalSet::new(&data.valid, features, EVAL_BATCH, &device.device);
-    let test = EvalSet::new(&data.test, features, EVAL_BATCH, &device.device);
-
-    let measure = |model: &Mlp| -> (Evaluation, Evaluation, Vec<LayerStats>) {
-        (
-            valid.evaluate(model),
-            test.evaluate(model),
-            layer_diagnostics(model, diag_x.clone(), diag_y.clone()),
-        )
-    };
-    let (v, t, layers) = measure(&model);
+    let (v, t, layers) = run.measure(&model);
     progress.epoch_line(&init_line(settings.epochs, &v, &t), "", true);
     let mut epochs = vec![EpochMetrics::evaluated(0, None, v, t, layers)];
     let (mut train_seconds, mut train_samples) = (0.0, 0usize);
@@ -566,7 +541,7 @@ pub fn train_run(
             lr,
             order: epoch_order(data.train.n, spec.seed, epoch),
             reads: READS_PER_EPOCH,
-            device: &ad,
+            device: ad,
         };
         let (m, r) = train_epoch(model, &mut optim, &plan, |done, total, loss| {
             progress.batch(epoch, settings.epochs, done, total, Some(loss))
@@ -584,7 +559,7 @@ pub fn train_run(
             diverged_at = Some(epoch);
             break;
         }
-        let (v, t, layers) = measure(&model);
+        let (v, t, layers) = run.measure(&model);
         let valid_diverged = !v.loss.is_finite();
         let (text, summary) = epoch_line(epoch, settings.epochs, &r, &v, &t);
         progress.epoch_line(&text, &summary, epoch == settings.epochs || valid_diverged);
@@ -608,8 +583,72 @@ pub fn train_run(
         wall_seconds: start.elapsed().as_secs_f64(),
         train_seconds,
         train_samples,
-        pretrain_losses,
+        pretrain_losses: run.pretrain_losses,
     })
+}
+
+/// What both trainers ([`train_run`], [`crate::learner::train_run_learner`]) set up before a
+/// run's first epoch beside the model: its pretraining losses and what every epoch is measured
+/// on.
+#[derive(Debug)]
+pub(crate) struct RunStart {
+    /// The autodiff device.
+    pub(crate) ad: Device,
+    /// Per-layer losses (fraction of variance unexplained) of greedy pretraining, if any.
+    pub(crate) pretrain_losses: Vec<Vec<f64>>,
+    valid: EvalSet,
+    test: EvalSet,
+    diag: (Tensor<2>, Tensor<1, Int>),
+}
+
+impl RunStart {
+    /// Checks the run ([`RunSpec::validate`], [`require_validation`]), seeds the device when the
+    /// run draws from it, builds the model ([`RunSpec::mlp_config`],
+    /// [`crate::strategy::InitStrategy::build`]) and uploads the validation and test splits and
+    /// the diagnostic examples (the first `settings.diag_examples` of the training split).
+    /// Returns the model at epoch 0 beside.
+    pub(crate) fn new(
+        spec: &RunSpec,
+        settings: &TrainSettings,
+        data: &Dataset,
+        device: &OpenDevice,
+    ) -> Result<(Self, Mlp)> {
+        spec.validate(settings)?;
+        require_validation(data)?;
+        let ad = device.autodiff();
+        if spec.uses_device_rng() {
+            // Only runs that draw from Burn's global device generator seed it (see
+            // `uses_device_rng`), so runs trained side by side never disturb each other's stream.
+            device.device.seed(spec.seed);
+        }
+        let features = data.features;
+        let config = spec.mlp_config(features, data.classes);
+        let (model, pretrain) = spec
+            .strategy
+            .build(&config, spec.seed, &ad, &data.train.x)?;
+        let pretrain_losses = pretrain
+            .map(|r| r.layers.into_iter().map(|l| l.fvu).collect())
+            .unwrap_or_default();
+        let diag_rows: Vec<usize> = (0..settings.diag_examples.min(data.train.n)).collect();
+        let run = Self {
+            diag: batch(&data.train, features, &diag_rows, &ad),
+            valid: EvalSet::new(&data.valid, features, EVAL_BATCH, &device.device),
+            test: EvalSet::new(&data.test, features, EVAL_BATCH, &device.device),
+            ad,
+            pretrain_losses,
+        };
+        Ok((run, model))
+    }
+
+    /// The validation and test evaluations and the per-layer diagnostics of `model`.
+    pub(crate) fn measure(&self, model: &Mlp) -> (Evaluation, Evaluation, Vec<LayerStats>) {
+        let (x, y) = &self.diag;
+        (
+            self.valid.evaluate(model),
+            self.test.evaluate(model),
+            layer_diagnostics(model, x.clone(), y.clone()),
+        )
+    }
 }
 
 /// Checks that `data` has a validation split to select on.

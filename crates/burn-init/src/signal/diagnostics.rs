@@ -286,3 +286,17 @@ pub fn symmetry<M: Layered>(model: &M, tol: f64) -> Vec<Symmetry> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::update_ratio;
+
+    #[test]
+    fn update_ratio_by_hand() {
+        // ‖(3, 9) − (3, 4)‖ / ‖(3, 4)‖ = 5 / 5.
+        assert_eq!(update_ratio(&[3.0, 4.0], &[3.0, 9.0]), 1.0);
+        assert_eq!(update_ratio(&[2.0, 0.0], &[2.0, 1.0]), 0.5);
+        assert_eq!(update_ratio(&[0.0, 0.0], &[0.0, 1.0]), f64::INFINITY);
+        assert_eq!(update_ratio(&[0.0, 0.0], &[0.0, 0.0]), 0.0);
+    }
+}

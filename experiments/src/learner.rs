@@ -377,7 +377,6 @@ pub fn train_run_learner(
     progress: Progress,
     log_dir: &Path,
 ) -> Result<RunOutcome> {
-    let start = Instant::now();
     let (run, model) = RunStart::new(spec, settings, data, device)?;
     let ad = &run.ad;
     let features = data.features;
@@ -451,13 +450,6 @@ pub fn train_run_learner(
             break;
         }
     }
-    Ok(RunOutcome {
-        epochs,
-        diverged: diverged_at.is_some(),
-        diverged_at,
-        wall_seconds: start.elapsed().as_secs_f64(),
-        train_seconds,
-        train_samples: settings.epochs * data.train.n,
-        pretrain_losses: run.pretrain_losses,
-    })
+    let train_samples = settings.epochs * data.train.n;
+    Ok(run.outcome(epochs, diverged_at, train_seconds, train_samples))
 }

@@ -522,7 +522,6 @@ pub fn train_run(
     device: &OpenDevice,
     progress: &mut Progress,
 ) -> Result<RunOutcome> {
-    let start = Instant::now();
     let (run, mut model) = RunStart::new(spec, settings, data, device)?;
     let ad = &run.ad;
     let features = data.features;
@@ -576,26 +575,20 @@ pub fn train_run(
             break;
         }
     }
-    Ok(RunOutcome {
-        epochs,
-        diverged: diverged_at.is_some(),
-        diverged_at,
-        wall_seconds: start.elapsed().as_secs_f64(),
-        train_seconds,
-        train_samples,
-        pretrain_losses: run.pretrain_losses,
-    })
+    Ok(run.outcome(epochs, diverged_at, train_seconds, train_samples))
 }
 
 /// What both trainers ([`train_run`], [`crate::learner::train_run_learner`]) set up before a
 /// run's first epoch beside the model: its pretraining losses and what every epoch is measured
-/// on.
+/// on; and the [`RunOutcome`] they make of the epochs.
 #[derive(Debug)]
 pub(crate) struct RunStart {
     /// The autodiff device.
     pub(crate) ad: Device,
+    /// When the run started (before its checks).
+    start: Instant,
     /// Per-layer losses (fraction of variance unexplained) of greedy pretraining, if any.
-    pub(crate) pretrain_losses: Vec<Vec<f64>>,
+    pretrain_losses: Vec<Vec<f64>>,
     valid: EvalSet,
     test: EvalSet,
     diag: (Tensor<2>, Tensor<1, Int>),
@@ -613,6 +606,7 @@ impl RunStart {
         data: &Dataset,
         device: &OpenDevice,
     ) -> Result<(Self, Mlp)> {
+        let start = Instant::now();
         spec.validate(settings)?;
         require_validation(data)?;
         let ad = device.autodiff();
@@ -635,6 +629,7 @@ impl RunStart {
             valid: EvalSet::new(&data.valid, features, EVAL_BATCH, &device.device),
             test: EvalSet::new(&data.test, features, EVAL_BATCH, &device.device),
             ad,
+            start,
             pretrain_losses,
         };
         Ok((run, model))
@@ -648,6 +643,26 @@ impl RunStart {
             self.test.evaluate(model),
             layer_diagnostics(model, x.clone(), y.clone()),
         )
+    }
+
+    /// The run's outcome: its `epochs`, diverged at `diverged_at` (if it did), the wall time since
+    /// [`RunStart::new`] began, and the pretraining losses.
+    pub(crate) fn outcome(
+        self,
+        epochs: Vec<EpochMetrics>,
+        diverged_at: Option<usize>,
+        train_seconds: f64,
+        train_samples: usize,
+    ) -> RunOutcome {
+        RunOutcome {
+            epochs,
+            diverged: diverged_at.is_some(),
+            diverged_at,
+            wall_seconds: self.start.elapsed().as_secs_f64(),
+            train_seconds,
+            train_samples,
+            pretrain_losses: self.pretrain_losses,
+        }
     }
 }
 

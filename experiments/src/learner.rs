@@ -8,10 +8,10 @@
 //! (an in-memory checkpointer saves it after each epoch) and evaluated afterwards on the
 //! validation and test splits with the loop's own [`EvalSet`](crate::train::EvalSet) and
 //! [`layer_diagnostics`](crate::stats::layer_diagnostics) (the set-up both trainers share,
-//! [`RunStart`](crate::train::RunStart)), so `summary.json` and `metrics.csv` have the same
-//! schema and meaning; the training loss and accuracy of each epoch are read back from
-//! burn-train's file logs. The loop stays the default (see the README: it is faster, and stops
-//! a run at its first non-finite loss).
+//! `RunStart`), so `summary.json` and `metrics.csv` have the same schema and meaning; the
+//! training loss and accuracy of each epoch are read back from burn-train's file logs. The loop
+//! stays the default (see the README: it is faster, and stops a run at its first non-finite
+//! loss).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -388,7 +388,7 @@ pub fn train_run_learner(
         features,
         settings.batch_size,
         Some(spec.seed),
-        &ad,
+        ad,
     );
     let valid_loader = pipeline::loader(
         SplitDataset::new(Arc::new(data.valid.clone()), features),

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use burn_init::{HostRng, Normal, Primitive};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result, unknown};
+use crate::error::{Error, Result, named_choices};
 use crate::idx::{self, DataError, LabelledImages, Problem};
 
 /// MNIST mean of `x/255` over the training set.
@@ -81,31 +81,13 @@ pub enum DatasetChoice {
     Synthetic,
 }
 
-impl DatasetChoice {
-    /// Every dataset name.
-    pub const NAMES: [&'static str; 5] =
-        ["mnist-small", "mnist", "mnist-tiny", "digits", "synthetic"];
-
-    /// Parses a name.
-    ///
-    /// # Errors
-    /// [`Error::UnknownName`] listing the valid names.
-    pub fn from_name(name: &str) -> Result<Self> {
-        Ok(match name {
-            "mnist-small" => Self::MnistSmall,
-            "mnist" => Self::Mnist,
-            "mnist-tiny" => Self::MnistTiny,
-            "digits" => Self::Digits,
-            "synthetic" => Self::Synthetic,
-            _ => return Err(unknown("dataset", name, &Self::NAMES)),
-        })
-    }
-
-    /// The stable name.
-    pub fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
-}
+named_choices!(DatasetChoice, "dataset", {
+    MnistSmall => "mnist-small",
+    Mnist => "mnist",
+    MnistTiny => "mnist-tiny",
+    Digits => "digits",
+    Synthetic => "synthetic",
+});
 
 /// One split: `n` examples of `features` inputs, row-major, with labels.
 #[derive(Debug, Clone, Default)]
@@ -177,8 +159,8 @@ pub fn majority_rate(labels: &[u8]) -> f64 {
 }
 
 /// A stratified split of example indices: for each class `c`, the indices with label `c` are
-/// shuffled by [`permutation`](crate::train::permutation) with `HostRng::new(seed).derive(c)`,
-/// and the first `round(fraction · n_c)` of them are held out. Returns `(train, valid)`, each in
+/// shuffled by [`HostRng::permutation`](burn_init::HostRng::permutation) of
+/// `HostRng::new(seed).derive(c)`, and the first `round(fraction · n_c)` of them are held out. Returns `(train, valid)`, each in
 /// ascending order. Pure: labels, fraction and seed determine it.
 ///
 /// With 0.1 and 97 examples of a class, 10 of them are held out.

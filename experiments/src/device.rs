@@ -2,7 +2,7 @@
 
 use burn::tensor::{Device, DeviceKind, DeviceType};
 
-use crate::error::{Error, Result, unknown};
+use crate::error::{Error, Result, named_choices};
 
 /// Which device to train on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -17,28 +17,7 @@ pub enum DeviceChoice {
     Wgpu,
 }
 
-impl DeviceChoice {
-    /// Every device name.
-    pub const NAMES: [&'static str; 3] = ["flex", "ndarray", "wgpu"];
-
-    /// Parses a name.
-    ///
-    /// # Errors
-    /// [`Error::UnknownName`] listing the valid names.
-    pub fn from_name(name: &str) -> Result<Self> {
-        Ok(match name {
-            "flex" => Self::Flex,
-            "ndarray" => Self::Ndarray,
-            "wgpu" => Self::Wgpu,
-            _ => return Err(unknown("device", name, &Self::NAMES)),
-        })
-    }
-
-    /// The stable name.
-    pub fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
-}
+named_choices!(DeviceChoice, "device", { Flex => "flex", Ndarray => "ndarray", Wgpu => "wgpu" });
 
 /// A device, opened, with a description for the records.
 #[derive(Debug, Clone)]

@@ -135,6 +135,42 @@ pub fn unknown(kind: &'static str, name: &str, valid: &[&str]) -> Error {
     }
 }
 
+/// Gives a fieldless enum of named choices (`--device`, `--dataset`, `--optimizer`, …) its
+/// names: `NAMES` (every name, in the order given), `from_name` (anything else is an
+/// [`Error::UnknownName`] of `kind`, with the closest name as suggestion) and `name`. Each variant
+/// is listed with its name, which is also its serde name (the tests check that they agree).
+///
+/// ```ignore
+/// named_choices!(Engine, "engine", { Stacked => "stacked", Single => "single" });
+/// ```
+macro_rules! named_choices {
+    ($ty:ident, $kind:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            #[doc = concat!("Every ", $kind, " name.")]
+            pub const NAMES: [&'static str; [$($name),+].len()] = [$($name),+];
+
+            /// Parses a name.
+            ///
+            /// # Errors
+            /// [`Error::UnknownName`](crate::error::Error::UnknownName) listing the valid names.
+            pub fn from_name(name: &str) -> $crate::error::Result<Self> {
+                match name {
+                    $($name => Ok(Self::$variant),)+
+                    _ => Err($crate::error::unknown($kind, name, &Self::NAMES)),
+                }
+            }
+
+            /// The stable name.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)+
+                }
+            }
+        }
+    };
+}
+pub(crate) use named_choices;
+
 /// The candidate nearest to `name` in edit distance (`strsim::levenshtein`), when it is a likely
 /// typo: at most half the longer name's length away, and 2 edits at least.
 pub(crate) fn closest<'a>(
@@ -169,4 +205,52 @@ pub fn fmt_bytes(bytes: u64) -> String {
         unit += 1;
     }
     format!("{v:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::data::DatasetChoice;
+    use crate::device::DeviceChoice;
+    use crate::learner::Trainer;
+    use crate::sweep::Engine;
+    use crate::train::OptimizerChoice;
+
+    /// Every name of a [`named_choices!`] enum parses back to a value with that name, which is
+    /// also the value's serde name; anything else is refused with the valid names.
+    fn check<T>(
+        names: &[&str],
+        from_name: fn(&str) -> super::Result<T>,
+        name: fn(T) -> &'static str,
+    ) where
+        T: serde::Serialize + Copy + std::fmt::Debug,
+    {
+        for &n in names {
+            let value = from_name(n).unwrap();
+            assert_eq!(name(value), n);
+            assert_eq!(serde_json::to_string(&value).unwrap(), format!("\"{n}\""));
+        }
+        let e = from_name("no-such-name").unwrap_err().to_string();
+        assert!(e.contains(&names.join(", ")), "{e}");
+    }
+
+    #[test]
+    fn named_choices_round_trip_and_match_serde() {
+        check(&Trainer::NAMES, Trainer::from_name, Trainer::name);
+        check(
+            &OptimizerChoice::NAMES,
+            OptimizerChoice::from_name,
+            OptimizerChoice::name,
+        );
+        check(&Engine::NAMES, Engine::from_name, Engine::name);
+        check(
+            &DatasetChoice::NAMES,
+            DatasetChoice::from_name,
+            DatasetChoice::name,
+        );
+        check(
+            &DeviceChoice::NAMES,
+            DeviceChoice::from_name,
+            DeviceChoice::name,
+        );
+    }
 }

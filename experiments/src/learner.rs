@@ -6,10 +6,12 @@
 //!
 //! It records what the loop records, in the same [`RunOutcome`]: every epoch's model is kept
 //! (an in-memory checkpointer saves it after each epoch) and evaluated afterwards on the
-//! validation and test splits with the loop's own [`EvalSet`] and [`layer_diagnostics`], so
-//! `summary.json` and `metrics.csv` have the same schema and meaning; the training loss and
-//! accuracy of each epoch are read back from burn-train's file logs. The loop stays the default
-//! (see the README: it is faster, and stops a run at its first non-finite loss).
+//! validation and test splits with the loop's own [`EvalSet`](crate::train::EvalSet) and
+//! [`layer_diagnostics`](crate::stats::layer_diagnostics) (the set-up both trainers share,
+//! `RunStart`), so `summary.json` and `metrics.csv` have the same schema and meaning; the
+//! training loss and accuracy of each epoch are read back from burn-train's file logs. The loop
+//! stays the default (see the README: it is faster, and stops a run at its first non-finite
+//! loss).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -34,15 +36,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::Dataset;
 use crate::device::OpenDevice;
-use crate::error::{Error, Result, unknown};
+use crate::error::{Error, Result, named_choices};
 use crate::mlp::Mlp;
 use crate::pipeline::{self, ExampleBatch, SplitDataset};
 use crate::progress::Progress;
-use crate::stats::{LayerStats, layer_diagnostics};
-use crate::train::{
-    EVAL_BATCH, EpochMetrics, EvalSet, Evaluation, RunOutcome, RunSpec, TrainSettings, batch,
-    require_validation,
-};
+use crate::train::{EVAL_BATCH, EpochMetrics, RunOutcome, RunSpec, RunStart, TrainSettings};
 
 /// Which trainer trains a single run (`--trainer`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -55,27 +53,7 @@ pub enum Trainer {
     Learner,
 }
 
-impl Trainer {
-    /// Every trainer name.
-    pub const NAMES: [&'static str; 2] = ["loop", "learner"];
-
-    /// Parses a name.
-    ///
-    /// # Errors
-    /// [`Error::UnknownName`] listing the valid names.
-    pub fn from_name(name: &str) -> Result<Self> {
-        Ok(match name {
-            "loop" => Self::Loop,
-            "learner" => Self::Learner,
-            _ => return Err(unknown("trainer", name, &Self::NAMES)),
-        })
-    }
-
-    /// The stable name.
-    pub fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
-}
+named_choices!(Trainer, "trainer", { Loop => "loop", Learner => "learner" });
 
 impl TrainStep for Mlp {
     type Input = ExampleBatch;
@@ -399,33 +377,10 @@ pub fn train_run_learner(
     progress: Progress,
     log_dir: &Path,
 ) -> Result<RunOutcome> {
-    let start = Instant::now();
-    spec.validate(settings)?;
-    require_validation(data)?;
-    let ad = device.autodiff();
-    if spec.uses_device_rng() {
-        device.device.seed(spec.seed);
-    }
+    let (run, model) = RunStart::new(spec, settings, data, device)?;
+    let ad = &run.ad;
     let features = data.features;
-    let config = spec.mlp_config(features, data.classes);
-    let (model, pretrain) = spec
-        .strategy
-        .build(&config, spec.seed, &ad, &data.train.x)?;
-    let pretrain_losses: Vec<Vec<f64>> = pretrain
-        .map(|r| r.layers.into_iter().map(|l| l.fvu).collect())
-        .unwrap_or_default();
-    let diag_rows: Vec<usize> = (0..settings.diag_examples.min(data.train.n)).collect();
-    let (diag_x, diag_y) = batch(&data.train, features, &diag_rows, &ad);
-    let valid = EvalSet::new(&data.valid, features, EVAL_BATCH, &device.device);
-    let test = EvalSet::new(&data.test, features, EVAL_BATCH, &device.device);
-    let measure = |model: &Mlp| -> (Evaluation, Evaluation, Vec<LayerStats>) {
-        (
-            valid.evaluate(model),
-            test.evaluate(model),
-            layer_diagnostics(model, diag_x.clone(), diag_y.clone()),
-        )
-    };
-    let (v, t, layers) = measure(&model);
+    let (v, t, layers) = run.measure(&model);
     let mut epochs = vec![EpochMetrics::evaluated(0, None, v, t, layers)];
 
     let train_loader = pipeline::loader(
@@ -433,7 +388,7 @@ pub fn train_run_learner(
         features,
         settings.batch_size,
         Some(spec.seed),
-        &ad,
+        ad,
     );
     let valid_loader = pipeline::loader(
         SplitDataset::new(Arc::new(data.valid.clone()), features),
@@ -481,7 +436,7 @@ pub fn train_run_learner(
             diverged_at = Some(epoch);
             break;
         }
-        let (v, t, layers) = measure(&trained);
+        let (v, t, layers) = run.measure(&trained);
         let valid_diverged = !v.loss.is_finite();
         epochs.push(EpochMetrics::evaluated(
             epoch,
@@ -495,13 +450,6 @@ pub fn train_run_learner(
             break;
         }
     }
-    Ok(RunOutcome {
-        epochs,
-        diverged: diverged_at.is_some(),
-        diverged_at,
-        wall_seconds: start.elapsed().as_secs_f64(),
-        train_seconds,
-        train_samples: settings.epochs * data.train.n,
-        pretrain_losses,
-    })
+    let train_samples = settings.epochs * data.train.n;
+    Ok(run.outcome(epochs, diverged_at, train_seconds, train_samples))
 }

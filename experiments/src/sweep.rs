@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{self, Dataset};
 use crate::device::{self, OpenDevice};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, named_choices};
 use crate::learner::{Trainer, train_run_learner};
 use crate::limits::{self, MlpShape};
 use crate::outdir::{self, OutputFolder, RunConfig, StoredRun};
@@ -84,27 +84,7 @@ pub enum Engine {
     Single,
 }
 
-impl Engine {
-    /// Every engine name.
-    pub const NAMES: [&'static str; 2] = ["stacked", "single"];
-
-    /// Parses a name.
-    ///
-    /// # Errors
-    /// [`Error::UnknownName`] listing the valid names.
-    pub fn from_name(name: &str) -> Result<Self> {
-        Ok(match name {
-            "stacked" => Self::Stacked,
-            "single" => Self::Single,
-            _ => return Err(crate::error::unknown("engine", name, &Self::NAMES)),
-        })
-    }
-
-    /// The stable name.
-    pub fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
-}
+named_choices!(Engine, "engine", { Stacked => "stacked", Single => "single" });
 
 /// Runs `run(work[k], k)` for every `k` in `0..work.len()`, `jobs` at a time (one thread each),
 /// and hands every result to `done` on the calling thread, in the order they finish. After the

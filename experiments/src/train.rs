@@ -6,13 +6,13 @@ use std::time::Instant;
 use burn::module::Module;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
-use burn::tensor::{Device, Int, Tensor, TensorData, activation::log_softmax};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use burn_init::{HostRng, Init, Nonlinearity as Activation};
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Dataset, Split};
 use crate::device::OpenDevice;
-use crate::error::{Result, unknown};
+use crate::error::{Result, named_choices};
 use crate::mlp::{Mlp, MlpConfig};
 use crate::progress::Progress;
 use crate::stats::{LayerStats, layer_diagnostics};
@@ -29,27 +29,9 @@ pub enum OptimizerChoice {
     Adam,
 }
 
+named_choices!(OptimizerChoice, "optimizer", { Sgd => "sgd", Adam => "adam" });
+
 impl OptimizerChoice {
-    /// Every optimizer name.
-    pub const NAMES: [&'static str; 2] = ["sgd", "adam"];
-
-    /// Parses a name.
-    ///
-    /// # Errors
-    /// [`crate::Error::UnknownName`] listing the valid names.
-    pub fn from_name(name: &str) -> Result<Self> {
-        Ok(match name {
-            "sgd" => Self::Sgd,
-            "adam" => Self::Adam,
-            _ => return Err(unknown("optimizer", name, &Self::NAMES)),
-        })
-    }
-
-    /// The stable name.
-    pub fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
-
     /// A fresh optimizer.
     pub fn init(self, momentum: f64) -> ModuleOptimizer {
         match self {
@@ -341,14 +323,9 @@ impl RunOutcome {
     }
 }
 
-/// Mean cross-entropy of `logits` `[batch, classes]` against `targets` `[batch]`.
-pub fn cross_entropy(logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
-    let [batch, _] = logits.dims();
-    log_softmax(logits, 1)
-        .gather(1, targets.reshape([batch, 1]))
-        .mean()
-        .neg()
-}
+/// Mean cross-entropy of `logits` `[batch, classes]` against `targets` `[batch]` (the library's,
+/// which its burn-train steps use too).
+pub use burn_init::signal::metrics::cross_entropy;
 
 /// Inputs and labels of the examples `rows` of `split`, on `device`.
 pub fn batch(
@@ -545,38 +522,12 @@ pub fn train_run(
     device: &OpenDevice,
     progress: &mut Progress,
 ) -> Result<RunOutcome> {
-    let start = Instant::now();
-    spec.validate(settings)?;
-    require_validation(data)?;
-    let ad = device.autodiff();
-    if spec.uses_device_rng() {
-        // Only runs that draw from Burn's global device generator seed it (see
-        // `uses_device_rng`), so runs trained side by side never disturb each other's stream.
-        device.device.seed(spec.seed);
-    }
+    let (run, mut model) = RunStart::new(spec, settings, data, device)?;
+    let ad = &run.ad;
     let features = data.features;
     let lr = spec.lr(settings);
-    let diag_rows: Vec<usize> = (0..settings.diag_examples.min(data.train.n)).collect();
-    let config = spec.mlp_config(features, data.classes);
-    let (mut model, pretrain) = spec
-        .strategy
-        .build(&config, spec.seed, &ad, &data.train.x)?;
-    let pretrain_losses: Vec<Vec<f64>> = pretrain
-        .map(|r| r.layers.into_iter().map(|l| l.fvu).collect())
-        .unwrap_or_default();
     let mut optim = settings.optimizer.init(settings.momentum);
-    let (diag_x, diag_y) = batch(&data.train, features, &diag_rows, &ad);
-    let valid = EvalSet::new(&data.valid, features, EVAL_BATCH, &device.device);
-    let test = EvalSet::new(&data.test, features, EVAL_BATCH, &device.device);
-
-    let measure = |model: &Mlp| -> (Evaluation, Evaluation, Vec<LayerStats>) {
-        (
-            valid.evaluate(model),
-            test.evaluate(model),
-            layer_diagnostics(model, diag_x.clone(), diag_y.clone()),
-        )
-    };
-    let (v, t, layers) = measure(&model);
+    let (v, t, layers) = run.measure(&model);
     progress.epoch_line(&init_line(settings.epochs, &v, &t), "", true);
     let mut epochs = vec![EpochMetrics::evaluated(0, None, v, t, layers)];
     let (mut train_seconds, mut train_samples) = (0.0, 0usize);
@@ -589,7 +540,7 @@ pub fn train_run(
             lr,
             order: epoch_order(data.train.n, spec.seed, epoch),
             reads: READS_PER_EPOCH,
-            device: &ad,
+            device: ad,
         };
         let (m, r) = train_epoch(model, &mut optim, &plan, |done, total, loss| {
             progress.batch(epoch, settings.epochs, done, total, Some(loss))
@@ -607,7 +558,7 @@ pub fn train_run(
             diverged_at = Some(epoch);
             break;
         }
-        let (v, t, layers) = measure(&model);
+        let (v, t, layers) = run.measure(&model);
         let valid_diverged = !v.loss.is_finite();
         let (text, summary) = epoch_line(epoch, settings.epochs, &r, &v, &t);
         progress.epoch_line(&text, &summary, epoch == settings.epochs || valid_diverged);
@@ -624,15 +575,95 @@ pub fn train_run(
             break;
         }
     }
-    Ok(RunOutcome {
-        epochs,
-        diverged: diverged_at.is_some(),
-        diverged_at,
-        wall_seconds: start.elapsed().as_secs_f64(),
-        train_seconds,
-        train_samples,
-        pretrain_losses,
-    })
+    Ok(run.outcome(epochs, diverged_at, train_seconds, train_samples))
+}
+
+/// What both trainers ([`train_run`], [`crate::learner::train_run_learner`]) set up before a
+/// run's first epoch beside the model: its pretraining losses and what every epoch is measured
+/// on; and the [`RunOutcome`] they make of the epochs.
+#[derive(Debug)]
+pub(crate) struct RunStart {
+    /// The autodiff device.
+    pub(crate) ad: Device,
+    /// When the run started (before its checks).
+    start: Instant,
+    /// Per-layer losses (fraction of variance unexplained) of greedy pretraining, if any.
+    pretrain_losses: Vec<Vec<f64>>,
+    valid: EvalSet,
+    test: EvalSet,
+    diag: (Tensor<2>, Tensor<1, Int>),
+}
+
+impl RunStart {
+    /// Checks the run ([`RunSpec::validate`], [`require_validation`]), seeds the device when the
+    /// run draws from it, builds the model ([`RunSpec::mlp_config`],
+    /// [`crate::strategy::InitStrategy::build`]) and uploads the validation and test splits and
+    /// the diagnostic examples (the first `settings.diag_examples` of the training split).
+    /// Returns the model at epoch 0 beside.
+    pub(crate) fn new(
+        spec: &RunSpec,
+        settings: &TrainSettings,
+        data: &Dataset,
+        device: &OpenDevice,
+    ) -> Result<(Self, Mlp)> {
+        let start = Instant::now();
+        spec.validate(settings)?;
+        require_validation(data)?;
+        let ad = device.autodiff();
+        if spec.uses_device_rng() {
+            // Only runs that draw from Burn's global device generator seed it (see
+            // `uses_device_rng`), so runs trained side by side never disturb each other's stream.
+            device.device.seed(spec.seed);
+        }
+        let features = data.features;
+        let config = spec.mlp_config(features, data.classes);
+        let (model, pretrain) = spec
+            .strategy
+            .build(&config, spec.seed, &ad, &data.train.x)?;
+        let pretrain_losses = pretrain
+            .map(|r| r.layers.into_iter().map(|l| l.fvu).collect())
+            .unwrap_or_default();
+        let diag_rows: Vec<usize> = (0..settings.diag_examples.min(data.train.n)).collect();
+        let run = Self {
+            diag: batch(&data.train, features, &diag_rows, &ad),
+            valid: EvalSet::new(&data.valid, features, EVAL_BATCH, &device.device),
+            test: EvalSet::new(&data.test, features, EVAL_BATCH, &device.device),
+            ad,
+            start,
+            pretrain_losses,
+        };
+        Ok((run, model))
+    }
+
+    /// The validation and test evaluations and the per-layer diagnostics of `model`.
+    pub(crate) fn measure(&self, model: &Mlp) -> (Evaluation, Evaluation, Vec<LayerStats>) {
+        let (x, y) = &self.diag;
+        (
+            self.valid.evaluate(model),
+            self.test.evaluate(model),
+            layer_diagnostics(model, x.clone(), y.clone()),
+        )
+    }
+
+    /// The run's outcome: its `epochs`, diverged at `diverged_at` (if it did), the wall time since
+    /// [`RunStart::new`] began, and the pretraining losses.
+    pub(crate) fn outcome(
+        self,
+        epochs: Vec<EpochMetrics>,
+        diverged_at: Option<usize>,
+        train_seconds: f64,
+        train_samples: usize,
+    ) -> RunOutcome {
+        RunOutcome {
+            epochs,
+            diverged: diverged_at.is_some(),
+            diverged_at,
+            wall_seconds: self.start.elapsed().as_secs_f64(),
+            train_seconds,
+            train_samples,
+            pretrain_losses: self.pretrain_losses,
+        }
+    }
 }
 
 /// Checks that `data` has a validation split to select on.

@@ -1,5 +1,6 @@
 //! The library's burn-train metrics (`burn_init::signal::metrics`, feature `train`): a small
-//! `Layered` model trained by burn-train's `SupervisedTraining` for two steps, every per-layer
+//! `LinearChain` (through its own `TrainStep`) trained by burn-train's `SupervisedTraining` for
+//! two steps, every per-layer
 //! value read back from burn-train's file logger and compared with the library's diagnostics
 //! (`activation_stats`, `gradient_stats`, `update_ratios`) of the same model on the same batch.
 
@@ -8,61 +9,23 @@ use std::path::Path;
 use burn::data::dataloader::DataLoaderBuilder;
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::InMemDataset;
-use burn::module::Module;
 use burn::optim::{GradientsParams, SgdConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use burn::train::metric::{LossMetric, NumericEntry};
-use burn::train::{InferenceStep, Learner, SupervisedTraining, TrainOutput, TrainStep};
+use burn::train::{Learner, SupervisedTraining};
 use burn_init::signal::metrics::{
-    LayerMetricsExt, LayerStatistic, TracedClassificationOutput, cross_entropy,
+    ClassificationBatch, LayerMetricsExt, LayerStatistic, cross_entropy,
 };
 use burn_init::signal::{
-    DiagnosticsConfig, LayerTrace, Layered, LinearChain, activation_stats, gradient_stats,
-    update_ratios,
+    DiagnosticsConfig, Layered, LinearChain, activation_stats, gradient_stats, update_ratios,
 };
 use burn_init::{Init, Nonlinearity, ParamInits};
 use burn_init_tests::device_tests;
-
-/// A `Layered` model of this crate (burn-train's step traits cannot be implemented for the
-/// library's `LinearChain` here).
-#[derive(Module, Debug)]
-struct Net {
-    chain: LinearChain,
-}
-
-impl Layered for Net {
-    fn num_layers(&self) -> usize {
-        self.chain.num_layers()
-    }
-    fn activation(&self, layer: usize) -> Nonlinearity {
-        self.chain.activation(layer)
-    }
-    fn forward_trace(&self, input: Tensor<2>) -> (Vec<LayerTrace>, Tensor<2>) {
-        self.chain.forward_trace(input)
-    }
-    fn layer_weight(&self, layer: usize) -> Tensor<2> {
-        self.chain.layer_weight(layer)
-    }
-    fn layer_bias(&self, layer: usize) -> Option<Tensor<1>> {
-        self.chain.layer_bias(layer)
-    }
-    fn set_layer(self, layer: usize, weight: Tensor<2>, bias: Option<Tensor<1>>) -> Self {
-        Self {
-            chain: self.chain.set_layer(layer, weight, bias),
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 struct Item {
     x: Vec<f32>,
     y: i64,
-}
-
-#[derive(Debug, Clone)]
-struct Batch {
-    x: Tensor<2>,
-    y: Tensor<1, Int>,
 }
 
 const FEATURES: usize = 4;
@@ -71,31 +34,15 @@ const BATCH: usize = 8;
 #[derive(Debug, Clone, Copy)]
 struct ItemBatcher;
 
-impl Batcher<Item, Batch> for ItemBatcher {
-    fn batch(&self, items: Vec<Item>, device: &Device) -> Batch {
+impl Batcher<Item, ClassificationBatch> for ItemBatcher {
+    fn batch(&self, items: Vec<Item>, device: &Device) -> ClassificationBatch {
         let b = items.len();
         let x: Vec<f32> = items.iter().flat_map(|i| i.x.iter().copied()).collect();
         let y: Vec<i64> = items.iter().map(|i| i.y).collect();
-        Batch {
-            x: Tensor::from_data(TensorData::new(x, [b, FEATURES]), device),
-            y: Tensor::from_data(TensorData::new(y, [b]), device),
+        ClassificationBatch {
+            inputs: Tensor::from_data(TensorData::new(x, [b, FEATURES]), device),
+            targets: Tensor::from_data(TensorData::new(y, [b]), device),
         }
-    }
-}
-
-impl TrainStep for Net {
-    type Input = Batch;
-    type Output = TracedClassificationOutput;
-    fn step(&self, item: Batch) -> TrainOutput<TracedClassificationOutput> {
-        TracedClassificationOutput::train_step(self, item.x, item.y)
-    }
-}
-
-impl InferenceStep for Net {
-    type Input = Batch;
-    type Output = TracedClassificationOutput;
-    fn step(&self, item: Batch) -> TracedClassificationOutput {
-        TracedClassificationOutput::valid_step(self, item.x, item.y)
     }
 }
 
@@ -140,8 +87,7 @@ fn learner_metrics_equal_diagnostics(device: &Device) {
 fn two_steps(device: &Device, activation: Nonlinearity) {
     let ad = device.clone().autodiff();
     let inits = ParamInits::new(Init::GlorotUniform).with_source(11);
-    let chain = LinearChain::new(&[FEATURES, 6, 5, 3], activation, &inits, &ad).unwrap();
-    let model0 = Net { chain };
+    let model0 = LinearChain::new(&[FEATURES, 6, 5, 3], activation, &inits, &ad).unwrap();
     // Two batches of fixed inputs of scale ~2 (so some tanh units saturate), labels 0..3.
     let items: Vec<Item> = (0..2 * BATCH)
         .map(|i| Item {
@@ -178,11 +124,12 @@ fn two_steps(device: &Device, activation: Nonlinearity) {
     // on batch 0 (what the Learner did), on batch 1.
     let batch = |k: usize| {
         let b = ItemBatcher.batch(items[k * BATCH..(k + 1) * BATCH].to_vec(), &ad);
-        (b.x, b.y)
+        (b.inputs, b.targets)
     };
     let (x0, y0) = batch(0);
     let (x1, y1) = batch(1);
-    let loss = |m: &Net, x: Tensor<2>, y: Tensor<1, Int>| cross_entropy(m.forward_trace(x).1, y);
+    let loss =
+        |m: &LinearChain, x: Tensor<2>, y: Tensor<1, Int>| cross_entropy(m.forward_trace(x).1, y);
     let grads =
         GradientsParams::from_grads(loss(&model0, x0.clone(), y0.clone()).backward(), &model0);
     let model1 = SgdConfig::new().init().step(lr, model0.clone(), grads);
@@ -198,32 +145,16 @@ fn two_steps(device: &Device, activation: Nonlinearity) {
                 assert_eq!(v.len(), 2, "{}: one value per step", name(s));
                 v[step]
             };
-            let what = |s: LayerStatistic| format!("{} step {step}", name(s));
-            close(
-                &what(LayerStatistic::ActMean),
-                at(LayerStatistic::ActMean),
-                acts.act_mean,
-            );
-            close(
-                &what(LayerStatistic::ActStd),
-                at(LayerStatistic::ActStd),
-                acts.act_std,
-            );
-            close(
-                &what(LayerStatistic::Saturated),
-                at(LayerStatistic::Saturated),
-                acts.saturated_fraction,
-            );
-            close(
-                &what(LayerStatistic::Dead),
-                at(LayerStatistic::Dead),
-                acts.dead_fraction,
-            );
-            close(
-                &what(LayerStatistic::GradNorm),
-                at(LayerStatistic::GradNorm),
-                grad.grad_norm,
-            );
+            let diagnostics = [
+                (LayerStatistic::ActMean, acts.act_mean),
+                (LayerStatistic::ActStd, acts.act_std),
+                (LayerStatistic::Saturated, acts.saturated_fraction),
+                (LayerStatistic::Dead, acts.dead_fraction),
+                (LayerStatistic::GradNorm, grad.grad_norm),
+            ];
+            for (s, want) in diagnostics {
+                close(&format!("{} step {step}", name(s)), at(s), want);
+            }
             assert!(grad.grad_norm > 0.0, "layer {layer} learns");
         }
         // The update ratio: nothing at the first step (no previous weight), then W0 → W1.

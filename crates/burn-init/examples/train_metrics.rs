@@ -8,9 +8,12 @@
 //! The model is a 3-hidden-layer tanh MLP ([`LinearChain`]) on a synthetic 3-class problem.
 //! Three things wire the metrics in:
 //!
-//! 1. the model implements [`Layered`] (here through `LinearChain`);
-//! 2. its `TrainStep` returns a [`TracedClassificationOutput`] (loss, logits, targets and the
-//!    per-layer traces, detached from autodiff);
+//! 1. the model implements [`Layered`] (`LinearChain` does);
+//! 2. its `TrainStep` returns a `TracedClassificationOutput` (loss, logits, targets and the
+//!    per-layer traces, detached from autodiff). `LinearChain`'s steps take a
+//!    [`ClassificationBatch`]; a model of your own implements `TrainStep` and `InferenceStep`
+//!    with one call each, `TracedClassificationOutput::train_step(self, inputs, targets)` and
+//!    `TracedClassificationOutput::valid_step(self, inputs, targets)`;
 //! 3. `SupervisedTraining::layer_metrics(layers, &LayerStatistic::ALL)` registers one numeric
 //!    metric per statistic and layer.
 //!
@@ -20,47 +23,16 @@
 use burn::data::dataloader::DataLoaderBuilder;
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::InMemDataset;
-use burn::module::Module;
 use burn::optim::SgdConfig;
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 use burn::train::metric::{AccuracyMetric, LossMetric, NumericEntry};
-use burn::train::{InferenceStep, Learner, SupervisedTraining, TrainOutput, TrainStep};
-use burn_init::signal::metrics::{LayerMetricsExt, LayerStatistic, TracedClassificationOutput};
-use burn_init::signal::{LayerTrace, Layered, LinearChain};
+use burn::train::{Learner, SupervisedTraining};
+use burn_init::signal::metrics::{ClassificationBatch, LayerMetricsExt, LayerStatistic};
+use burn_init::signal::{Layered, LinearChain};
 use burn_init::{Init, Nonlinearity, ParamInits};
 
 const FEATURES: usize = 8;
 const CLASSES: usize = 3;
-
-/// The model: a [`LinearChain`] wrapped so that this crate can implement burn-train's step
-/// traits for it. [`Layered`] delegates to the chain.
-#[derive(Module, Debug)]
-struct Model {
-    chain: LinearChain,
-}
-
-impl Layered for Model {
-    fn num_layers(&self) -> usize {
-        self.chain.num_layers()
-    }
-    fn activation(&self, layer: usize) -> Nonlinearity {
-        self.chain.activation(layer)
-    }
-    fn forward_trace(&self, input: Tensor<2>) -> (Vec<LayerTrace>, Tensor<2>) {
-        self.chain.forward_trace(input)
-    }
-    fn layer_weight(&self, layer: usize) -> Tensor<2> {
-        self.chain.layer_weight(layer)
-    }
-    fn layer_bias(&self, layer: usize) -> Option<Tensor<1>> {
-        self.chain.layer_bias(layer)
-    }
-    fn set_layer(self, layer: usize, weight: Tensor<2>, bias: Option<Tensor<1>>) -> Self {
-        Self {
-            chain: self.chain.set_layer(layer, weight, bias),
-        }
-    }
-}
 
 /// One example.
 #[derive(Debug, Clone)]
@@ -69,42 +41,19 @@ struct Item {
     y: i64,
 }
 
-/// A batch on the device.
-#[derive(Debug, Clone)]
-struct Batch {
-    x: Tensor<2>,
-    y: Tensor<1, Int>,
-}
-
 #[derive(Debug, Clone, Copy)]
 struct ItemBatcher;
 
-impl Batcher<Item, Batch> for ItemBatcher {
-    fn batch(&self, items: Vec<Item>, device: &Device) -> Batch {
+/// Stacks examples into a [`ClassificationBatch`] on the loader's device.
+impl Batcher<Item, ClassificationBatch> for ItemBatcher {
+    fn batch(&self, items: Vec<Item>, device: &Device) -> ClassificationBatch {
         let b = items.len();
         let x: Vec<f32> = items.iter().flat_map(|i| i.x).collect();
         let y: Vec<i64> = items.iter().map(|i| i.y).collect();
-        Batch {
-            x: Tensor::from_data(TensorData::new(x, [b, FEATURES]), device),
-            y: Tensor::from_data(TensorData::new(y, [b]), device),
+        ClassificationBatch {
+            inputs: Tensor::from_data(TensorData::new(x, [b, FEATURES]), device),
+            targets: Tensor::from_data(TensorData::new(y, [b]), device),
         }
-    }
-}
-
-impl TrainStep for Model {
-    type Input = Batch;
-    type Output = TracedClassificationOutput;
-    fn step(&self, item: Batch) -> TrainOutput<TracedClassificationOutput> {
-        // Forward with traces, cross-entropy, backward; everything in the output detached.
-        TracedClassificationOutput::train_step(self, item.x, item.y)
-    }
-}
-
-impl InferenceStep for Model {
-    type Input = Batch;
-    type Output = TracedClassificationOutput;
-    fn step(&self, item: Batch) -> TracedClassificationOutput {
-        TracedClassificationOutput::valid_step(self, item.x, item.y)
     }
 }
 
@@ -127,13 +76,12 @@ fn examples(n: usize, offset: usize) -> Vec<Item> {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let device = Device::flex();
     let inits = ParamInits::new(Init::GlorotUniform).with_source(7);
-    let chain = LinearChain::new(
+    let model = LinearChain::new(
         &[FEATURES, 32, 32, 32, CLASSES],
         Nonlinearity::Tanh,
         &inits,
         &device.clone().autodiff(),
     )?;
-    let model = Model { chain };
     let layers = model.num_layers();
 
     let train = DataLoaderBuilder::new(ItemBatcher)

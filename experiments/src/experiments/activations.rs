@@ -18,7 +18,7 @@
 //! and flags measurements whose 95 % interval over seeds excludes the prediction (finite width
 //! 50 is not infinite width).
 //!
-//! Claims (thresholds fixed here, before any run; see [`claims`]): `small-vanishes`,
+//! Claims (thresholds fixed here, before any run; see [`claims()`]): `small-vanishes`,
 //! `large-saturates-tanh`, `large-saturates-sigmoid`, `xavier-keeps-tanh`, `he-keeps-relu`,
 //! `he-keeps-relu-gradients`. Writes `activations.json`, `claims.json`, `std_vs_layer`,
 //! `hist_<activation>_<init>` figures and `report.md`. No training.

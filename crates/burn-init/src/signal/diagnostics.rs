@@ -197,24 +197,36 @@ pub fn gradient_stats<M: Layered>(model: &M, loss: Tensor<1>) -> Vec<GradStats> 
 pub fn update_ratios<M: Layered>(before: &M, after: &M) -> Vec<f64> {
     (0..before.num_layers())
         .map(|i| {
-            let a = host(before.layer_weight(i).inner());
-            let b = host(after.layer_weight(i).inner());
-            let diff = a
-                .iter()
-                .zip(&b)
-                .map(|(x, y)| ((y - x) as f64).powi(2))
-                .sum::<f64>()
-                .sqrt();
-            let norm = a.iter().map(|&x| (x as f64).powi(2)).sum::<f64>().sqrt();
-            if norm > 0.0 {
-                diff / norm
-            } else if diff > 0.0 {
-                f64::INFINITY
-            } else {
-                0.0
-            }
+            update_ratio(
+                &host(before.layer_weight(i).inner()),
+                &host(after.layer_weight(i).inner()),
+            )
         })
         .collect()
+}
+
+/// `‖after − before‖ / ‖before‖` of two host copies of a weight (∞ when `before` is 0 and `after`
+/// is not, 0 when both are): the ratio of [`update_ratios`] and of the `update-ratio` training
+/// metric.
+pub(super) fn update_ratio(before: &[f32], after: &[f32]) -> f64 {
+    let diff = before
+        .iter()
+        .zip(after)
+        .map(|(x, y)| ((y - x) as f64).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    let norm = before
+        .iter()
+        .map(|&x| (x as f64).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    if norm > 0.0 {
+        diff / norm
+    } else if diff > 0.0 {
+        f64::INFINITY
+    } else {
+        0.0
+    }
 }
 
 /// How alike the neurons of a layer are.
@@ -273,4 +285,18 @@ pub fn symmetry<M: Layered>(model: &M, tol: f64) -> Vec<Symmetry> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::update_ratio;
+
+    #[test]
+    fn update_ratio_by_hand() {
+        // ‖(3, 9) − (3, 4)‖ / ‖(3, 4)‖ = 5 / 5.
+        assert_eq!(update_ratio(&[3.0, 4.0], &[3.0, 9.0]), 1.0);
+        assert_eq!(update_ratio(&[2.0, 0.0], &[2.0, 1.0]), 0.5);
+        assert_eq!(update_ratio(&[0.0, 0.0], &[0.0, 1.0]), f64::INFINITY);
+        assert_eq!(update_ratio(&[0.0, 0.0], &[0.0, 0.0]), 0.0);
+    }
 }

@@ -30,6 +30,9 @@
 //! previous step, whatever the optimizer. Its first step has no previous weight and logs nothing
 //! (`N/A`); it carries over epochs (only the epoch averages are reset).
 //!
+//! [`LinearChain`] implements burn-train's `TrainStep` and `InferenceStep` on a
+//! [`ClassificationBatch`]; a [`Layered`] model of another crate implements them by calling
+//! [`TracedClassificationOutput::train_step`] and [`TracedClassificationOutput::valid_step`].
 //! A complete training program: `examples/train_metrics.rs`.
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -40,10 +43,11 @@ use burn::train::metric::{
     Numeric, NumericAttributes, NumericEntry, SerializedEntry,
     state::{FormatOptions, NumericMetricState},
 };
-use burn::train::{ItemLazy, SupervisedTraining, TrainOutput, TrainStep};
+use burn::train::{InferenceStep, ItemLazy, SupervisedTraining, TrainOutput, TrainStep};
 use burn_std::ExecutionError;
 
-use super::diagnostics::{dead_fraction, saturated_fraction, summary};
+use super::chain::LinearChain;
+use super::diagnostics::{dead_fraction, saturated_fraction, summary, update_ratio};
 use super::layered::{LayerTrace, Layered};
 use crate::scale::Nonlinearity;
 
@@ -307,28 +311,6 @@ impl LayerMetric {
     }
 }
 
-/// `‖after − before‖ / ‖before‖`, the arithmetic of [`update_ratios`](super::update_ratios).
-fn update_ratio(before: &[f32], after: &[f32]) -> f64 {
-    let diff = before
-        .iter()
-        .zip(after)
-        .map(|(x, y)| ((y - x) as f64).powi(2))
-        .sum::<f64>()
-        .sqrt();
-    let norm = before
-        .iter()
-        .map(|&x| (x as f64).powi(2))
-        .sum::<f64>()
-        .sqrt();
-    if norm > 0.0 {
-        diff / norm
-    } else if diff > 0.0 {
-        f64::INFINITY
-    } else {
-        0.0
-    }
-}
-
 impl Metric for LayerMetric {
     type Input = LayerTraces;
 
@@ -482,6 +464,39 @@ impl Adaptor<AccuracyInput> for TracedClassificationOutput {
 impl Adaptor<LayerTraces> for TracedClassificationOutput {
     fn adapt(&self) -> LayerTraces {
         self.layers.clone()
+    }
+}
+
+/// A classification batch: inputs `[batch, features]` and labels `[batch]`. The input of
+/// [`LinearChain`]'s burn-train steps.
+#[derive(Debug, Clone)]
+pub struct ClassificationBatch {
+    /// Inputs (`[batch, features]`).
+    pub inputs: Tensor<2>,
+    /// Labels (`[batch]`).
+    pub targets: Tensor<1, Int>,
+}
+
+/// A [`LinearChain`] is a burn-train model: its training step is
+/// [`TracedClassificationOutput::train_step`] on a [`ClassificationBatch`], so `SupervisedTraining`
+/// trains it with every [`LayerMetric`]. A [`Layered`] model of another crate implements the two
+/// steps the same way, in one line each.
+impl TrainStep for LinearChain {
+    type Input = ClassificationBatch;
+    type Output = TracedClassificationOutput;
+
+    fn step(&self, batch: ClassificationBatch) -> TrainOutput<TracedClassificationOutput> {
+        TracedClassificationOutput::train_step(self, batch.inputs, batch.targets)
+    }
+}
+
+/// The validation step of a [`LinearChain`]: [`TracedClassificationOutput::valid_step`].
+impl InferenceStep for LinearChain {
+    type Input = ClassificationBatch;
+    type Output = TracedClassificationOutput;
+
+    fn step(&self, batch: ClassificationBatch) -> TracedClassificationOutput {
+        TracedClassificationOutput::valid_step(self, batch.inputs, batch.targets)
     }
 }
 

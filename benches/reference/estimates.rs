@@ -118,6 +118,22 @@ fn read_estimates(
     estimates
 }
 
+/// The estimates criterion wrote since `started`, or `None` (said on stdout) when it wrote none:
+/// `--list`, `--test`, or a filter that matched nothing.
+fn estimates_of_this_run(
+    started: std::time::SystemTime,
+) -> Option<std::collections::BTreeMap<String, Estimate>> {
+    let est = read_estimates(&criterion_home(), started);
+    if est.is_empty() {
+        println!(
+            "\ncriterion wrote no estimates in this run (--list, --test, or a filter that matched \
+             nothing): no tables, nothing recorded"
+        );
+        return None;
+    }
+    Some(est)
+}
+
 /// The machine a record was measured on: the CPU's model name (Linux), else "unknown".
 fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")

@@ -221,14 +221,9 @@ fn main() {
     }
     c.final_summary();
 
-    let est = read_estimates(&criterion_home(), started);
-    if est.is_empty() {
-        println!(
-            "\ncriterion wrote no estimates in this run (--list, --test, or a filter that matched \
-             nothing): no tables, nothing recorded"
-        );
+    let Some(est) = estimates_of_this_run(started) else {
         return;
-    }
+    };
     let torch_sps = torch.as_ref().ok().map(|t| t.samples_per_second);
     println!(
         "\nthroughput job, one epoch on {} ({} examples): samples/s, median of criterion's samples [95 % interval]",

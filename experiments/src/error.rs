@@ -212,7 +212,7 @@ mod tests {
     use crate::data::DatasetChoice;
     use crate::device::DeviceChoice;
     use crate::learner::Trainer;
-    use crate::sweep::Engine;
+    use crate::options::Engine;
     use crate::train::OptimizerChoice;
 
     /// Every name of a [`named_choices!`] enum parses back to a value with that name, which is

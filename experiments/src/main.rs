@@ -165,7 +165,7 @@ fn options(cli: &Cli, given: Vec<String>) -> experiments::Result<Options> {
         valid_fraction: cli.valid_fraction,
         memory_limit,
         given,
-        engine: experiments::sweep::Engine::from_name(&cli.engine)?,
+        engine: experiments::options::Engine::from_name(&cli.engine)?,
         stack: cli.stack,
         trainer: experiments::learner::Trainer::from_name(&cli.trainer)?,
         skip: cli.skip.clone(),

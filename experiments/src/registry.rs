@@ -2,24 +2,25 @@
 //! `depth`, `pretrain`, `all`, …), write `src/experiments/<name>.rs` with a
 //! `pub const EXPERIMENT: Experiment` (usually building a list of
 //! [`RunSpec`](crate::train::RunSpec)s and calling [`run_sweep`](crate::sweep::run_sweep)), and
-//! add it to [`REGISTRY`].
+//! add it to [`registry`] (an experiment of the suite: to
+//! [`SUITE`](experiments::all::SUITE)).
 
 use crate::error::{Error, Result};
 use crate::experiments::{self, Experiment};
 
-/// Every experiment, in the order `experiments list` shows them.
-pub const REGISTRY: &[Experiment] = &[
-    experiments::single::EXPERIMENT,
-    experiments::activations::EXPERIMENT,
-    experiments::symmetry::EXPERIMENT,
-    experiments::matrix::EXPERIMENT,
-    experiments::depth::EXPERIMENT,
-    experiments::pretrain::EXPERIMENT,
-    experiments::criticality::EXPERIMENT,
-    experiments::all::EXPERIMENT,
-    experiments::readme::EXPERIMENT,
-    experiments::throughput::EXPERIMENT,
-];
+/// Every experiment, in the order `experiments list` shows them: the single runs, the suite
+/// ([`SUITE`](experiments::all::SUITE), listed once, there), then `all`, `readme-section` and
+/// `throughput`.
+pub fn registry() -> impl Iterator<Item = &'static Experiment> {
+    let single: &'static [Experiment] = &[experiments::single::EXPERIMENT];
+    let suite: &'static [Experiment] = &experiments::all::SUITE;
+    let rest: &'static [Experiment] = &[
+        experiments::all::EXPERIMENT,
+        experiments::readme::EXPERIMENT,
+        experiments::throughput::EXPERIMENT,
+    ];
+    single.iter().chain(suite).chain(rest)
+}
 
 /// The options an experiment does not use, each with the reason; [`crate::run`] refuses them
 /// when given on the command line rather than ignoring them. (`all` passes every option on to
@@ -105,10 +106,10 @@ pub const COMMANDS: &[(&str, &str)] =
 /// # Errors
 /// [`Error::UnknownName`] listing the experiments and suggesting the closest name.
 pub fn find(name: &str) -> Result<&'static Experiment> {
-    REGISTRY.iter().find(|e| (e.matches)(name)).ok_or_else(|| {
+    registry().find(|e| (e.matches)(name)).ok_or_else(|| {
         let candidates = experiments::single::example_names()
             .into_iter()
-            .chain(REGISTRY.iter().map(|e| e.name.to_string()))
+            .chain(registry().map(|e| e.name.to_string()))
             .chain(COMMANDS.iter().map(|(c, _)| c.to_string()))
             .collect::<Vec<_>>();
         Error::UnknownName {
@@ -118,7 +119,7 @@ pub fn find(name: &str) -> Result<&'static Experiment> {
             valid: COMMANDS
                 .iter()
                 .map(|(c, _)| c.to_string())
-                .chain(REGISTRY.iter().map(|e| e.name.to_string()))
+                .chain(registry().map(|e| e.name.to_string()))
                 .collect(),
         }
     })
@@ -126,8 +127,7 @@ pub fn find(name: &str) -> Result<&'static Experiment> {
 
 /// The text of `experiments list`.
 pub fn list_text() -> String {
-    let width = REGISTRY
-        .iter()
+    let width = registry()
         .map(|e| e.name.len())
         .chain(COMMANDS.iter().map(|(c, _)| c.len()))
         .max()
@@ -135,7 +135,7 @@ pub fn list_text() -> String {
     let mut s = String::from(
         "experiments (run one with `experiments <NAME> [OPTIONS]`; `--help` for the options):\n\n",
     );
-    for e in REGISTRY {
+    for e in registry() {
         s.push_str(&format!("  {:<width$}  {}\n", e.name, e.description));
         for line in (e.details)() {
             s.push_str(&format!("  {:<width$}    {line}\n", ""));

@@ -46,7 +46,7 @@ pub struct LayerStats {
 /// Nothing is updated. `model`, `x` and `y` must be on an autodiff device.
 pub fn layer_diagnostics(model: &Mlp, x: Tensor<2>, y: Tensor<1, Int>) -> Vec<LayerStats> {
     let (traces, logits) = model.forward_trace(x);
-    let loss = crate::train::cross_entropy(logits, y);
+    let loss = burn_init::signal::metrics::cross_entropy(logits, y);
     let grads = loss.backward();
     let activation = model.activation;
     let symmetry = diagnostics::symmetry(model, 1e-6);

@@ -9,15 +9,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{self, Dataset};
 use crate::device::{self, OpenDevice};
-use crate::error::{Error, Result, named_choices};
+use crate::error::{Error, Result};
 use crate::learner::{Trainer, train_run_learner};
 use crate::limits::{self, MlpShape};
+use crate::options::{Context, Engine, Options};
 use crate::outdir::{self, OutputFolder, RunConfig, StoredRun};
 use crate::progress::Progress;
 use crate::record::{self, Chance, DatasetRecord, OutDir, Record, RunSummary, Summary};
 use crate::stacked;
 use crate::train::{RunOutcome, RunSpec, TrainSettings, train_run};
-use crate::{Context, Options};
 
 /// `config.json` of an experiment.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -71,20 +71,6 @@ pub struct Prepared {
     /// The dataset.
     pub data: Dataset,
 }
-
-/// How a sweep trains its runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Engine {
-    /// Runs with the same architecture and seed trained as one stack of models
-    /// ([`crate::stacked`]), `--jobs` stacks side by side.
-    #[default]
-    Stacked,
-    /// One model at a time ([`train_run`]), `--jobs` runs side by side.
-    Single,
-}
-
-named_choices!(Engine, "engine", { Stacked => "stacked", Single => "single" });
 
 /// Runs `run(work[k], k)` for every `k` in `0..work.len()`, `jobs` at a time (one thread each),
 /// and hands every result to `done` on the calling thread, in the order they finish. After the

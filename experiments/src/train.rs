@@ -142,31 +142,6 @@ impl RunSpec {
         Ok(())
     }
 
-    /// One run per seed `options.seed, options.seed + 1, …` (`options.seeds` of them) of the
-    /// options' network, named `<activation>-<strategy>-s<seed>`.
-    pub fn per_seed(
-        activation: Activation,
-        strategy: &InitStrategy,
-        options: &crate::Options,
-    ) -> Vec<Self> {
-        (0..options.seeds() as u64)
-            .map(|k| {
-                let seed = options.seed + k;
-                Self {
-                    id: format!("{}-{}-s{seed}", activation.name(), strategy.name()),
-                    activation,
-                    strategy: strategy.clone(),
-                    depth: options.depth,
-                    width: options.width,
-                    seed,
-                    dropout: 0.0,
-                    lr: None,
-                    bias_init: Init::Zeros,
-                }
-            })
-            .collect()
-    }
-
     /// The MLP of this run for `features` inputs and `classes` outputs.
     pub fn mlp_config(&self, features: usize, classes: usize) -> MlpConfig {
         let init = self.strategy.base_init();

@@ -545,14 +545,9 @@ fn main() {
     }
     c.final_summary();
 
-    let est = read_estimates(&criterion_home(), started);
-    if est.is_empty() {
-        println!(
-            "\ncriterion wrote no estimates in this run (--list, --test, or a filter that matched \
-             nothing): no tables, nothing recorded"
-        );
+    let Some(est) = estimates_of_this_run(started) else {
         return;
-    }
+    };
     println!("\nmedians of criterion's samples (intervals: above, and in bench-results/fill.json)");
     if plan.fills {
         for &n in plan.sizes() {

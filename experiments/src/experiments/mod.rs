@@ -1,9 +1,9 @@
 //! The experiments, one file each, each exporting an [`Experiment`];
-//! [`crate::registry::REGISTRY`] lists them. The descriptor type lives here, below the registry,
+//! [`crate::registry::registry`] lists them. The descriptor type lives here, below the registry,
 //! so that an experiment and the registry that lists it do not depend on each other.
 
-use crate::Context;
 use crate::error::Result;
+use crate::options::{Context, Options};
 
 pub mod activations;
 pub mod all;
@@ -35,4 +35,17 @@ pub struct Experiment {
     pub epochs: Option<usize>,
     /// Its default number of seeds, when not 1.
     pub seeds: Option<usize>,
+}
+
+/// An experiment's defaults, here beside the descriptor that holds them (so that the options do
+/// not depend on the experiments).
+impl Options {
+    /// These options with `experiment`'s own defaults for what the command line left open.
+    pub fn with_defaults_of(&self, experiment: &Experiment) -> Options {
+        Options {
+            epochs: self.epochs.or(experiment.epochs),
+            seeds: self.seeds.or(experiment.seeds),
+            ..self.clone()
+        }
+    }
 }

@@ -140,7 +140,7 @@ pub fn unknown(kind: &'static str, name: &str, valid: &[&str]) -> Error {
 /// [`Error::UnknownName`] of `kind`, with the closest name as suggestion) and `name`. Each variant
 /// is listed with its name, which is also its serde name (the tests check that they agree).
 ///
-/// ```ignore
+/// ```text
 /// named_choices!(Engine, "engine", { Stacked => "stacked", Single => "single" });
 /// ```
 macro_rules! named_choices {

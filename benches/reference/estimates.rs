@@ -118,6 +118,12 @@ fn read_estimates(
     estimates
 }
 
+/// Whether criterion was asked to list or smoke-test the benchmarks (`--list`, `--test`), not to
+/// measure them: then nothing is compared, and the PyTorch reference is not run either.
+fn criterion_measures_nothing() -> bool {
+    std::env::args().any(|a| a == "--list" || a == "--test")
+}
+
 /// The estimates criterion wrote since `started`, or `None` (said on stdout) when it wrote none:
 /// `--list`, `--test`, or a filter that matched nothing.
 fn estimates_of_this_run(

@@ -86,7 +86,11 @@ fn main() {
     );
     println!("PyTorch on the same job ({cores} threads, benches/reference/torch_reference.py) …");
     // Full MNIST for PyTorch too when we have it; else random data of its shape (samples/s only).
-    let torch = throughput::torch_reference(dir.as_deref(), cores, false, 10);
+    let torch = if criterion_measures_nothing() {
+        Err("criterion is listing or testing, not measuring".to_string())
+    } else {
+        throughput::torch_reference(dir.as_deref(), cores, false, 10)
+    };
     match &torch {
         Ok(t) => {
             println!(
@@ -118,7 +122,7 @@ fn main() {
             .map(|d| (d, device::open(d).expect("CPU device")))
             .collect();
     let mut longest_epoch = 0f64;
-    for (choice, open) in &devices {
+    for (choice, open) in devices.iter().filter(|_| !criterion_measures_nothing()) {
         let r = throughput::measure(open, &data, 0, &mut Progress::lines_only()).expect("trains");
         longest_epoch = longest_epoch.max(r.epoch_seconds);
         println!(
@@ -204,7 +208,12 @@ fn main() {
         (samples, start.elapsed())
     };
     println!("\nsweep: 12 runs of the 5 × 50 net, 2 epochs each, mnist-small, flex");
-    let (samples, once) = sweep("single", 1);
+    // Also the sweep's warm-up; nothing to size when criterion only lists or tests.
+    let (samples, once) = if criterion_measures_nothing() {
+        (0, Duration::from_secs(1))
+    } else {
+        sweep("single", 1)
+    };
     {
         let mut group = c.benchmark_group("sweep");
         group.sampling_mode(SamplingMode::Flat);

@@ -510,7 +510,12 @@ fn main() {
         .into_iter()
         .filter_map(|(on, p)| on.then_some(p))
         .collect();
-    let (torch_note, torch) = match torch_reference(&parts.join(","), quick) {
+    let reference = if criterion_measures_nothing() {
+        Err("criterion is listing or testing, not measuring".to_string())
+    } else {
+        torch_reference(&parts.join(","), quick)
+    };
+    let (torch_note, torch) = match reference {
         Ok((what, rows)) => {
             let note = format!("PyTorch measured in this run ({what})");
             println!("{note}");

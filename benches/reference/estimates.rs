@@ -14,16 +14,21 @@ struct Estimate {
     mean_ns: f64,
 }
 
-impl Estimate {
-    /// The record of this estimate for `bench-results/*.json`.
-    fn to_json(self) -> serde_json::Value {
+/// The rows of `bench-results/*.json` for `estimates`: each benchmark's id, its median, the
+/// median's interval and the mean (milliseconds), marked `"source": "criterion"`.
+fn record_rows(
+    estimates: &std::collections::BTreeMap<String, Estimate>,
+) -> impl Iterator<Item = serde_json::Value> + '_ {
+    estimates.iter().map(|(id, e)| {
         serde_json::json!({
-            "median_ms": self.median_ns / 1e6,
-            "median_ci_ms": [self.lower_ns / 1e6, self.upper_ns / 1e6],
-            "confidence_level": self.confidence,
-            "mean_ms": self.mean_ns / 1e6,
+            "id": id,
+            "source": "criterion",
+            "median_ms": e.median_ns / 1e6,
+            "median_ci_ms": [e.lower_ns / 1e6, e.upper_ns / 1e6],
+            "confidence_level": e.confidence,
+            "mean_ms": e.mean_ns / 1e6,
         })
-    }
+    })
 }
 
 /// Criterion's output folder, found as criterion finds it: `$CRITERION_HOME`, else

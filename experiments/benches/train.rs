@@ -276,12 +276,7 @@ fn main() {
             }
         }
     }
-    rows.extend(est.iter().map(|(id, e)| {
-        let mut row = e.to_json();
-        row["id"] = id.as_str().into();
-        row["source"] = "criterion".into();
-        row
-    }));
+    rows.extend(record_rows(&est));
 
     let record = serde_json::json!({
         "bench": "train",

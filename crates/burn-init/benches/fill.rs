@@ -431,14 +431,7 @@ fn write_record(
     let avx2 = std::arch::is_x86_feature_detected!("avx2");
     #[cfg(not(target_arch = "x86_64"))]
     let avx2 = false;
-    let rows: Vec<serde_json::Value> = est
-        .iter()
-        .map(|(id, e)| {
-            let mut row = e.to_json();
-            row["id"] = id.as_str().into();
-            row["source"] = "criterion".into();
-            row
-        })
+    let rows: Vec<serde_json::Value> = record_rows(est)
         .chain(torch.iter().map(|r| {
             let mut r = r.clone();
             r["source"] = "pytorch".into();
@@ -485,26 +478,19 @@ fn main() {
     };
     let quick = std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1");
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
-    let plan = match only.as_str() {
-        "" => Plan {
-            quick,
-            fills: true,
-            orthogonal: true,
-        },
-        "fills" => Plan {
-            quick,
-            fills: true,
-            orthogonal: false,
-        },
-        "orthogonal" => Plan {
-            quick,
-            fills: false,
-            orthogonal: true,
-        },
+    let (fills, orthogonal) = match only.as_str() {
+        "" => (true, true),
+        "fills" => (true, false),
+        "orthogonal" => (false, true),
         other => {
             eprintln!("BENCH_ONLY={other}: expected `fills` or `orthogonal`");
             std::process::exit(2);
         }
+    };
+    let plan = Plan {
+        quick,
+        fills,
+        orthogonal,
     };
     let parts: Vec<&str> = [(plan.fills, "fills"), (plan.orthogonal, "orthogonal")]
         .into_iter()

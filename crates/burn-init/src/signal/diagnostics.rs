@@ -179,7 +179,7 @@ pub fn gradient_stats<M: Layered>(model: &M, loss: Tensor<1>) -> Vec<GradStats> 
                     let n = v.len().max(1) as f64;
                     GradStats {
                         layer,
-                        grad_norm: v.iter().map(|&x| (x as f64).powi(2)).sum::<f64>().sqrt(),
+                        grad_norm: frobenius_norm(&v),
                         mean_abs_grad: v.iter().map(|&x| (x as f64).abs()).sum::<f64>() / n,
                     }
                 }
@@ -205,6 +205,12 @@ pub fn update_ratios<M: Layered>(before: &M, after: &M) -> Vec<f64> {
         .collect()
 }
 
+/// `‖x‖₂` of a host copy of a tensor (Frobenius for a matrix), summed in f64: the gradient norm
+/// of [`gradient_stats`] and of the `grad-norm` training metric.
+pub(super) fn frobenius_norm(xs: &[f32]) -> f64 {
+    xs.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>().sqrt()
+}
+
 /// `‖after − before‖ / ‖before‖` of two host copies of a weight (∞ when `before` is 0 and `after`
 /// is not, 0 when both are): the ratio of [`update_ratios`] and of the `update-ratio` training
 /// metric.
@@ -215,11 +221,7 @@ pub(super) fn update_ratio(before: &[f32], after: &[f32]) -> f64 {
         .map(|(x, y)| ((y - x) as f64).powi(2))
         .sum::<f64>()
         .sqrt();
-    let norm = before
-        .iter()
-        .map(|&x| (x as f64).powi(2))
-        .sum::<f64>()
-        .sqrt();
+    let norm = frobenius_norm(before);
     if norm > 0.0 {
         diff / norm
     } else if diff > 0.0 {

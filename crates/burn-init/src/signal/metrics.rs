@@ -47,7 +47,9 @@ use burn::train::{InferenceStep, ItemLazy, SupervisedTraining, TrainOutput, Trai
 use burn_std::ExecutionError;
 
 use super::chain::LinearChain;
-use super::diagnostics::{dead_fraction, saturated_fraction, summary, update_ratio};
+use super::diagnostics::{
+    dead_fraction, frobenius_norm, saturated_fraction, summary, update_ratio,
+};
 use super::layered::{LayerTrace, Layered};
 use crate::scale::Nonlinearity;
 
@@ -293,9 +295,7 @@ impl LayerMetric {
                 let post = layer.read(TracedLayer::POST)?.unwrap_or_default();
                 Some(dead_fraction(&post, layer.post.dims()[1]))
             }
-            LayerStatistic::GradNorm => layer
-                .read(TracedLayer::GRAD)?
-                .map(|g| g.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>().sqrt()),
+            LayerStatistic::GradNorm => layer.read(TracedLayer::GRAD)?.map(|g| frobenius_norm(&g)),
             LayerStatistic::UpdateRatio => {
                 let weight = layer.read(TracedLayer::WEIGHT)?.unwrap_or_default();
                 let ratio = self

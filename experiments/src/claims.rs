@@ -268,61 +268,6 @@ impl Condition {
         }
     }
 
-    /// Whether the prediction lies outside the measurement's interval.
-    pub fn prediction_outside_interval(&self) -> bool {
-        matches!((self.prediction, self.interval), (Some(p), Some([lo, hi])) if p < lo || p > hi)
-    }
-}
-
-/// A claim of the suite (one entry of `claims.json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Claim {
-    /// Stable id.
-    pub id: String,
-    /// The claim, in words.
-    pub claim: String,
-    /// Where it comes from (paper, section).
-    pub source: String,
-    /// The deciding condition's metric.
-    pub metric: String,
-    /// The deciding condition's value (mean over seeds); `None` when not measurable.
-    pub value: Option<f64>,
-    /// Its 95 % interval over seeds.
-    pub interval: Option<[f64; 2]>,
-    /// Seeds.
-    pub n_seeds: usize,
-    /// Its threshold.
-    pub threshold: f64,
-    /// The side on which the claim holds.
-    pub direction: Direction,
-    /// Why the threshold sits where it does (fixed before the run).
-    pub threshold_reason: String,
-    /// The theory's value of the deciding metric, where theory gives one.
-    pub prediction: Option<f64>,
-    /// The outcome.
-    pub status: Status,
-    /// Why it is undecided, or what decided it.
-    pub reason: Option<String>,
-    /// `true` confirmed, `false` refuted, `null` undecided.
-    pub holds: Option<bool>,
-    /// Every condition (one for simple claims; one per layer for per-layer claims).
-    pub conditions: Vec<Condition>,
-}
-
-/// The text of a claim before it is decided.
-#[derive(Debug, Clone)]
-pub struct ClaimText {
-    /// Stable id.
-    pub id: &'static str,
-    /// The claim, in words.
-    pub claim: String,
-    /// Where it comes from.
-    pub source: &'static str,
-    /// Why the thresholds sit where they do.
-    pub threshold_reason: String,
-}
-
-impl Claim {
     /// The measurement in words: `metric = estimate (threshold > t, prediction p) — reason`
     /// (for the terminal and the suite's summary).
     pub fn measured_text(&self) -> String {
@@ -354,6 +299,47 @@ impl Claim {
         )
     }
 
+    /// Whether the prediction lies outside the measurement's interval.
+    pub fn prediction_outside_interval(&self) -> bool {
+        matches!((self.prediction, self.interval), (Some(p), Some([lo, hi])) if p < lo || p > hi)
+    }
+}
+
+/// A claim of the suite (one entry of `claims.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    /// Stable id.
+    pub id: String,
+    /// The claim, in words.
+    pub claim: String,
+    /// Where it comes from (paper, section).
+    pub source: String,
+    /// The deciding condition, with the claim's outcome and the reason for it (its fields sit
+    /// at the top level of the JSON entry).
+    #[serde(flatten)]
+    pub decision: Condition,
+    /// Why the threshold sits where it does (fixed before the run).
+    pub threshold_reason: String,
+    /// `true` confirmed, `false` refuted, `null` undecided.
+    pub holds: Option<bool>,
+    /// Every condition (one for simple claims; one per layer for per-layer claims).
+    pub conditions: Vec<Condition>,
+}
+
+/// The text of a claim before it is decided.
+#[derive(Debug, Clone)]
+pub struct ClaimText {
+    /// Stable id.
+    pub id: &'static str,
+    /// The claim, in words.
+    pub claim: String,
+    /// Where it comes from.
+    pub source: &'static str,
+    /// Why the thresholds sit where they do.
+    pub threshold_reason: String,
+}
+
+impl Claim {
     /// A claim decided by its `conditions` (at least one).
     pub fn new(text: ClaimText, conditions: Vec<Condition>) -> Self {
         let status = if conditions.is_empty() {
@@ -384,20 +370,30 @@ impl Claim {
             }),
             (_, Some(d)) => d.reason.clone(),
         };
+        let decision = match deciding {
+            Some(d) => Condition {
+                status,
+                reason,
+                ..d.clone()
+            },
+            None => Condition {
+                metric: String::new(),
+                value: None,
+                interval: None,
+                n_seeds: 0,
+                threshold: f64::NAN,
+                direction: Direction::Above,
+                prediction: None,
+                status,
+                reason,
+            },
+        };
         Self {
             id: text.id.into(),
             claim: text.claim,
             source: text.source.into(),
-            metric: deciding.map_or_else(String::new, |d| d.metric.clone()),
-            value: deciding.and_then(|d| d.value),
-            interval: deciding.and_then(|d| d.interval),
-            n_seeds: deciding.map_or(0, |d| d.n_seeds),
-            threshold: deciding.map_or(f64::NAN, |d| d.threshold),
-            direction: deciding.map_or(Direction::Above, |d| d.direction),
+            decision,
             threshold_reason: text.threshold_reason,
-            prediction: deciding.and_then(|d| d.prediction),
-            status,
-            reason,
             holds: status.holds(),
             conditions,
         }
@@ -443,9 +439,9 @@ pub fn table(claims: &[Claim]) -> String {
             "| `{}`: {} | **{}** | {} | {} |",
             c.id,
             c.claim,
-            c.status.name(),
-            c.measured_cells(),
-            c.reason.as_deref().unwrap_or(""),
+            c.decision.status.name(),
+            c.decision.measured_cells(),
+            c.decision.reason.as_deref().unwrap_or(""),
         );
     }
     s.push('\n');
@@ -466,8 +462,8 @@ pub fn print(claims: &[Claim]) {
         println!(
             "  {:<30} {:<10} {}",
             c.id,
-            c.status.name(),
-            c.measured_text()
+            c.decision.status.name(),
+            c.decision.measured_text()
         );
     }
 }
@@ -549,13 +545,14 @@ mod tests {
             },
             vec![one_seed],
         );
-        assert_eq!(c.measured_cells(), "m: 0.9 | > 0.5 | 0.75 | 1");
+        assert_eq!(c.decision.measured_cells(), "m: 0.9 | > 0.5 | 0.75 | 1");
         let reason = c
+            .decision
             .reason
             .clone()
             .expect("one seed is undecided, with a reason");
         assert_eq!(
-            c.measured_text(),
+            c.decision.measured_text(),
             format!("m = 0.9 (threshold > 0.5, prediction 0.75) — {reason}")
         );
         let t = table(std::slice::from_ref(&c));
@@ -579,17 +576,23 @@ mod tests {
         let tie = decide(&[0.3, -0.2, 0.1], &g);
         let no = decide(&[-0.5, -0.6, -0.55], &g);
         let c = Claim::new(text(), vec![yes.clone(), close.clone()]);
-        assert_eq!((c.status, c.holds), (Status::Confirmed, Some(true)));
         assert_eq!(
-            c.value, close.value,
+            (c.decision.status, c.holds),
+            (Status::Confirmed, Some(true))
+        );
+        assert_eq!(
+            c.decision.value, close.value,
             "the closest condition is the headline"
         );
         let c = Claim::new(text(), vec![yes.clone(), tie.clone()]);
-        assert_eq!((c.status, c.holds), (Status::Undecided, None));
+        assert_eq!((c.decision.status, c.holds), (Status::Undecided, None));
         let c = Claim::new(text(), vec![yes, tie, no.clone()]);
-        assert_eq!((c.status, c.holds), (Status::Refuted, Some(false)));
-        assert_eq!(c.value, no.value);
-        assert_eq!(Claim::new(text(), vec![]).status, Status::Undecided);
+        assert_eq!((c.decision.status, c.holds), (Status::Refuted, Some(false)));
+        assert_eq!(c.decision.value, no.value);
+        assert_eq!(
+            Claim::new(text(), vec![]).decision.status,
+            Status::Undecided
+        );
         let json = serde_json::to_value(&c).unwrap();
         for field in [
             "status",

@@ -30,15 +30,15 @@ use burn::train::renderer::{
     EvaluationName, MetricState, MetricsRenderer, MetricsRendererEvaluation,
     MetricsRendererTraining,
 };
-use burn::train::{InferenceStep, Learner, SupervisedTraining, TrainOutput, TrainStep};
-use burn_init::signal::metrics::{LayerMetricsExt, LayerStatistic, TracedClassificationOutput};
+use burn::train::{Learner, SupervisedTraining};
+use burn_init::signal::metrics::{LayerMetricsExt, LayerStatistic};
 use serde::{Deserialize, Serialize};
 
 use crate::data::Dataset;
 use crate::device::OpenDevice;
 use crate::error::{Error, Result, named_choices};
 use crate::mlp::Mlp;
-use crate::pipeline::{self, ExampleBatch, SplitDataset};
+use crate::pipeline::{self, SplitDataset};
 use crate::progress::Progress;
 use crate::train::{EVAL_BATCH, EpochMetrics, RunOutcome, RunSpec, RunStart, TrainSettings};
 
@@ -55,23 +55,7 @@ pub enum Trainer {
 
 named_choices!(Trainer, "trainer", { Loop => "loop", Learner => "learner" });
 
-impl TrainStep for Mlp {
-    type Input = ExampleBatch;
-    type Output = TracedClassificationOutput;
-
-    fn step(&self, item: ExampleBatch) -> TrainOutput<TracedClassificationOutput> {
-        TracedClassificationOutput::train_step(self, item.x, item.y)
-    }
-}
-
-impl InferenceStep for Mlp {
-    type Input = ExampleBatch;
-    type Output = TracedClassificationOutput;
-
-    fn step(&self, item: ExampleBatch) -> TracedClassificationOutput {
-        TracedClassificationOutput::valid_step(self, item.x, item.y)
-    }
-}
+burn_init::layered_train_steps!(Mlp);
 
 /// Keeps every epoch's model record in memory (burn-train saves it after each epoch).
 #[derive(Debug, Clone, Default)]

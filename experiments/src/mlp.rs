@@ -214,6 +214,7 @@ impl Layered for Mlp {
 
 #[cfg(test)]
 mod tests {
+    use burn_init::TensorSpec;
     use burn_init::signal::symmetry;
 
     use super::*;
@@ -239,20 +240,16 @@ mod tests {
         fn name(&self) -> String {
             "average".into()
         }
-        fn check(&self, _shape: &[usize], fans: Option<Fans>) -> Result<()> {
-            fans.map(|_| ()).ok_or(InitError::MissingFans {
-                initializer: self.name(),
-            })
+        fn check(&self, spec: TensorSpec) -> Result<()> {
+            spec.require_fans(self).map(|_| ())
         }
         fn fill_host(
             &self,
-            shape: &[usize],
-            fans: Option<Fans>,
-            _rng: burn_init::HostRng,
+            spec: TensorSpec,
+            _: burn_init::HostRng,
             out: &mut [f32],
         ) -> Result<()> {
-            self.check(shape, fans)?;
-            out.fill(1.0 / fans.map_or(1, |f| f.fan_in()) as f32);
+            out.fill(1.0 / spec.require_fans(self)?.fan_in() as f32);
             Ok(())
         }
     }

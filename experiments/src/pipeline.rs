@@ -15,7 +15,8 @@ use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
 use burn::data::dataset::transform::SelectionDataset;
 use burn::data::dataset::{Dataset as BurnDataset, DatasetError};
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
+use burn_init::signal::metrics::ClassificationBatch;
 
 use crate::data::{Dataset, Split, stratified_split};
 
@@ -108,24 +109,16 @@ pub fn collect_split(
     Ok(Split { n, x, y })
 }
 
-/// A batch: inputs `[b, features]` and labels `[b]`.
-#[derive(Debug, Clone)]
-pub struct ExampleBatch {
-    /// Inputs.
-    pub x: Tensor<2>,
-    /// Labels.
-    pub y: Tensor<1, Int>,
-}
-
-/// Stacks [`Example`]s into an [`ExampleBatch`] on the loader's device (one upload per tensor).
+/// Stacks [`Example`]s into a [`ClassificationBatch`] (the input of the library's burn-train
+/// steps) on the loader's device (one upload per tensor).
 #[derive(Debug, Clone, Copy)]
 pub struct ExampleBatcher {
     /// Inputs per example.
     pub features: usize,
 }
 
-impl Batcher<Example, ExampleBatch> for ExampleBatcher {
-    fn batch(&self, items: Vec<Example>, device: &Device) -> ExampleBatch {
+impl Batcher<Example, ClassificationBatch> for ExampleBatcher {
+    fn batch(&self, items: Vec<Example>, device: &Device) -> ClassificationBatch {
         let b = items.len();
         let mut x = Vec::with_capacity(b * self.features);
         let mut y = Vec::with_capacity(b);
@@ -133,9 +126,9 @@ impl Batcher<Example, ExampleBatch> for ExampleBatcher {
             x.extend_from_slice(&e.x);
             y.push(i64::from(e.y));
         }
-        ExampleBatch {
-            x: Tensor::from_data(TensorData::new(x, [b, self.features]), device),
-            y: Tensor::from_data(TensorData::new(y, [b]), device),
+        ClassificationBatch {
+            inputs: Tensor::from_data(TensorData::new(x, [b, self.features]), device),
+            targets: Tensor::from_data(TensorData::new(y, [b]), device),
         }
     }
 }
@@ -148,7 +141,7 @@ pub fn loader<D>(
     batch_size: usize,
     shuffle: Option<u64>,
     device: &Device,
-) -> Arc<dyn DataLoader<ExampleBatch>>
+) -> Arc<dyn DataLoader<ClassificationBatch>>
 where
     D: BurnDataset<Example> + 'static,
 {
@@ -268,9 +261,9 @@ mod tests {
             let mut ys = Vec::new();
             for b in l.iter() {
                 let b = b.unwrap();
-                assert_eq!(b.x.dims()[1], 2);
-                let x0: Vec<f32> = b.x.clone().into_data().iter::<f32>().collect();
-                let y: Vec<i64> = b.y.into_data().iter::<i64>().collect();
+                assert_eq!(b.inputs.dims()[1], 2);
+                let x0: Vec<f32> = b.inputs.clone().into_data().iter::<f32>().collect();
+                let y: Vec<i64> = b.targets.into_data().iter::<i64>().collect();
                 // Inputs and labels stay together: example i has x = (2i, 2i+1), y = i % 4.
                 for (k, &yk) in y.iter().enumerate() {
                     assert_eq!(yk, ((x0[2 * k] as i64) / 2) % 4);

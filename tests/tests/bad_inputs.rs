@@ -10,7 +10,7 @@ use burn_init::signal::{LinearChain, LsuvConfig, PretrainConfig, lsuv, pretrain_
 use burn_init::{
     Constant, DeltaOrthogonal, Dirac, FanMode, Fans, HostRng, Identity, Init, InitError, InitLayer,
     Nonlinearity, Normal, Orthogonal, ParamInits, Rule, Source, Sparse, TensorInit, TensorInitExt,
-    TruncatedNormal, Uniform, VarianceScaling, VsDistribution, reinit, xavier_normal,
+    TensorSpec, TruncatedNormal, Uniform, VarianceScaling, VsDistribution, reinit, xavier_normal,
 };
 use burn_init_tests::device_tests;
 
@@ -164,10 +164,10 @@ const ROWS: &[Row] = &[
     finding(row("Identity host_vec [2^62+1, 4]", |_| unit(Identity::new(1.0).unwrap().host_vec(&[(1 << 62) + 1, 4], None, HostRng::new(0))), Kind::TooLarge, "4611686018427387905")),
     finding(row("4 TiB host buffer", |_| unit(Init::Normal { mean: 0.0, std: 1.0 }.host_vec(&FOUR_TIB, None, HostRng::new(0))), Kind::Allocation, "4398046511104 bytes")),
     on_device(row("4 TiB from a seed", |d| unit(Init::Zeros.sample(FOUR_TIB, None, 3, d)), Kind::Allocation, "4398046511104 bytes")),
-    finding(row("fill_host without check or fans", |_| Init::HeNormal.fill_host(&[4, 3], None, HostRng::new(0), &mut [0.0; 12]), Kind::MissingFans, "he_normal")),
-    row("fill_host with a short buffer", |_| Init::Ones.fill_host(&[4, 3], None, HostRng::new(0), &mut [0.0; 5]), Kind::InvalidShape, "holds 5 values for 12"),
-    row("Orthogonal fill_host on a vector", |_| Orthogonal::default().fill_host(&[5], None, HostRng::new(0), &mut [0.0; 5]), Kind::InvalidShape, "[5]"),
-    on_device(row("Identity device sample on [2, 2, 2]", |d| unit(Identity::default().sample_device(&[2, 2, 2], None, d)), Kind::InvalidShape, "[2, 2, 2]")),
+    finding(row("fill_host without check or fans", |_| Init::HeNormal.fill_host(TensorSpec::new(&[4, 3], None), HostRng::new(0), &mut [0.0; 12]), Kind::MissingFans, "he_normal")),
+    row("fill_host with a short buffer", |_| Init::Ones.fill_host(TensorSpec::new(&[4, 3], None), HostRng::new(0), &mut [0.0; 5]), Kind::InvalidShape, "holds 5 values for 12"),
+    row("Orthogonal fill_host on a vector", |_| Orthogonal::default().fill_host(TensorSpec::new(&[5], None), HostRng::new(0), &mut [0.0; 5]), Kind::InvalidShape, "[5]"),
+    on_device(row("Identity device sample on [2, 2, 2]", |d| unit(Identity::default().sample_device(TensorSpec::new(&[2, 2, 2], None), d)), Kind::InvalidShape, "[2, 2, 2]")),
     on_device(row("invalid Init variant sampled", |d| unit(Init::Normal { mean: 0.0, std: -1.0 }.sample([4, 3], None, Source::Device, d)), Kind::Param("std"), "-1.0")),
     on_device(row("Init constant 1e39 sampled", |d| unit(Init::Constant { value: 1e39 }.sample([4], None, 1, d)), Kind::Param("value"), "1e39")),
     // Layers.

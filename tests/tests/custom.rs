@@ -8,8 +8,8 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::Device;
 use burn_init::signal::{Layered, LinearChain, LsuvConfig, lsuv};
 use burn_init::{
-    Fans, HostRng, Init, InitError, InitLayer, Nonlinearity, ParamInits, Role, Rule, Source,
-    TensorInit, reinit,
+    HostRng, Init, InitError, InitLayer, Nonlinearity, ParamInits, Role, Rule, Source, TensorInit,
+    TensorSpec, reinit,
 };
 use burn_init_tests::{device_tests, values};
 
@@ -24,28 +24,21 @@ impl TensorInit for Rademacher {
         "rademacher".into()
     }
 
-    fn check(&self, shape: &[usize], fans: Option<Fans>) -> Result<(), InitError> {
-        if shape.len() < 2 {
+    fn check(&self, spec: TensorSpec) -> Result<(), InitError> {
+        if spec.shape().len() < 2 {
             return Err(InitError::InvalidShape {
                 initializer: self.name(),
-                shape: shape.to_vec(),
+                shape: spec.shape().to_vec(),
                 reason: "needs a weight, not a vector".into(),
             });
         }
-        fans.map(|_| ()).ok_or(InitError::MissingFans {
-            initializer: self.name(),
-        })
+        spec.require_fans(self).map(|_| ())
     }
 
-    fn fill_host(
-        &self,
-        shape: &[usize],
-        fans: Option<Fans>,
-        rng: HostRng,
-        out: &mut [f32],
-    ) -> Result<(), InitError> {
-        self.check(shape, fans)?;
-        let magnitude = 1.0 / (fans.map_or(1, |f| f.fan_in()) as f32).sqrt();
+    fn fill_host(&self, spec: TensorSpec, rng: HostRng, out: &mut [f32]) -> Result<(), InitError> {
+        self.check(spec)?;
+        spec.check_buffer(self, out)?;
+        let magnitude = 1.0 / (spec.require_fans(self)?.fan_in() as f32).sqrt();
         for (i, x) in out.iter_mut().enumerate() {
             *x = if rng.word(i as u64) >> 31 == 1 {
                 magnitude

@@ -10,7 +10,7 @@ use burn::nn::{
 use burn::tensor::{Device, Distribution, Tensor};
 use burn_init::{
     Fans, HostRng, Init, InitError, InitLayer, ParamInits, Role, Rule, Source, TensorInit,
-    TensorInitExt, reinit,
+    TensorInitExt, TensorSpec, reinit,
 };
 use burn_init_tests::{Moments, device_tests, values};
 
@@ -385,7 +385,10 @@ fn structured_device_path_equals_host_path(device: &Device) {
     ];
     for (init, shape) in cases {
         let host = init.host_vec(shape, None, HostRng::new(0)).unwrap();
-        let dev = values(init.sample_device(shape, None, device).unwrap());
+        let dev = values(
+            init.sample_device(TensorSpec::new(shape, None), device)
+                .unwrap(),
+        );
         assert_eq!(dev, host, "{} {shape:?}", init.stable_name());
     }
 }

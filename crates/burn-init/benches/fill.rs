@@ -29,7 +29,7 @@ use std::time::{Duration, SystemTime};
 
 use burn::nn::Initializer as BurnInit;
 use burn::tensor::{Device, Tensor};
-use burn_init::{Fans, HostRng, Init, Source, TensorInitExt};
+use burn_init::{Fans, HostRng, Init, Source, TensorInit, TensorInitExt, TensorSpec};
 use criterion::{BenchmarkId, Criterion, Throughput};
 
 /// The run: which parts, how long criterion samples, which sizes.
@@ -194,17 +194,13 @@ fn bench_fills(c: &mut Criterion, device: &Device, n: usize) {
     group.bench_function("baseline: memset of an existing buffer", |b| {
         b.iter(|| buf.fill(0.5))
     });
+    let shape = [n, n];
+    let spec = TensorSpec::new(&shape, Some(fans));
     for (name, init) in generator_only() {
         group.bench_function(format!("host generator only: {name}"), |b| {
             b.iter(|| {
-                burn_init::TensorInit::fill_host(
-                    &init,
-                    &[n, n],
-                    Some(fans),
-                    HostRng::new(1),
-                    &mut buf,
-                )
-                .expect("a valid fill")
+                init.fill_host(spec, HostRng::new(1), &mut buf)
+                    .expect("a valid fill")
             })
         });
     }

@@ -44,10 +44,10 @@
 //! | distributions | `dist` | [`Constant`], [`Uniform`], [`Normal`], [`TruncatedNormal`], [`Primitive`] |
 //! | scale | `scale` (fans, nonlinearities, variance scaling) | [`Fans`], [`FanMode`], [`Nonlinearity`], [`NegativeSlope`], [`VarianceScaling`], [`VsDistribution`], the presets ([`he_normal`], …) |
 //! | structured | `structured` | [`Orthogonal`], [`Identity`], [`Dirac`], [`DeltaOrthogonal`], [`Sparse`] |
-//! | sampling | `init` (trait, built-in impls, catalogue, custom) | [`TensorInit`], [`TensorInitExt`], [`Source`], [`Init`], [`CustomInit`] |
+//! | sampling | `init` (trait, built-in impls, catalogue, custom) | [`TensorInit`], [`TensorInitExt`], [`TensorSpec`], [`Source`], [`Init`], [`CustomInit`] |
 //! | modules | `module` (layers, re-initialization) | [`InitLayer`], [`ParamInits`], [`reinit`], [`Rule`], [`Role`], [`ReinitReport`], [`ReinitEntry`] |
 //! | signal propagation (feature `signal`, default) | [`signal`] | [`Layered`](signal::Layered), [`LinearChain`](signal::LinearChain), diagnostics, mean field, LSUV, pretraining |
-//! | burn-train metrics (feature `train`, off by default; implies `signal`) | `signal::metrics` | `LayerMetric`, `LayerStatistic`, `LayerTraces`, `TracedClassificationOutput`, `LayerMetricsExt`: the per-layer diagnostics as burn-train metrics (example `examples/train_metrics.rs`) |
+//! | burn-train metrics (feature `train`, off by default; implies `signal`) | `signal::metrics` | `LayerMetric`, `LayerStatistic`, `LayerTraces`, `TracedClassificationOutput`, `LayerMetricsExt`, and the macro `layered_train_steps!` (burn-train's steps for a `Layered` model): the per-layer diagnostics as burn-train metrics (example `examples/train_metrics.rs`) |
 //!
 //! [`prelude`] gathers what most code needs. Without the `signal` feature
 //! (`default-features = false`) the crate compiles neither Burn's autodiff nor its optimizers.
@@ -72,6 +72,7 @@
 //! | `rng::philox4x32_10`, `BatchKernel`, `UniformMap`, `special::*`, `dist::erfinv`, `error::closest`, `pretrain::weight_sum` | private |
 //! | public fields of `Constant`, `Uniform`, `Normal`, `TruncatedNormal`, `VarianceScaling`, `Fans`, `Orthogonal`, `Identity`, `Dirac`, `DeltaOrthogonal`, `Sparse` | private, read through accessors (`value()`, `low()`, `fan_in()`, …); built only by the validating constructors, also from JSON |
 //! | `TensorInit::fill_host(…)`, `sample_device(…)`, `Primitive::sample_device(…)` returning values | returning `Result` (errors, not panics, for what they cannot fill) |
+//! | `TensorInit::check(shape, fans)`, `fill_host(shape, fans, rng, out)`, `sample_device(shape, fans, device)` | `check(spec)`, `fill_host(spec, rng, out)`, `sample_device(spec, device)`: one [`TensorSpec`] (shape and fans, with `require_fans`, `element_count` and `check_buffer` for implementers) |
 //! | `Init` JSON with a field its variant lacks (`{"name": "he_normal", "gain": 2}`) | [`InitError::UnknownField`] |
 //! | LSUV and pretraining options checked with `InitError::Data` | [`signal::LsuvConfig::validate`], [`signal::PretrainConfig::validate`]: [`InitError::InvalidParameter`] naming the field |
 #![deny(missing_docs)]
@@ -90,7 +91,7 @@ mod structured;
 pub use dist::{Constant, Normal, Primitive, TruncatedNormal, Uniform};
 pub use error::{InitError, Result};
 pub use host::HostRng;
-pub use init::{CustomInit, Init, Source, TensorInit, TensorInitExt};
+pub use init::{CustomInit, Init, Source, TensorInit, TensorInitExt, TensorSpec};
 pub use module::{InitLayer, ParamInits, ReinitEntry, ReinitReport, Role, Rule, reinit};
 pub use scale::{
     FanMode, Fans, NegativeSlope, Nonlinearity, TRUNCATED_NORMAL_STD_CORRECTION, VarianceScaling,
@@ -100,12 +101,19 @@ pub use scale::{
 };
 pub use structured::{DeltaOrthogonal, Dirac, Identity, Orthogonal, Sparse};
 
+/// What the exported macros name (not public API).
+#[cfg(feature = "train")]
+#[doc(hidden)]
+pub mod __private {
+    pub use burn::train::{InferenceStep, TrainOutput, TrainStep};
+}
+
 /// The items most code needs: `use burn_init::prelude::*;`. No name here collides with
 /// `burn::prelude`.
 pub mod prelude {
     pub use crate::{
         Fans, HostRng, Init, InitError, InitLayer, Nonlinearity, ParamInits, Role, Rule, Source,
-        TensorInit, TensorInitExt, reinit,
+        TensorInit, TensorInitExt, TensorSpec, reinit,
     };
 }
 

@@ -909,7 +909,7 @@ mod tests {
         );
         // The theory is clear on every one of them at the tutorial's net: none may be undecided.
         for c in &claims {
-            assert_eq!(c.status, Status::Confirmed, "{c:#?}");
+            assert_eq!(c.decision.status, Status::Confirmed, "{c:#?}");
         }
         let panels = std_panels(&cases);
         assert_eq!(panels.len(), 3);

@@ -69,8 +69,8 @@ fn run(ctx: &Context) -> Result<()> {
                 "- `{}`: {} — **{}**: {}",
                 claim.id,
                 claim.claim,
-                claim.status.name(),
-                claim.measured_text()
+                claim.decision.status.name(),
+                claim.decision.measured_text()
             );
         }
         claims.extend(c);

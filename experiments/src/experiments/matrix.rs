@@ -404,6 +404,6 @@ mod tests {
             .find(|l| l.contains("`small_random` |"))
             .unwrap();
         assert!(small.contains("predicts one class 3/3"), "{small}");
-        assert_eq!(claims(&cells)[0].status, Status::Confirmed);
+        assert_eq!(claims(&cells)[0].decision.status, Status::Confirmed);
     }
 }

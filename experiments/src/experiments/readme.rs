@@ -71,12 +71,13 @@ pub fn section(dir: &Path, figures: &str) -> Result<String> {
             "| `{}`: {} | **{}**{} | {} |",
             c.id,
             c.claim,
-            c.status.name(),
-            c.reason
+            c.decision.status.name(),
+            c.decision
+                .reason
                 .as_ref()
-                .filter(|_| c.status == Status::Undecided)
+                .filter(|_| c.decision.status == Status::Undecided)
                 .map_or(String::new(), |r| format!(" ({r})")),
-            c.measured_cells(),
+            c.decision.measured_cells(),
         );
     }
     let seeds = cells.iter().map(|c| c.selection.n()).max().unwrap_or(0);

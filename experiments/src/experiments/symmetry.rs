@@ -360,13 +360,20 @@ mod tests {
     fn symmetry_cannot_pass_on_a_diverged_or_empty_run() {
         let ok = claims(&symmetric_runs(None, false));
         assert_eq!(ok[0].id, "symmetry-constant");
-        assert_eq!(ok[0].status, Status::Confirmed);
+        assert_eq!(ok[0].decision.status, Status::Confirmed);
         let diverged = claims(&symmetric_runs(Some(1), false));
-        assert_eq!(diverged[0].status, Status::Undecided);
-        assert!(diverged[0].reason.as_ref().unwrap().contains("diverged"));
+        assert_eq!(diverged[0].decision.status, Status::Undecided);
+        assert!(
+            diverged[0]
+                .decision
+                .reason
+                .as_ref()
+                .unwrap()
+                .contains("diverged")
+        );
         let empty = claims(&symmetric_runs(None, true));
-        assert_eq!(empty[0].status, Status::Undecided);
+        assert_eq!(empty[0].decision.status, Status::Undecided);
         // And with no dropout runs at all, the dropout claim is undecided, not refuted.
-        assert_eq!(ok[1].status, Status::Undecided);
+        assert_eq!(ok[1].decision.status, Status::Undecided);
     }
 }

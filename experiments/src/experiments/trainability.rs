@@ -597,7 +597,7 @@ pub fn report(t: &Training, claims: &[Claim]) -> String {
         ),
         claims
             .iter()
-            .map(|c| format!("`{}` {}", c.id, c.status.name()))
+            .map(|c| format!("`{}` {}", c.id, c.decision.status.name()))
             .collect::<Vec<_>>()
             .join(", ")
     );
@@ -656,14 +656,14 @@ mod tests {
             assert_eq!(theory, 1.0);
             assert!(blind < 1.0, "{blind}");
         }
-        assert_eq!(claims(&t)[0].status, Status::Confirmed);
+        assert_eq!(claims(&t)[0].decision.status, Status::Confirmed);
         // Nets that train below 30 layers whatever σ_w²: the blind cutoff wins.
         let t = training(|_, d, _| Some(if d < 30 { 0.9 } else { 0.11 }));
-        assert_eq!(claims(&t)[0].status, Status::Refuted);
+        assert_eq!(claims(&t)[0].decision.status, Status::Refuted);
         // Everything diverged: undecided, never a number that decides.
         let t = training(|_, _, _| None);
-        assert_eq!(claims(&t)[0].status, Status::Undecided);
+        assert_eq!(claims(&t)[0].decision.status, Status::Undecided);
         // No curves: the second claim is undecided.
-        assert_eq!(claims(&t)[1].status, Status::Undecided);
+        assert_eq!(claims(&t)[1].decision.status, Status::Undecided);
     }
 }

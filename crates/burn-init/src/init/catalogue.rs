@@ -1,11 +1,13 @@
 //! [`Init`]: every built-in initializer as one serializable enum, with stable names.
 
+use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de, ser};
 
-use super::custom::{CustomInit, Forward};
-use super::initializer::TensorInit;
+use super::custom::CustomInit;
+use super::initializer::{TensorInit, TensorSpec};
 use crate::dist::{Constant, Normal, Primitive, TruncatedNormal, Uniform};
 use crate::error::{InitError, Result, closest};
+use crate::host::HostRng;
 use crate::scale::{self as vs, FanMode, Fans, Nonlinearity, VarianceScaling, VsDistribution};
 use crate::structured::{DeltaOrthogonal, Dirac, Identity, Orthogonal, Sparse};
 
@@ -233,7 +235,7 @@ impl Init {
     /// [`ParamInits`]: crate::ParamInits
     ///
     /// ```
-    /// use burn_init::{Fans, HostRng, Init, InitError, TensorInit, TensorInitExt};
+    /// use burn_init::{Fans, HostRng, Init, InitError, TensorInit, TensorInitExt, TensorSpec};
     ///
     /// /// Every weight equals 1/fan_in.
     /// #[derive(Debug)]
@@ -241,18 +243,11 @@ impl Init {
     ///
     /// impl TensorInit for Average {
     ///     fn name(&self) -> String { "average".into() }
-    ///     fn check(&self, _shape: &[usize], fans: Option<Fans>) -> Result<(), InitError> {
-    ///         fans.map(|_| ()).ok_or(InitError::MissingFans { initializer: self.name() })
+    ///     fn check(&self, spec: TensorSpec) -> Result<(), InitError> {
+    ///         spec.require_fans(self).map(|_| ())
     ///     }
-    ///     fn fill_host(
-    ///         &self,
-    ///         shape: &[usize],
-    ///         fans: Option<Fans>,
-    ///         _rng: HostRng,
-    ///         out: &mut [f32],
-    ///     ) -> Result<(), InitError> {
-    ///         self.check(shape, fans)?;
-    ///         out.fill(1.0 / fans.map_or(1, |f| f.fan_in()) as f32);
+    ///     fn fill_host(&self, spec: TensorSpec, _: HostRng, out: &mut [f32]) -> Result<(), InitError> {
+    ///         out.fill(1.0 / spec.require_fans(self)?.fan_in() as f32);
     ///         Ok(())
     ///     }
     /// }
@@ -483,12 +478,19 @@ impl Resolved {
             Resolved::Dirac(d) => d,
             Resolved::DeltaOrthogonal(d) => d,
             Resolved::Sparse(s) => s,
-            Resolved::Custom(c) => c,
+            Resolved::Custom(c) => &**c,
         }
     }
 }
 
 impl Init {
+    /// Runs `f` on the initializer this variant resolves to, and passes its result back with
+    /// errors renamed after this variant.
+    fn forward<R>(&self, f: impl FnOnce(&dyn TensorInit) -> Result<R>) -> Result<R> {
+        let resolved = self.resolve()?;
+        f(resolved.as_dyn()).map_err(|e| self.named(e))
+    }
+
     /// An error of the resolved initializer, naming this one (`he_normal`, not the variance
     /// scaling it resolves to).
     fn named(&self, e: InitError) -> InitError {
@@ -506,13 +508,23 @@ impl Init {
     }
 }
 
-impl Forward for Init {
-    fn label(&self) -> String {
+/// Every call goes to the parameter struct the variant resolves to (or to the user's
+/// initializer), and its errors are renamed after the variant.
+impl TensorInit for Init {
+    fn name(&self) -> String {
         self.stable_name()
     }
-    fn forward<R>(&self, f: impl FnOnce(&dyn TensorInit) -> Result<R>) -> Result<R> {
-        let resolved = self.resolve()?;
-        f(resolved.as_dyn()).map_err(|e| self.named(e))
+    fn check(&self, spec: TensorSpec<'_>) -> Result<()> {
+        self.forward(|init| init.check(spec))
+    }
+    fn fill_host(&self, spec: TensorSpec<'_>, rng: HostRng, out: &mut [f32]) -> Result<()> {
+        self.forward(|init| init.fill_host(spec, rng, out))
+    }
+    fn sample_device(&self, spec: TensorSpec<'_>, device: &Device) -> Result<Tensor<1>> {
+        self.forward(|init| init.sample_device(spec, device))
+    }
+    fn primitive(&self, fans: Option<Fans>) -> Option<Primitive> {
+        self.forward(|init| Ok(init.primitive(fans))).ok().flatten()
     }
 }
 
@@ -616,7 +628,7 @@ mod tests {
         let e = serde_json::from_str::<Init>(r#"{"name":"constant","value":1e39}"#).unwrap_err();
         assert!(e.to_string().contains("1e39"), "{e}");
         assert!(matches!(
-            Init::HeNormal.check(&[3, 4], None),
+            Init::HeNormal.check(TensorSpec::new(&[3, 4], None)),
             Err(InitError::MissingFans { .. })
         ));
     }

@@ -2,15 +2,10 @@
 //! does.
 
 use std::fmt;
+use std::ops::Deref;
 use std::sync::Arc;
 
-use burn::tensor::{Device, Tensor};
-
 use super::initializer::TensorInit;
-use crate::dist::Primitive;
-use crate::error::Result;
-use crate::host::HostRng;
-use crate::scale::Fans;
 
 /// A user-defined initializer, shared (cloning is cheap) and compared by identity: two
 /// `CustomInit`s are equal when they hold the same allocation. Wrapped in [`Init::Custom`]
@@ -41,6 +36,15 @@ impl From<Arc<dyn TensorInit>> for CustomInit {
     }
 }
 
+/// The initializer itself, as for an `Arc`: `custom.sample(…)`, `custom.name()`.
+impl Deref for CustomInit {
+    type Target = dyn TensorInit;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
+
 impl fmt::Debug for CustomInit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("CustomInit").field(&self.0).finish()
@@ -52,60 +56,3 @@ impl PartialEq for CustomInit {
         Arc::ptr_eq(&self.0, &other.0)
     }
 }
-
-/// A [`TensorInit`] that hands every call to another one: [`Init`](super::Init) to the parameter
-/// struct it resolves to, [`CustomInit`] to the user's initializer. The trait's implementation
-/// for both is written once, from this.
-pub(super) trait Forward {
-    /// The name for reports.
-    fn label(&self) -> String;
-
-    /// Runs `f` on the initializer that does the work, and passes its result back (an error
-    /// may be renamed after this one).
-    fn forward<R>(&self, f: impl FnOnce(&dyn TensorInit) -> Result<R>) -> Result<R>;
-}
-
-impl Forward for CustomInit {
-    fn label(&self) -> String {
-        self.0.name()
-    }
-    fn forward<R>(&self, f: impl FnOnce(&dyn TensorInit) -> Result<R>) -> Result<R> {
-        f(&*self.0)
-    }
-}
-
-/// [`TensorInit`] for the [`Forward`] types.
-macro_rules! forward_tensor_init {
-    ($($ty:ty),*) => {$(
-        impl TensorInit for $ty {
-            fn name(&self) -> String {
-                self.label()
-            }
-            fn check(&self, shape: &[usize], fans: Option<Fans>) -> Result<()> {
-                self.forward(|init| init.check(shape, fans))
-            }
-            fn fill_host(
-                &self,
-                shape: &[usize],
-                fans: Option<Fans>,
-                rng: HostRng,
-                out: &mut [f32],
-            ) -> Result<()> {
-                self.forward(|init| init.fill_host(shape, fans, rng, out))
-            }
-            fn sample_device(
-                &self,
-                shape: &[usize],
-                fans: Option<Fans>,
-                device: &Device,
-            ) -> Result<Tensor<1>> {
-                self.forward(|init| init.sample_device(shape, fans, device))
-            }
-            fn primitive(&self, fans: Option<Fans>) -> Option<Primitive> {
-                self.forward(|init| Ok(init.primitive(fans))).ok().flatten()
-            }
-        }
-    )*};
-}
-
-forward_tensor_init!(CustomInit, super::Init);

@@ -8,7 +8,7 @@ use burn::tensor::{Device, Shape, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::dist::Primitive;
-use crate::error::{Result, element_count_for};
+use crate::error::{InitError, Result, element_count_for};
 use crate::host::mem::zeroed_f32;
 use crate::host::{HostRng, device_seed};
 use crate::scale::Fans;
@@ -62,15 +62,87 @@ impl From<HostRng> for Source {
     }
 }
 
+/// The tensor an initializer is asked to fill: its shape (row-major, in Burn's layout) and, for a
+/// weight, its [`Fans`]. What every method of [`TensorInit`] receives.
+///
+/// ```
+/// use burn_init::{Fans, TensorSpec};
+/// let spec = TensorSpec::new(&[784, 256], Some(Fans::linear(784, 256)?));
+/// assert_eq!(spec.shape(), &[784, 256]);
+/// assert_eq!(spec.fans().map(|f| f.fan_in()), Some(784));
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TensorSpec<'a> {
+    shape: &'a [usize],
+    fans: Option<Fans>,
+}
+
+impl<'a> TensorSpec<'a> {
+    /// A tensor of `shape` with `fans` (`None` for a bias or any tensor without fans).
+    pub const fn new(shape: &'a [usize], fans: Option<Fans>) -> Self {
+        Self { shape, fans }
+    }
+
+    /// The shape.
+    pub const fn shape(&self) -> &'a [usize] {
+        self.shape
+    }
+
+    /// The fans, when the tensor has them.
+    pub const fn fans(&self) -> Option<Fans> {
+        self.fans
+    }
+
+    /// The fans, for an initializer that needs them.
+    ///
+    /// # Errors
+    /// [`InitError::MissingFans`](crate::InitError::MissingFans) naming `init`, when there are
+    /// none.
+    pub fn require_fans(&self, init: &(impl TensorInit + ?Sized)) -> Result<Fans> {
+        self.fans.ok_or_else(|| InitError::MissingFans {
+            initializer: init.name(),
+        })
+    }
+
+    /// The number of elements.
+    ///
+    /// # Errors
+    /// [`InitError::TooLarge`](crate::InitError::TooLarge) naming `init`, when the count
+    /// overflows or exceeds `isize::MAX` bytes of `f32`.
+    pub fn element_count(&self, init: &(impl TensorInit + ?Sized)) -> Result<usize> {
+        element_count_for(|| init.name(), self.shape)
+    }
+
+    /// Checks that `out` holds exactly this tensor's elements.
+    ///
+    /// # Errors
+    /// Those of [`TensorSpec::element_count`], and
+    /// [`InitError::InvalidShape`](crate::InitError::InvalidShape) naming `init` for a buffer of
+    /// another length.
+    pub fn check_buffer(&self, init: &(impl TensorInit + ?Sized), out: &[f32]) -> Result<()> {
+        let n = self.element_count(init)?;
+        if out.len() == n {
+            return Ok(());
+        }
+        Err(InitError::InvalidShape {
+            initializer: init.name(),
+            shape: self.shape.to_vec(),
+            reason: format!("the buffer holds {} values for {n} elements", out.len()),
+        })
+    }
+}
+
 /// How a tensor is to be filled: implement this for your own initializer.
 ///
 /// Only [`TensorInit::check`] and [`TensorInit::fill_host`] are required; the device path
-/// defaults to a host fill keyed by a seed drawn from the device RNG. The crate's entry points
-/// ([`TensorInitExt`]) check the shape's size and call `check` before sampling; `fill_host` is
-/// public all the same, so it returns an error, never panics, for what it cannot fill.
+/// defaults to a host fill keyed by a seed drawn from the device RNG. Every method receives the
+/// tensor as a [`TensorSpec`]. The crate's entry points ([`TensorInitExt`]) check the shape's
+/// size and call `check` before sampling; `fill_host` is public all the same, so it returns an
+/// error, never panics, for what it cannot fill.
 ///
 /// ```
-/// use burn_init::{Fans, HostRng, InitError, TensorInit, TensorInitExt};
+/// use burn_init::{Fans, HostRng, InitError, TensorInit, TensorInitExt, TensorSpec};
 ///
 /// /// Every weight equals 1/fan_in.
 /// #[derive(Debug, Clone)]
@@ -78,19 +150,11 @@ impl From<HostRng> for Source {
 ///
 /// impl TensorInit for Average {
 ///     fn name(&self) -> String { "average".into() }
-///     fn check(&self, _shape: &[usize], fans: Option<Fans>) -> Result<(), InitError> {
-///         fans.map(|_| ()).ok_or(InitError::MissingFans { initializer: self.name() })
+///     fn check(&self, spec: TensorSpec) -> Result<(), InitError> {
+///         spec.require_fans(self).map(|_| ())
 ///     }
-///     fn fill_host(
-///         &self,
-///         shape: &[usize],
-///         fans: Option<Fans>,
-///         _rng: HostRng,
-///         out: &mut [f32],
-///     ) -> Result<(), InitError> {
-///         self.check(shape, fans)?;
-///         let fan_in = fans.map_or(1, |f| f.fan_in());
-///         out.fill(1.0 / fan_in as f32);
+///     fn fill_host(&self, spec: TensorSpec, _: HostRng, out: &mut [f32]) -> Result<(), InitError> {
+///         out.fill(1.0 / spec.require_fans(self)?.fan_in() as f32);
 ///         Ok(())
 ///     }
 /// }
@@ -103,37 +167,26 @@ pub trait TensorInit: fmt::Debug + Send + Sync {
     /// A short name for reports (`he_normal`, `orthogonal(gain=1)`, …).
     fn name(&self) -> String;
 
-    /// Validates this initializer for a tensor of `shape` with `fans`.
+    /// Validates this initializer for the tensor `spec`.
     ///
     /// # Errors
     /// Whatever makes the combination unusable: missing or zero fans, a shape the initializer
     /// cannot fill.
-    fn check(&self, shape: &[usize], fans: Option<Fans>) -> Result<()>;
+    fn check(&self, spec: TensorSpec<'_>) -> Result<()>;
 
-    /// Fills `out` (row-major, `shape.iter().product()` elements) from the host generator.
+    /// Fills `out` (row-major, the shape's element count) from the host generator.
     ///
     /// # Errors
-    /// Those of [`TensorInit::check`], a buffer whose length is not the shape's element count,
-    /// or a failed allocation of scratch memory.
-    fn fill_host(
-        &self,
-        shape: &[usize],
-        fans: Option<Fans>,
-        rng: HostRng,
-        out: &mut [f32],
-    ) -> Result<()>;
+    /// Those of [`TensorInit::check`], a buffer whose length is not the shape's element count
+    /// ([`TensorSpec::check_buffer`]), or a failed allocation of scratch memory.
+    fn fill_host(&self, spec: TensorSpec<'_>, rng: HostRng, out: &mut [f32]) -> Result<()>;
 
     /// Samples a flat tensor on `device` with the device RNG.
     ///
     /// # Errors
     /// Those of [`TensorInit::fill_host`], for the default implementation.
-    fn sample_device(
-        &self,
-        shape: &[usize],
-        fans: Option<Fans>,
-        device: &Device,
-    ) -> Result<Tensor<1>> {
-        host_fill_for_device(self, shape, fans, device)
+    fn sample_device(&self, spec: TensorSpec<'_>, device: &Device) -> Result<Tensor<1>> {
+        host_fill_for_device(self, spec, device)
     }
 
     /// The element-wise distribution, when the initializer is one (used for reports and tests).
@@ -171,10 +224,10 @@ pub trait TensorInitExt: TensorInit {
         source: impl Into<Source>,
         device: &Device,
     ) -> Result<Tensor<D>> {
-        let fans = fans.into();
-        element_count_for(|| self.name(), &shape)?;
-        self.check(&shape, fans)?;
-        Ok(sample_flat(self, &shape, fans, source.into(), device)?.reshape(shape))
+        let spec = TensorSpec::new(&shape, fans.into());
+        spec.element_count(self)?;
+        self.check(spec)?;
+        Ok(sample_flat(self, spec, source.into(), device)?.reshape(shape))
     }
 
     /// The host fill as a vector, without any device.
@@ -182,10 +235,11 @@ pub trait TensorInitExt: TensorInit {
     /// # Errors
     /// As [`TensorInitExt::sample`] on the host path.
     fn host_vec(&self, shape: &[usize], fans: Option<Fans>, rng: HostRng) -> Result<Vec<f32>> {
-        let n = element_count_for(|| self.name(), shape)?;
-        self.check(shape, fans)?;
+        let spec = TensorSpec::new(shape, fans);
+        let n = spec.element_count(self)?;
+        self.check(spec)?;
         let mut out = zeroed_f32(n)?;
-        self.fill_host(shape, fans, rng, &mut out)?;
+        self.fill_host(spec, rng, &mut out)?;
         Ok(out)
     }
 
@@ -212,13 +266,14 @@ pub trait TensorInitExt: TensorInit {
         Self: Clone + Sized + 'static,
     {
         let fans = fans.into();
-        element_count_for(|| self.name(), &shape)?;
-        self.check(&shape, fans)?;
+        let spec = TensorSpec::new(&shape, fans);
+        spec.element_count(self)?;
+        self.check(spec)?;
         let (init, source) = (self.clone(), source.into());
         Ok(Param::uninitialized(
             ParamId::new(),
             move |device, require_grad| {
-                let t = match sample_flat(&init, &shape, fans, source, device) {
+                let t = match sample_flat(&init, TensorSpec::new(&shape, fans), source, device) {
                     Ok(t) => t.reshape(shape),
                     Err(e) => panic!("sampling parameter {shape:?} with {}: {e}", init.name()),
                 };
@@ -233,23 +288,30 @@ pub trait TensorInitExt: TensorInit {
 
 impl<I: TensorInit + ?Sized> TensorInitExt for I {}
 
-/// Samples a flat tensor of `shape` from `source`.
+/// Samples a flat tensor of `spec`'s shape from `source`.
 pub(crate) fn sample_flat<I: TensorInit + ?Sized>(
     init: &I,
-    shape: &[usize],
-    fans: Option<Fans>,
+    spec: TensorSpec<'_>,
     source: Source,
     device: &Device,
 ) -> Result<Tensor<1>> {
     match source {
-        Source::Device => init.sample_device(shape, fans, device),
-        Source::Host(rng) => {
-            let n = element_count_for(|| init.name(), shape)?;
-            let mut out = zeroed_f32(n)?;
-            init.fill_host(shape, fans, rng, &mut out)?;
-            Ok(Tensor::from_data(TensorData::new(out, [n]), device))
-        }
+        Source::Device => init.sample_device(spec, device),
+        Source::Host(rng) => host_tensor(init, spec, rng, device),
     }
+}
+
+/// The host fill of `init` from `rng`, uploaded to `device`.
+fn host_tensor<I: TensorInit + ?Sized>(
+    init: &I,
+    spec: TensorSpec<'_>,
+    rng: HostRng,
+    device: &Device,
+) -> Result<Tensor<1>> {
+    let n = spec.element_count(init)?;
+    let mut out = zeroed_f32(n)?;
+    init.fill_host(spec, rng, &mut out)?;
+    Ok(Tensor::from_data(TensorData::new(out, [n]), device))
 }
 
 /// The host fill of `init` keyed by a 64-bit seed drawn from the device RNG, uploaded to
@@ -257,12 +319,8 @@ pub(crate) fn sample_flat<I: TensorInit + ?Sized>(
 /// on devices that keep tensors in host memory (there it is the fastest route).
 pub(crate) fn host_fill_for_device<I: TensorInit + ?Sized>(
     init: &I,
-    shape: &[usize],
-    fans: Option<Fans>,
+    spec: TensorSpec<'_>,
     device: &Device,
 ) -> Result<Tensor<1>> {
-    let n = element_count_for(|| init.name(), shape)?;
-    let mut out = zeroed_f32(n)?;
-    init.fill_host(shape, fans, HostRng::new(device_seed(device)), &mut out)?;
-    Ok(Tensor::from_data(TensorData::new(out, [n]), device))
+    host_tensor(init, spec, HostRng::new(device_seed(device)), device)
 }

@@ -10,4 +10,4 @@ mod initializer;
 pub use self::catalogue::Init;
 pub use self::custom::CustomInit;
 pub(crate) use self::initializer::sample_flat;
-pub use self::initializer::{Source, TensorInit, TensorInitExt};
+pub use self::initializer::{Source, TensorInit, TensorInitExt, TensorSpec};

@@ -33,7 +33,7 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{InitError, Result};
-use crate::init::{Init, Source, TensorInit, sample_flat};
+use crate::init::{Init, Source, TensorInit, TensorSpec, sample_flat};
 use crate::scale::Fans;
 
 /// What a parameter is for, from its field name.
@@ -300,7 +300,12 @@ impl ModuleMapper for Mapper<'_> {
         };
         let init = &self.rules[rule].init;
         let source = self.source.stream(i as u64);
-        let flat = match sample_flat(init, &shape, info.fans, source, self.device) {
+        let flat = match sample_flat(
+            init,
+            TensorSpec::new(&shape, info.fans),
+            source,
+            self.device,
+        ) {
             Ok(flat) => flat,
             Err(e) => {
                 self.error.get_or_insert(e);
@@ -371,7 +376,7 @@ pub fn reinit<M: Module>(
         if let Some(r) = r {
             rules[*r]
                 .init
-                .check(&p.shape, p.fans)
+                .check(TensorSpec::new(&p.shape, p.fans))
                 .map_err(|e| match e {
                     InitError::InvalidShape {
                         initializer,

@@ -31,7 +31,8 @@
 //! (`N/A`); it carries over epochs (only the epoch averages are reset).
 //!
 //! [`LinearChain`] implements burn-train's `TrainStep` and `InferenceStep` on a
-//! [`ClassificationBatch`]; a [`Layered`] model of another crate implements them by calling
+//! [`ClassificationBatch`]; a [`Layered`] model of another crate gets them in one line,
+//! [`layered_train_steps!`](crate::layered_train_steps)`(MyModel)`, which calls
 //! [`TracedClassificationOutput::train_step`] and [`TracedClassificationOutput::valid_step`].
 //! A complete training program: `examples/train_metrics.rs`.
 
@@ -43,7 +44,7 @@ use burn::train::metric::{
     Numeric, NumericAttributes, NumericEntry, SerializedEntry,
     state::{FormatOptions, NumericMetricState},
 };
-use burn::train::{InferenceStep, ItemLazy, SupervisedTraining, TrainOutput, TrainStep};
+use burn::train::{ItemLazy, SupervisedTraining, TrainOutput, TrainStep};
 use burn_std::ExecutionError;
 
 use super::chain::LinearChain;
@@ -477,28 +478,56 @@ pub struct ClassificationBatch {
     pub targets: Tensor<1, Int>,
 }
 
-/// A [`LinearChain`] is a burn-train model: its training step is
-/// [`TracedClassificationOutput::train_step`] on a [`ClassificationBatch`], so `SupervisedTraining`
-/// trains it with every [`LayerMetric`]. A [`Layered`] model of another crate implements the two
-/// steps the same way, in one line each.
-impl TrainStep for LinearChain {
-    type Input = ClassificationBatch;
-    type Output = TracedClassificationOutput;
+/// Implements burn-train's `TrainStep` and `InferenceStep` for a [`Layered`] model: its
+/// training step on a [`ClassificationBatch`] is [`TracedClassificationOutput::train_step`], its
+/// validation step [`TracedClassificationOutput::valid_step`], so `SupervisedTraining` trains it
+/// with every [`LayerMetric`]. One line for a model of your crate (the orphan rule keeps the
+/// library from implementing burn-train's traits for it):
+///
+/// ```text
+/// burn_init::layered_train_steps!(MyModel);
+/// ```
+///
+/// [`LinearChain`] has its steps from this macro.
+#[macro_export]
+macro_rules! layered_train_steps {
+    ($model:ty) => {
+        impl $crate::__private::TrainStep for $model {
+            type Input = $crate::signal::metrics::ClassificationBatch;
+            type Output = $crate::signal::metrics::TracedClassificationOutput;
 
-    fn step(&self, batch: ClassificationBatch) -> TrainOutput<TracedClassificationOutput> {
-        TracedClassificationOutput::train_step(self, batch.inputs, batch.targets)
-    }
+            fn step(
+                &self,
+                batch: $crate::signal::metrics::ClassificationBatch,
+            ) -> $crate::__private::TrainOutput<$crate::signal::metrics::TracedClassificationOutput>
+            {
+                $crate::signal::metrics::TracedClassificationOutput::train_step(
+                    self,
+                    batch.inputs,
+                    batch.targets,
+                )
+            }
+        }
+
+        impl $crate::__private::InferenceStep for $model {
+            type Input = $crate::signal::metrics::ClassificationBatch;
+            type Output = $crate::signal::metrics::TracedClassificationOutput;
+
+            fn step(
+                &self,
+                batch: $crate::signal::metrics::ClassificationBatch,
+            ) -> $crate::signal::metrics::TracedClassificationOutput {
+                $crate::signal::metrics::TracedClassificationOutput::valid_step(
+                    self,
+                    batch.inputs,
+                    batch.targets,
+                )
+            }
+        }
+    };
 }
 
-/// The validation step of a [`LinearChain`]: [`TracedClassificationOutput::valid_step`].
-impl InferenceStep for LinearChain {
-    type Input = ClassificationBatch;
-    type Output = TracedClassificationOutput;
-
-    fn step(&self, batch: ClassificationBatch) -> TracedClassificationOutput {
-        TracedClassificationOutput::valid_step(self, batch.inputs, batch.targets)
-    }
-}
+crate::layered_train_steps!(LinearChain);
 
 /// Registers [`LayerMetric`]s with a [`SupervisedTraining`]: `statistics` of hidden layers
 /// `0..num_layers` on the training steps. A step output that implements `Adaptor<LayerTraces>`

@@ -336,13 +336,16 @@ fn pretraining_learns_and_installs(device: &Device) {
         plateau: 0.05,
         ..config
     };
-    let tanh = chain(
-        &[20, 16, 3],
-        Nonlinearity::Tanh,
-        Init::GlorotUniform,
-        Source::Device,
-        device,
-    );
+    let tanh_chain = |widths: &[usize]| {
+        chain(
+            widths,
+            Nonlinearity::Tanh,
+            Init::GlorotUniform,
+            Source::Device,
+            device,
+        )
+    };
+    let tanh = tanh_chain(&[20, 16, 3]);
     let x = Tensor::<2>::random([256, 20], Distribution::Normal(0.0, 1.0), device);
     let (_, r) = pretrain_greedy(tanh, x, &untied, device).unwrap();
     let l = &r.layers[0];
@@ -354,13 +357,7 @@ fn pretraining_learns_and_installs(device: &Device) {
         plateau: 1.5,
         ..PretrainConfig::default()
     };
-    let small = chain(
-        &[4, 3, 2],
-        Nonlinearity::Tanh,
-        Init::GlorotUniform,
-        Source::Device,
-        device,
-    );
+    let small = tanh_chain(&[4, 3, 2]);
     let e = pretrain_greedy(small, Tensor::<2>::zeros([8, 4], device), &bad, device)
         .unwrap_err()
         .to_string();

@@ -36,7 +36,8 @@ macro_rules! philox_simd {
         width: $w:literal,
         vector: $v:ty,
         int: { set1_32: $set1_32:ident, set1_64: $set1_64:ident, zero: $zero:ident,
-               xor: $xor:ident, srli_32: $srli:ident, store: $store_si:ident },
+               xor: $xor:ident, srli_32: $srli:ident, store: $store_si:ident,
+               unpack_32: [$lo32:ident, $hi32:ident], unpack_64: [$lo64:ident, $hi64:ident] },
         float: { set1: $set1:ident, from_int: $cvt:ident, add: $add:ident, mul: $mul:ident,
                  min: $min:ident, max: $max:ident, store: $store_ps:ident } $(,)?
     ) => {
@@ -72,6 +73,19 @@ macro_rules! philox_simd {
                 c3 = lo0;
             }
             [c0, c1, c2, c3]
+        }
+
+        /// The four words of each lane's block, `[c0, c1, c2, c3]` (word × block), regrouped
+        /// so that each 128-bit lane of the result holds one block's four words: `u[i]`
+        /// holds blocks `i, i + 4, …` in its successive 128-bit lanes.
+        #[inline]
+        #[target_feature(enable = $feature)]
+        fn interleave([c0, c1, c2, c3]: [$v; 4]) -> [$v; 4] {
+            let t0 = $lo32(c0, c1);
+            let t1 = $hi32(c0, c1);
+            let t2 = $lo32(c2, c3);
+            let t3 = $hi32(c2, c3);
+            [$lo64(t0, t2), $hi64(t0, t2), $lo64(t1, t3), $hi64(t1, t3)]
         }
 
         /// The uniform map fused into the Philox rounds, batch by batch (the last partial batch
@@ -148,7 +162,9 @@ pub(super) mod avx2 {
         width: 8,
         vector: __m256i,
         int: { set1_32: _mm256_set1_epi32, set1_64: _mm256_set1_epi64x, zero: _mm256_setzero_si256,
-               xor: _mm256_xor_si256, srli_32: _mm256_srli_epi32, store: _mm256_storeu_si256 },
+               xor: _mm256_xor_si256, srli_32: _mm256_srli_epi32, store: _mm256_storeu_si256,
+               unpack_32: [_mm256_unpacklo_epi32, _mm256_unpackhi_epi32],
+               unpack_64: [_mm256_unpacklo_epi64, _mm256_unpackhi_epi64] },
         float: { set1: _mm256_set1_ps, from_int: _mm256_cvtepi32_ps, add: _mm256_add_ps,
                  mul: _mm256_mul_ps, min: _mm256_min_ps, max: _mm256_max_ps,
                  store: _mm256_storeu_ps },
@@ -177,16 +193,10 @@ pub(super) mod avx2 {
             let hi = |j: u64| (b(j) >> 32) as u32 as i32;
             let c0 = _mm256_setr_epi32(lo(0), lo(1), lo(2), lo(3), lo(4), lo(5), lo(6), lo(7));
             let c1 = _mm256_setr_epi32(hi(0), hi(1), hi(2), hi(3), hi(4), hi(5), hi(6), hi(7));
-            let [c0, c1, c2, c3] = rounds([c0, c1, stream_lo, stream_hi], &keys);
-            // 4 × 8 (word × block) to element order: blocks 0..8, four words each.
-            let t0 = _mm256_unpacklo_epi32(c0, c1);
-            let t1 = _mm256_unpackhi_epi32(c0, c1);
-            let t2 = _mm256_unpacklo_epi32(c2, c3);
-            let t3 = _mm256_unpackhi_epi32(c2, c3);
-            let u0 = _mm256_unpacklo_epi64(t0, t2); // blocks 0 | 4
-            let u1 = _mm256_unpackhi_epi64(t0, t2); // blocks 1 | 5
-            let u2 = _mm256_unpacklo_epi64(t1, t3); // blocks 2 | 6
-            let u3 = _mm256_unpackhi_epi64(t1, t3); // blocks 3 | 7
+            let c = rounds([c0, c1, stream_lo, stream_hi], &keys);
+            // 4 × 8 (word × block) to element order: blocks 0..8, four words each. u0 holds
+            // blocks 0 | 4, u1 1 | 5, u2 2 | 6, u3 3 | 7.
+            let [u0, u1, u2, u3] = interleave(c);
             out[4 * g] = _mm256_permute2x128_si256::<0x20>(u0, u1);
             out[4 * g + 1] = _mm256_permute2x128_si256::<0x20>(u2, u3);
             out[4 * g + 2] = _mm256_permute2x128_si256::<0x31>(u0, u1);
@@ -211,7 +221,9 @@ pub(super) mod avx512 {
         width: 16,
         vector: __m512i,
         int: { set1_32: _mm512_set1_epi32, set1_64: _mm512_set1_epi64, zero: _mm512_setzero_si512,
-               xor: _mm512_xor_si512, srli_32: _mm512_srli_epi32, store: _mm512_storeu_si512 },
+               xor: _mm512_xor_si512, srli_32: _mm512_srli_epi32, store: _mm512_storeu_si512,
+               unpack_32: [_mm512_unpacklo_epi32, _mm512_unpackhi_epi32],
+               unpack_64: [_mm512_unpacklo_epi64, _mm512_unpackhi_epi64] },
         float: { set1: _mm512_set1_ps, from_int: _mm512_cvtepi32_ps, add: _mm512_add_ps,
                  mul: _mm512_mul_ps, min: _mm512_min_ps, max: _mm512_max_ps,
                  store: _mm512_storeu_ps },
@@ -247,16 +259,11 @@ pub(super) mod avx512 {
                 _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
             let c0 = _mm512_permutex2var_epi32(b_lo, idx_lo, b_hi);
             let c1 = _mm512_permutex2var_epi32(b_lo, idx_hi, b_hi);
-            let [c0, c1, c2, c3] = rounds([c0, c1, stream_lo, stream_hi], &keys);
+            let c = rounds([c0, c1, stream_lo, stream_hi], &keys);
             // 4 × 16 (word × block) to element order: four blocks of four words per vector.
-            let t0 = _mm512_unpacklo_epi32(c0, c1);
-            let t1 = _mm512_unpackhi_epi32(c0, c1);
-            let t2 = _mm512_unpacklo_epi32(c2, c3);
-            let t3 = _mm512_unpackhi_epi32(c2, c3);
-            let u0 = _mm512_unpacklo_epi64(t0, t2); // blocks 0 | 4 | 8 | 12
-            let u1 = _mm512_unpackhi_epi64(t0, t2); // blocks 1 | 5 | 9 | 13
-            let u2 = _mm512_unpacklo_epi64(t1, t3); // blocks 2 | 6 | 10 | 14
-            let u3 = _mm512_unpackhi_epi64(t1, t3); // blocks 3 | 7 | 11 | 15
+            // u0 holds blocks 0 | 4 | 8 | 12, u1 1 | 5 | 9 | 13, u2 2 | 6 | 10 | 14, u3 3 | 7 |
+            // 11 | 15.
+            let [u0, u1, u2, u3] = interleave(c);
             let x0 = _mm512_shuffle_i32x4::<0x44>(u0, u1);
             let x1 = _mm512_shuffle_i32x4::<0x44>(u2, u3);
             let x2 = _mm512_shuffle_i32x4::<0xEE>(u0, u1);

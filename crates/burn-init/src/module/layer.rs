@@ -138,26 +138,44 @@ macro_rules! conv_layer {
     };
 }
 
-fn invalid_groups(what: &str, channels: &[usize], groups: usize) -> Option<InitError> {
-    (groups == 0 || channels.iter().any(|c| !c.is_multiple_of(groups))).then(|| {
-        InitError::InvalidShape {
-            initializer: what.into(),
+/// The weight shape `[lead, split / groups, kernel…]` of a grouped convolution, after checking
+/// that `groups` divides both of the config's `channels`.
+fn grouped_weight<const D: usize>(
+    layer: &str,
+    channels: &[usize],
+    groups: usize,
+    [lead, split]: [usize; 2],
+    kernel: &[usize],
+) -> Result<[usize; D]> {
+    if groups == 0 || channels.iter().any(|c| !c.is_multiple_of(groups)) {
+        return Err(InitError::InvalidShape {
+            initializer: layer.into(),
             shape: channels.to_vec(),
             reason: format!("channels must be divisible by groups = {groups}"),
-        }
-    })
+        });
+    }
+    let mut shape = [0; D];
+    shape[0] = lead;
+    shape[1] = split / groups;
+    for (s, &k) in shape[2..].iter_mut().zip(kernel) {
+        *s = k;
+    }
+    Ok(shape)
 }
 
+// Burn's layouts: Conv1d `[c_out, c_in / g, k]`, Conv2d `[c_out, c_in / g, k0, k1]`,
+// ConvTranspose2d `[c_in, c_out / g, k0, k1]`.
 conv_layer!(
     Conv1dConfig,
     Conv1d,
     3,
-    |c| {
-        if let Some(e) = invalid_groups("Conv1d", &[c.channels_in, c.channels_out], c.groups) {
-            return Err(e);
-        }
-        [c.channels_out, c.channels_in / c.groups, c.kernel_size]
-    },
+    |c| grouped_weight(
+        "Conv1d",
+        &[c.channels_in, c.channels_out],
+        c.groups,
+        [c.channels_out, c.channels_in],
+        &[c.kernel_size]
+    )?,
     Fans::conv,
     c.channels_out
 );
@@ -165,17 +183,13 @@ conv_layer!(
     Conv2dConfig,
     Conv2d,
     4,
-    |c| {
-        if let Some(e) = invalid_groups("Conv2d", &c.channels, c.groups) {
-            return Err(e);
-        }
-        [
-            c.channels[1],
-            c.channels[0] / c.groups,
-            c.kernel_size[0],
-            c.kernel_size[1],
-        ]
-    },
+    |c| grouped_weight(
+        "Conv2d",
+        &c.channels,
+        c.groups,
+        [c.channels[1], c.channels[0]],
+        &c.kernel_size
+    )?,
     Fans::conv,
     c.channels[1]
 );
@@ -183,17 +197,13 @@ conv_layer!(
     ConvTranspose2dConfig,
     ConvTranspose2d,
     4,
-    |c| {
-        if let Some(e) = invalid_groups("ConvTranspose2d", &c.channels, c.groups) {
-            return Err(e);
-        }
-        [
-            c.channels[0],
-            c.channels[1] / c.groups,
-            c.kernel_size[0],
-            c.kernel_size[1],
-        ]
-    },
+    |c| grouped_weight(
+        "ConvTranspose2d",
+        &c.channels,
+        c.groups,
+        [c.channels[0], c.channels[1]],
+        &c.kernel_size
+    )?,
     Fans::conv_transpose,
     c.channels[1]
 );

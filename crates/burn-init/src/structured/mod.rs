@@ -142,38 +142,7 @@ fn centre_offset(shape: &[usize], o: usize, i: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::orthogonal::orthogonal_host;
     use super::*;
-    use crate::host::HostRng;
-
-    fn gram(w: &[f32], rows: usize, cols: usize, columns: bool) -> f64 {
-        // max |WᵀW − I| (columns) or |WWᵀ − I| (rows)
-        let (n, len) = if columns { (cols, rows) } else { (rows, cols) };
-        let at = |v: usize, k: usize| {
-            if columns {
-                w[k * cols + v] as f64
-            } else {
-                w[v * cols + k] as f64
-            }
-        };
-        let mut worst: f64 = 0.0;
-        for a in 0..n {
-            for b in 0..n {
-                let dot: f64 = (0..len).map(|k| at(a, k) * at(b, k)).sum();
-                worst = worst.max((dot - if a == b { 1.0 } else { 0.0 }).abs());
-            }
-        }
-        worst
-    }
-
-    #[test]
-    fn host_orthogonal_tall_wide_square() {
-        for (r, c) in [(7, 3), (3, 7), (5, 5), (100, 70), (70, 100), (96, 96)] {
-            let mut w = vec![0f32; r * c];
-            orthogonal_host(r, c, 1.0, HostRng::new(9), &mut w).unwrap();
-            assert!(gram(&w, r, c, r >= c) < 1e-5, "{r}x{c}");
-        }
-    }
 
     #[test]
     fn structured_errors() {

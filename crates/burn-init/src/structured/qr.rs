@@ -234,6 +234,22 @@ fn gemm_into(
     }
 }
 
+/// `s·op(A)·B` as a new column-major `m × n` matrix (leading dimension `m`), as [`gemm_into`]
+/// computes it.
+fn product(
+    dims: (usize, usize, usize),
+    a: &[f32],
+    a_strides: (usize, usize),
+    b: &[f32],
+    ldb: usize,
+    s: f32,
+) -> Vec<f32> {
+    let (m, n, _) = dims;
+    let mut out = vec![0f32; m * n];
+    gemm_into(dims, &mut out, m, false, a, a_strides, b, ldb, s);
+    out
+}
+
 /// The dense `rows × cols` matrix `V` (column-major) of the reflectors stored below the
 /// diagonal of `a` (leading dimension `lda`): unit diagonal, zeros above.
 fn explicit_v(a: &[f32], lda: usize, rows: usize, cols: usize) -> Vec<f32> {
@@ -277,53 +293,19 @@ fn panel_qr(a: &mut [f32], lda: usize, rows: usize, cols: usize, t: &mut [f32], 
     let v1 = explicit_v(a, lda, rows, c1);
     // A₂ ← (I − V₁T₁V₁ᵀ)ᵀ A₂ = A₂ − V₁ (T₁ᵀ (V₁ᵀ A₂)).
     let (_, a2) = a.split_at_mut(c1 * lda);
-    let mut w = vec![0f32; c1 * c2];
-    gemm_into(
-        (c1, c2, rows),
-        &mut w,
-        c1,
-        false,
-        &v1,
-        (rows, 1),
-        a2,
-        lda,
-        1.0,
-    );
-    let mut w2 = vec![0f32; c1 * c2];
+    let w = product((c1, c2, rows), &v1, (rows, 1), a2, lda, 1.0);
     // T₁ᵀ: element (i, l) is t[i·ldt + l].
-    gemm_into((c1, c2, c1), &mut w2, c1, false, t, (ldt, 1), &w, c1, 1.0);
+    let w2 = product((c1, c2, c1), t, (ldt, 1), &w, c1, 1.0);
     gemm_into((rows, c2, c1), a2, lda, true, &v1, (1, rows), &w2, c1, -1.0);
     // Right half, from row c1.
     let mut t2 = vec![0f32; c2 * c2];
     panel_qr(&mut a2[c1..], lda, rows - c1, c2, &mut t2, c2);
     let v2 = explicit_v(&a2[c1..], lda, rows - c1, c2);
     // T₁₂ = −T₁ (V₁ᵀ V₂) T₂, with V₂ zero in its first c1 rows.
-    let mut g = vec![0f32; c1 * c2];
-    gemm_into(
-        (c1, c2, rows - c1),
-        &mut g,
-        c1,
-        false,
-        &v1[c1..],
-        (rows, 1),
-        &v2,
-        rows - c1,
-        1.0,
-    );
-    let mut g2 = vec![0f32; c1 * c2];
-    gemm_into((c1, c2, c1), &mut g2, c1, false, t, (1, ldt), &g, c1, 1.0);
-    let mut t12 = vec![0f32; c1 * c2];
-    gemm_into(
-        (c1, c2, c2),
-        &mut t12,
-        c1,
-        false,
-        &g2,
-        (1, c1),
-        &t2,
-        c2,
-        -1.0,
-    );
+    let below = rows - c1;
+    let g = product((c1, c2, below), &v1[c1..], (rows, 1), &v2, below, 1.0);
+    let g2 = product((c1, c2, c1), t, (1, ldt), &g, c1, 1.0);
+    let t12 = product((c1, c2, c2), &g2, (1, c1), &t2, c2, -1.0);
     for j in 0..c2 {
         let col = &mut t[(c1 + j) * ldt..];
         col[..c1].copy_from_slice(&t12[j * c1..(j + 1) * c1]);
@@ -399,31 +381,9 @@ fn apply_block_reflector(
     cols: usize,
     transpose: bool,
 ) {
-    let mut w = vec![0f32; kb * cols];
-    gemm_into(
-        (kb, cols, rows),
-        &mut w,
-        kb,
-        false,
-        v,
-        (rows, 1),
-        b,
-        ldb,
-        1.0,
-    );
-    let mut w2 = vec![0f32; kb * cols];
+    let w = product((kb, cols, rows), v, (rows, 1), b, ldb, 1.0);
     let t_strides = if transpose { (kb, 1) } else { (1, kb) };
-    gemm_into(
-        (kb, cols, kb),
-        &mut w2,
-        kb,
-        false,
-        t,
-        t_strides,
-        &w,
-        kb,
-        1.0,
-    );
+    let w2 = product((kb, cols, kb), t, t_strides, &w, kb, 1.0);
     gemm_into((rows, cols, kb), b, ldb, true, v, (1, rows), &w2, kb, -1.0);
 }
 

@@ -271,12 +271,9 @@ impl Condition {
     /// The measurement in words: `metric = estimate (threshold > t, prediction p) — reason`
     /// (for the terminal and the suite's summary).
     pub fn measured_text(&self) -> String {
+        let (metric, estimate, threshold) = self.measured_parts();
         format!(
-            "{} = {} (threshold {} {}{}){}",
-            self.metric,
-            fmt_estimate(self.value, self.interval),
-            self.direction.symbol(),
-            fmt(self.threshold),
+            "{metric} = {estimate} (threshold {threshold}{}){}",
             self.prediction
                 .map_or(String::new(), |p| format!(", prediction {}", fmt(p))),
             self.reason
@@ -288,14 +285,21 @@ impl Condition {
     /// The measured cells of a claims table row: `metric: estimate | direction threshold |
     /// prediction | seeds` (shared by the reports' table and the README's).
     pub fn measured_cells(&self) -> String {
+        let (metric, estimate, threshold) = self.measured_parts();
+        let prediction = self.prediction.map_or("—".into(), fmt);
         format!(
-            "{}: {} | {} {} | {} | {}",
-            self.metric,
+            "{metric}: {estimate} | {threshold} | {prediction} | {}",
+            self.n_seeds
+        )
+    }
+
+    /// What every rendering of the measurement shows: the metric, the estimate with its
+    /// interval, and the threshold after its direction (`> 0.5`).
+    fn measured_parts(&self) -> (&str, String, String) {
+        (
+            &self.metric,
             fmt_estimate(self.value, self.interval),
-            self.direction.symbol(),
-            fmt(self.threshold),
-            self.prediction.map_or("—".into(), fmt),
-            self.n_seeds,
+            format!("{} {}", self.direction.symbol(), fmt(self.threshold)),
         )
     }
 

@@ -614,6 +614,7 @@ pub fn write_subset(src: &Path, dst: &Path, n_train: usize, n_test: usize) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::assert_error_mentions;
 
     #[test]
     fn embedded_sets_load() {
@@ -707,38 +708,28 @@ mod tests {
             &d.train.x[rows[0] * d.features..][..d.features]
         );
         for bad in [0.0, 0.51, f64::NAN, -0.1] {
-            let e = d.clone().with_validation(bad, 1).unwrap_err().to_string();
-            assert!(e.contains("--valid-fraction"), "{e}");
+            assert_error_mentions(d.clone().with_validation(bad, 1), &["--valid-fraction"]);
         }
         assert!(v.with_validation(0.1, 1).is_err(), "split twice");
     }
 
     #[test]
     fn unknown_dataset_suggests() {
-        let e = DatasetChoice::from_name("mnist_small")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("did you mean `mnist-small`") && e.contains("synthetic"),
-            "{e}"
+        assert_error_mentions(
+            DatasetChoice::from_name("mnist_small"),
+            &["did you mean `mnist-small`", "synthetic"],
         );
     }
 
     #[test]
     fn missing_files_are_named() {
-        let e = load(
-            DatasetChoice::MnistTiny,
-            Some(Path::new("/nonexistent-dir")),
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(
-            e.contains("train-images-idx3-ubyte") && e.contains("not found"),
-            "{e}"
+        assert_error_mentions(
+            load(
+                DatasetChoice::MnistTiny,
+                Some(Path::new("/nonexistent-dir")),
+            ),
+            &["train-images-idx3-ubyte", "not found"],
         );
-        let e = load(DatasetChoice::MnistTiny, None)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("--data-dir"), "{e}");
+        assert_error_mentions(load(DatasetChoice::MnistTiny, None), &["--data-dir"]);
     }
 }

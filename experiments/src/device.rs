@@ -98,16 +98,16 @@ pub fn wgpu_adapters() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::assert_error_mentions;
 
     #[test]
     fn names_round_trip_and_typos_suggest() {
         for n in DeviceChoice::NAMES {
             assert_eq!(DeviceChoice::from_name(n).unwrap().name(), n);
         }
-        let e = DeviceChoice::from_name("wgpuu").unwrap_err().to_string();
-        assert!(
-            e.contains("did you mean `wgpu`") && e.contains("flex, ndarray, wgpu"),
-            "{e}"
+        assert_error_mentions(
+            DeviceChoice::from_name("wgpuu"),
+            &["did you mean `wgpu`", "flex, ndarray, wgpu"],
         );
     }
 }

@@ -207,6 +207,23 @@ pub fn fmt_bytes(bytes: u64) -> String {
     format!("{v:.1} {}", UNITS[unit])
 }
 
+/// Test helper: asserts that `result` is an error whose message contains every one of
+/// `needles` (the failure shows the message).
+#[cfg(test)]
+#[track_caller]
+pub(crate) fn assert_error_mentions<T>(
+    result: std::result::Result<T, impl std::fmt::Display>,
+    needles: &[&str],
+) {
+    let Err(e) = result else {
+        panic!("an error mentioning {needles:?} was expected");
+    };
+    let e = e.to_string();
+    for needle in needles {
+        assert!(e.contains(needle), "{needle:?} is not in: {e}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::data::DatasetChoice;
@@ -229,8 +246,7 @@ mod tests {
             assert_eq!(name(value), n);
             assert_eq!(serde_json::to_string(&value).unwrap(), format!("\"{n}\""));
         }
-        let e = from_name("no-such-name").unwrap_err().to_string();
-        assert!(e.contains(&names.join(", ")), "{e}");
+        super::assert_error_mentions(from_name("no-such-name"), &[&names.join(", ")]);
     }
 
     #[test]

@@ -555,15 +555,32 @@ struct LegendEntry {
 }
 
 impl LegendEntry {
-    fn line(label: &str, color: RGBColor, dashed: bool) -> Self {
+    /// An entry with neither line, marker nor fill (each caller sets what it draws).
+    fn new(label: &str, color: RGBColor) -> Self {
         Self {
             label: label.into(),
             color,
-            line: Some(dashed),
+            line: None,
             marker: None,
             fill: None,
         }
     }
+
+    fn line(label: &str, color: RGBColor, dashed: bool) -> Self {
+        Self {
+            line: Some(dashed),
+            ..Self::new(label, color)
+        }
+    }
+}
+
+/// The items with a non-empty `label` (those with a legend entry), each with its position in
+/// `items` (which picks its default color).
+fn labelled<T>(items: &[T], label: fn(&T) -> &str) -> impl Iterator<Item = (usize, &T)> {
+    items
+        .iter()
+        .enumerate()
+        .filter(move |(_, x)| !label(x).is_empty())
 }
 
 struct LineFigure<'a> {
@@ -1047,39 +1064,21 @@ fn line_chart<'a>(
     }
     let mut legend: Vec<LegendEntry> = Vec::new();
     for p in panels {
-        let bands = p
-            .bands
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| !b.label.is_empty())
-            .map(|(k, b)| LegendEntry {
-                label: b.label.clone(),
-                color: palette(b.color.unwrap_or(k)),
-                line: None,
-                marker: None,
-                fill: Some(b.opacity),
-            });
-        let series = p
-            .series
-            .iter()
-            .enumerate()
-            .filter(|(_, series)| !series.label.is_empty())
-            .map(|(k, series)| LegendEntry {
-                label: series.label.clone(),
-                color: series_color(series, k),
-                line: (!series.no_line).then_some(series.dashed),
-                marker: series.marker,
-                fill: None,
-            });
+        let bands = labelled(&p.bands, |b| &b.label).map(|(k, b)| LegendEntry {
+            fill: Some(b.opacity),
+            ..LegendEntry::new(&b.label, palette(b.color.unwrap_or(k)))
+        });
+        let series = labelled(&p.series, |s| &s.label).map(|(k, s)| LegendEntry {
+            line: (!s.no_line).then_some(s.dashed),
+            marker: s.marker,
+            ..LegendEntry::new(&s.label, series_color(s, k))
+        });
         let refs = p
             .reference_lines
             .iter()
             .map(|r| LegendEntry::line(&r.label, GREY, true));
-        let verticals = p
-            .vertical_lines
-            .iter()
-            .filter(|v| !v.label.is_empty())
-            .map(|v| LegendEntry::line(&v.label, v.color.map_or(GREY, palette), true));
+        let verticals = labelled(&p.vertical_lines, |v| &v.label)
+            .map(|(_, v)| LegendEntry::line(&v.label, v.color.map_or(GREY, palette), true));
         for e in series.chain(bands).chain(refs).chain(verticals) {
             if !legend.contains(&e) {
                 legend.push(e);

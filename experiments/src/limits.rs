@@ -175,6 +175,7 @@ pub fn parse_size(text: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::assert_error_mentions;
 
     #[test]
     fn parameters_of_the_tutorial_net_by_hand() {
@@ -207,12 +208,9 @@ mod tests {
             bytes: 1 << 30,
             source: "test".into(),
         };
-        let e = ensure(None, &limit, || "it".into())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("more than 16 EiB") && e.contains("1.0 GiB"),
-            "{e}"
+        assert_error_mentions(
+            ensure(None, &limit, || "it".into()),
+            &["more than 16 EiB", "1.0 GiB"],
         );
     }
 

@@ -504,6 +504,7 @@ fn csv_error(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::assert_error_mentions;
 
     fn tmp(name: &str) -> PathBuf {
         let p =
@@ -539,12 +540,9 @@ mod tests {
         let root = tmp("foreign");
         std::fs::create_dir_all(&root).unwrap();
         std::fs::write(root.join("config.json"), "mine").unwrap();
-        let e = OutputFolder::claim(&root, "relu-he")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("not an experiments output folder") && e.contains("config.json"),
-            "{e}"
+        assert_error_mentions(
+            OutputFolder::claim(&root, "relu-he"),
+            &["not an experiments output folder", "config.json"],
         );
         assert!(!root.join(LOCK).exists());
         std::fs::remove_file(root.join("config.json")).unwrap();
@@ -553,13 +551,15 @@ mod tests {
             .begin()
             .unwrap();
         release(&root);
-        let e = OutputFolder::claim(&root, "depth").unwrap_err().to_string();
-        assert!(e.contains("experiment `matrix`"), "{e}");
+        assert_error_mentions(
+            OutputFolder::claim(&root, "depth"),
+            &["experiment `matrix`"],
+        );
         std::fs::write(root.join(MARKER), "{").unwrap();
-        let e = OutputFolder::claim(&root, "matrix")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains(MARKER) && e.contains("unreadable marker"), "{e}");
+        assert_error_mentions(
+            OutputFolder::claim(&root, "matrix"),
+            &[MARKER, "unreadable marker"],
+        );
         std::fs::remove_dir_all(&root).unwrap();
     }
 

@@ -756,14 +756,12 @@ mod tests {
             evaluated(2, 0.5, 0.45),
             EpochMetrics::diverged(3, f64::NAN, 0.3),
         ];
-        let s = RunSummary::new(
-            &spec,
-            &settings,
-            &outcome(epochs.clone(), Some(3)),
-            chance,
-            "flex",
-            "single",
-        );
+        // The summary of `spec` whose epochs were `epochs` (diverged in `diverged_at`).
+        let summarize = |spec: &RunSpec, epochs: &[EpochMetrics], diverged_at| {
+            let outcome = outcome(epochs.to_vec(), diverged_at);
+            RunSummary::new(spec, &settings, &outcome, chance, "flex", "single")
+        };
+        let s = summarize(&spec, &epochs, Some(3));
         assert_eq!(
             (s.best_epoch, s.best_valid_accuracy),
             (Some(1), Some(0.5)),
@@ -796,14 +794,7 @@ mod tests {
         assert_eq!((s.valid_majority_rate, s.test_majority_rate), (0.11, 0.126));
         assert_eq!(s.lr, settings.lr);
 
-        let finished = RunSummary::new(
-            &spec,
-            &settings,
-            &outcome(epochs[..3].to_vec(), None),
-            chance,
-            "flex",
-            "single",
-        );
+        let finished = summarize(&spec, &epochs[..3], None);
         assert_eq!(
             (
                 finished.final_valid_accuracy,
@@ -817,14 +808,7 @@ mod tests {
             lr: Some(0.1),
             ..spec
         };
-        let s = RunSummary::new(
-            &own_lr,
-            &settings,
-            &outcome(epochs[..1].to_vec(), None),
-            chance,
-            "flex",
-            "single",
-        );
+        let s = summarize(&own_lr, &epochs[..1], None);
         assert_eq!((s.lr, s.best_epoch), (0.1, Some(0)));
     }
 

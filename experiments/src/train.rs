@@ -732,6 +732,7 @@ pub fn torch_default_init() -> Init {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::assert_error_mentions;
 
     #[test]
     fn cross_entropy_matches_hand_computation() {
@@ -749,7 +750,6 @@ mod tests {
             OptimizerChoice::from_name("adam").unwrap(),
             OptimizerChoice::Adam
         );
-        let e = OptimizerChoice::from_name("sdg").unwrap_err().to_string();
-        assert!(e.contains("did you mean `sgd`"), "{e}");
+        assert_error_mentions(OptimizerChoice::from_name("sdg"), &["did you mean `sgd`"]);
     }
 }

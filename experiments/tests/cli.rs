@@ -55,21 +55,27 @@ fn tiny_args<'a>(tiny: &'a Path, out: &'a Path, extra: &[&'a str]) -> Vec<&'a st
 /// A claim of `claims.json`: every field, and `holds` consistent with `status`; an undecided
 /// claim says why.
 fn check_claim(c: &Value) {
-    for key in ["id", "claim", "metric", "threshold_reason", "source"] {
-        assert!(c[key].is_string(), "{key}: {c}");
-    }
-    for key in [
-        "value",
-        "interval",
-        "n_seeds",
-        "threshold",
-        "prediction",
-        "status",
-        "holds",
-        "reason",
-    ] {
-        assert!(c.get(key).is_some(), "{key} missing: {c}");
-    }
+    check_keys(
+        c,
+        &["id", "claim", "metric", "threshold_reason", "source"],
+        Value::is_string,
+        "a string",
+    );
+    check_keys(
+        c,
+        &[
+            "value",
+            "interval",
+            "n_seeds",
+            "threshold",
+            "prediction",
+            "status",
+            "holds",
+            "reason",
+        ],
+        |_| true,
+        "present",
+    );
     assert!(c["threshold"].is_number(), "{c}");
     assert!(c["n_seeds"].is_u64(), "{c}");
     match c["status"].as_str() {
@@ -92,6 +98,13 @@ fn is_num_or_null(v: &Value) -> bool {
     v.is_number() || v.is_null()
 }
 
+/// Checks that `v` has every one of `keys`, each passing `is` (`what` says what it must be).
+fn check_keys(v: &Value, keys: &[&str], is: impl Fn(&Value) -> bool, what: &str) {
+    for key in keys {
+        assert!(v.get(key).is_some_and(&is), "{key} must be {what}: {v}");
+    }
+}
+
 /// Checks `summary.json` against its schema: every required key, with its type.
 fn check_summary(v: &Value, runs: usize) {
     assert!(v["experiment"].is_string(), "experiment: {v}");
@@ -99,39 +112,45 @@ fn check_summary(v: &Value, runs: usize) {
     let list = v["runs"].as_array().expect("runs is an array");
     assert_eq!(list.len(), runs);
     for r in list {
-        for key in ["run", "activation", "init", "device"] {
-            assert!(r[key].is_string(), "{key} must be a string: {r}");
-        }
-        for key in ["depth", "width", "seed", "epochs", "epochs_completed"] {
-            assert!(r[key].is_u64(), "{key} must be an integer: {r}");
-        }
-        for key in [
-            "final_train_loss",
-            "final_valid_loss",
-            "final_valid_accuracy",
-            "final_test_accuracy",
-            "best_valid_accuracy",
-            "test_accuracy_at_best",
-            "test_top_class_share_at_best",
-            "last_finite_valid_accuracy",
-            "last_finite_test_accuracy",
-        ] {
-            assert!(
-                r.get(key).is_some_and(is_num_or_null),
-                "{key} must be a number or null: {r}"
-            );
-        }
-        for key in [
-            "epochs_to_target",
-            "best_epoch",
-            "diverged_at",
-            "last_finite_epoch",
-        ] {
-            assert!(
-                r.get(key).is_some_and(|v| v.is_u64() || v.is_null()),
-                "{key} must be an integer or null: {r}"
-            );
-        }
+        check_keys(
+            r,
+            &["run", "activation", "init", "device"],
+            Value::is_string,
+            "a string",
+        );
+        check_keys(
+            r,
+            &["depth", "width", "seed", "epochs", "epochs_completed"],
+            Value::is_u64,
+            "an integer",
+        );
+        check_keys(
+            r,
+            &[
+                "final_train_loss",
+                "final_valid_loss",
+                "final_valid_accuracy",
+                "final_test_accuracy",
+                "best_valid_accuracy",
+                "test_accuracy_at_best",
+                "test_top_class_share_at_best",
+                "last_finite_valid_accuracy",
+                "last_finite_test_accuracy",
+            ],
+            is_num_or_null,
+            "a number or null",
+        );
+        check_keys(
+            r,
+            &[
+                "epochs_to_target",
+                "best_epoch",
+                "diverged_at",
+                "last_finite_epoch",
+            ],
+            |v| v.is_u64() || v.is_null(),
+            "an integer or null",
+        );
         for key in ["lr", "valid_majority_rate", "test_majority_rate"] {
             let v = r[key].as_f64().unwrap_or(f64::NAN);
             assert!(
@@ -170,18 +189,18 @@ fn check_summary(v: &Value, runs: usize) {
         );
         for (i, s) in stats.iter().enumerate() {
             assert_eq!(s["layer"].as_u64(), Some(i as u64));
-            for key in [
-                "act_mean",
-                "act_std",
-                "saturated_fraction",
-                "dead_fraction",
-                "grad_norm",
-            ] {
-                assert!(
-                    s.get(key).is_some_and(is_num_or_null),
-                    "init_stats.{key}: {s}"
-                );
-            }
+            check_keys(
+                s,
+                &[
+                    "act_mean",
+                    "act_std",
+                    "saturated_fraction",
+                    "dead_fraction",
+                    "grad_norm",
+                ],
+                is_num_or_null,
+                "a number or null",
+            );
         }
     }
 }
@@ -226,15 +245,18 @@ fn end_to_end(device: &str, out: &Path, tiny: &Path) {
     );
 
     let record = json(&out.join("record.json"));
-    for key in [
-        "git_commit",
-        "crate_version",
-        "burn_version",
-        "device",
-        "adapter",
-    ] {
-        assert!(record[key].is_string(), "record.{key}: {record}");
-    }
+    check_keys(
+        &record,
+        &[
+            "git_commit",
+            "crate_version",
+            "burn_version",
+            "device",
+            "adapter",
+        ],
+        Value::is_string,
+        "a string",
+    );
     assert_eq!(record["device"], device);
     assert_eq!(record["dataset"]["name"], "mnist-tiny");
     assert_eq!(record["dataset"]["sha256"].as_str().map(str::len), Some(64));

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use common::{bin, json, results, stderr, tmp};
+use common::{bin, json, results, run_ok, stderr, tmp};
 
 /// A sweep of `seeds` runs of `relu-he` on synthetic data, one at a time, into `out`.
 fn sweep_args(out: &Path, seeds: usize, epochs: usize) -> Vec<String> {
@@ -164,8 +164,7 @@ fn a_second_process_on_the_same_folder_fails_fast_and_the_first_finishes() {
 #[test]
 fn an_interrupted_sweep_exits_130_and_the_rerun_resumes_to_the_same_results() {
     let reference = tmp("uninterrupted");
-    let o = bin().args(sweep_args(&reference, 6, 2)).output().unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_ok(sweep_args(&reference, 6, 2));
 
     let out = tmp("interrupted");
     let args = sweep_args(&out, 6, 2);
@@ -196,13 +195,8 @@ fn an_interrupted_sweep_exits_130_and_the_rerun_resumes_to_the_same_results() {
         assert!(!out.join(f).exists(), "{f} written by an unfinished sweep");
     }
 
-    let o = bin().args(&args).output().unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("relu-he_normal-s0] skipped"),
-        "{}",
-        stderr(&o)
-    );
+    let err = run_ok(&args);
+    assert!(err.contains("relu-he_normal-s0] skipped"), "{err}");
     check_consistent(&out);
     assert_eq!(results(&out), results(&reference));
     assert_eq!(
@@ -216,8 +210,7 @@ fn an_interrupted_sweep_exits_130_and_the_rerun_resumes_to_the_same_results() {
 fn corrupt_run_files_are_rerun_and_never_aggregated() {
     let out = tmp("corrupt");
     let args = sweep_args(&out, 3, 1);
-    let o = bin().args(&args).output().unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_ok(&args);
     let before = results(&out);
     let metrics_before = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
 
@@ -236,9 +229,7 @@ fn corrupt_run_files_are_rerun_and_never_aggregated() {
     let (head, _) = line.rsplit_once(',').unwrap();
     std::fs::write(&m2, text.replacen(&line, &format!("{head},0.123456"), 1)).unwrap();
 
-    let o = bin().args(&args).output().unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
-    let err = stderr(&o);
+    let err = run_ok(&args);
     for (run, file) in [
         ("relu-he_normal-s0", "metrics.csv"),
         ("relu-he_normal-s1", "summary.json"),
@@ -262,8 +253,7 @@ fn corrupt_run_files_are_rerun_and_never_aggregated() {
 fn stale_temporary_files_are_removed_on_the_next_start() {
     let out = tmp("stale");
     let args = sweep_args(&out, 1, 1);
-    let o = bin().args(&args).output().unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_ok(&args);
     // What a killed writer leaves: `.<name>.<pid>.tmp` beside its target.
     let stale = [
         out.join(".summary.json.4242.tmp"),
@@ -272,8 +262,7 @@ fn stale_temporary_files_are_removed_on_the_next_start() {
     for p in &stale {
         std::fs::write(p, "half").unwrap();
     }
-    let o = bin().args(&args).output().unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_ok(&args);
     assert!(temp_files(&out).is_empty(), "{:?}", temp_files(&out));
 }
 
@@ -324,9 +313,7 @@ fn all_holds_its_root_and_its_experiments_their_subfolders() {
             check_consistent(&out.join(e));
         }
     }
-    let again = bin().args(&args).output().unwrap();
-    assert!(again.status.success(), "{}", stderr(&again));
-    let err = stderr(&again);
+    let err = run_ok(&args);
     assert!(
         !err.contains("train loss"),
         "a finished run was trained again:\n{err}"

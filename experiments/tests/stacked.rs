@@ -91,36 +91,61 @@ fn open(choice: DeviceChoice) -> Option<OpenDevice> {
     Some(device::open(choice).expect("the device opens"))
 }
 
-fn single(
-    specs: &[RunSpec],
-    s: &TrainSettings,
-    data: &Dataset,
-    dev: &OpenDevice,
-) -> Vec<RunOutcome> {
-    specs
-        .iter()
-        .map(|spec| {
-            train_run(spec, s, data, dev, &mut Progress::lines_only()).expect("the run trains")
-        })
-        .collect()
+/// A device and the [`dataset`]: where every case trains.
+struct Bench {
+    dev: OpenDevice,
+    data: Dataset,
 }
 
-fn stacked(
-    specs: &[RunSpec],
-    s: &TrainSettings,
-    data: &Dataset,
-    dev: &OpenDevice,
-) -> Vec<RunOutcome> {
-    let refs: Vec<&RunSpec> = specs.iter().collect();
-    train_stack(
-        &refs,
-        s,
-        data,
-        dev,
-        &Mutex::new(()),
-        &mut Progress::lines_only(),
-    )
-    .expect("the stack trains")
+impl Bench {
+    /// `None` where `choice` has no adapter (see [`open`]).
+    fn open(choice: DeviceChoice) -> Option<Self> {
+        Some(Self {
+            dev: open(choice)?,
+            data: dataset(),
+        })
+    }
+
+    /// `specs` trained one at a time.
+    fn single(&self, specs: &[RunSpec], s: &TrainSettings) -> Vec<RunOutcome> {
+        specs
+            .iter()
+            .map(|spec| {
+                train_run(spec, s, &self.data, &self.dev, &mut Progress::lines_only())
+                    .expect("the run trains")
+            })
+            .collect()
+    }
+
+    /// `specs` trained as one stack: the error if they are refused.
+    fn try_stacked(
+        &self,
+        specs: &[&RunSpec],
+        s: &TrainSettings,
+    ) -> experiments::error::Result<Vec<RunOutcome>> {
+        train_stack(
+            specs,
+            s,
+            &self.data,
+            &self.dev,
+            &Mutex::new(()),
+            &mut Progress::lines_only(),
+        )
+    }
+
+    /// `specs` trained as one stack.
+    fn stacked(&self, specs: &[RunSpec], s: &TrainSettings) -> Vec<RunOutcome> {
+        let refs: Vec<&RunSpec> = specs.iter().collect();
+        self.try_stacked(&refs, s).expect("the stack trains")
+    }
+
+    /// Trains `specs` with both engines and checks that they agree ([`compare`]); returns the
+    /// single trainer's outcomes.
+    fn engines_agree_on(&self, specs: &[RunSpec], s: &TrainSettings) -> Vec<RunOutcome> {
+        let one = self.single(specs, s);
+        compare(specs, &one, &self.stacked(specs, s), &self.data);
+        one
+    }
 }
 
 /// `a` and `b` within `rel` relative (with an absolute floor `abs`), or both absent.
@@ -254,19 +279,17 @@ fn compare(specs: &[RunSpec], a: &[RunOutcome], b: &[RunOutcome], data: &Dataset
 }
 
 fn engines_agree(choice: DeviceChoice) {
-    let Some(dev) = open(choice) else { return };
-    let data = dataset();
-    let s = settings(OptimizerChoice::Sgd, 0.05, 3);
+    let Some(bench) = Bench::open(choice) else {
+        return;
+    };
     let specs = sgd_runs();
-    let one = single(&specs, &s, &data, &dev);
-    let many = stacked(&specs, &s, &data, &dev);
+    let one = bench.engines_agree_on(&specs, &settings(OptimizerChoice::Sgd, 0.05, 3));
     let diverged = one.iter().filter(|o| o.diverged).count();
     assert!(
         diverged >= 1 && diverged < specs.len(),
         "the case needs runs that diverge and runs that do not: {diverged} of {} diverged",
         specs.len()
     );
-    compare(&specs, &one, &many, &data);
 
     // tanh and sigmoid (evaluated once per step on the CPU devices, by Burn's autodiff on
     // wgpu), with a run whose pre-activations overflow (large random weights, lr 1e4).
@@ -283,12 +306,7 @@ fn engines_agree(choice: DeviceChoice) {
             ..spec(&format!("{}-{name}", activation.name()), strategy, lr)
         })
         .collect();
-        compare(
-            &specs,
-            &single(&specs, &s, &data, &dev),
-            &stacked(&specs, &s, &data, &dev),
-            &data,
-        );
+        bench.engines_agree_on(&specs, &s);
     }
 
     // Adam, one learning rate per model.
@@ -305,12 +323,7 @@ fn engines_agree(choice: DeviceChoice) {
             Some(3e-3),
         ),
     ];
-    compare(
-        &specs,
-        &single(&specs, &s, &data, &dev),
-        &stacked(&specs, &s, &data, &dev),
-        &data,
-    );
+    bench.engines_agree_on(&specs, &s);
 }
 
 on_flex_and_wgpu!(engines_agree => stacked_matches_single_on_flex, stacked_matches_single_on_wgpu);
@@ -318,16 +331,17 @@ on_flex_and_wgpu!(engines_agree => stacked_matches_single_on_flex, stacked_match
 /// A run's numbers are the same whether it trains alone, in a stack of 2, or of 6 (bit for bit
 /// on flex).
 fn stack_size_does_not_matter(choice: DeviceChoice) {
-    let Some(dev) = open(choice) else { return };
-    let data = dataset();
+    let Some(bench) = Bench::open(choice) else {
+        return;
+    };
     let s = settings(OptimizerChoice::Sgd, 0.05, 2);
     let specs = sgd_runs();
-    let whole = stacked(&specs, &s, &data, &dev);
-    let mut parts = Vec::new();
-    for chunk in specs.chunks(2) {
-        parts.extend(stacked(chunk, &s, &data, &dev));
-    }
-    let alone = stacked(&specs[..1], &s, &data, &dev);
+    let whole = bench.stacked(&specs, &s);
+    let parts: Vec<RunOutcome> = specs
+        .chunks(2)
+        .flat_map(|chunk| bench.stacked(chunk, &s))
+        .collect();
+    let alone = bench.stacked(&specs[..1], &s);
     for (k, (w, p)) in whole.iter().zip(&parts).enumerate() {
         assert_eq!(w.epochs, p.epochs, "{}: stack of 6 vs 2", specs[k].id);
         assert_eq!(
@@ -347,10 +361,9 @@ on_flex_and_wgpu!(
 /// Runs that do not share an architecture and seed are refused, not trained together.
 #[test]
 fn a_stack_needs_one_architecture_and_seed() {
-    let Some(dev) = open(DeviceChoice::Flex) else {
+    let Some(bench) = Bench::open(DeviceChoice::Flex) else {
         return;
     };
-    let data = dataset();
     let s = settings(OptimizerChoice::Sgd, 0.05, 1);
     let a = spec("a", InitStrategy::plain(Init::GlorotUniform), None);
     let b = RunSpec {
@@ -358,18 +371,7 @@ fn a_stack_needs_one_architecture_and_seed() {
         ..spec("b", InitStrategy::plain(Init::GlorotUniform), None)
     };
     // The error of training `runs` as one stack.
-    let refused = |runs: &[&RunSpec]| {
-        train_stack(
-            runs,
-            &s,
-            &data,
-            &dev,
-            &Mutex::new(()),
-            &mut Progress::lines_only(),
-        )
-        .unwrap_err()
-        .to_string()
-    };
+    let refused = |runs: &[&RunSpec]| bench.try_stacked(runs, &s).unwrap_err().to_string();
     let e = refused(&[&a, &b]);
     assert!(e.contains("cannot share a stack"), "{e}");
     let bad_lr = spec("c", InitStrategy::plain(Init::GlorotUniform), Some(-1.0));

@@ -90,6 +90,7 @@ fn run(ctx: &Context) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::assert_error_mentions;
 
     #[test]
     fn names_parse_with_aliases_and_typos_are_explained() {
@@ -102,10 +103,9 @@ mod tests {
             (Activation::Tanh, Init::GlorotUniform)
         );
         assert!(matches("sigmoid-small") && matches("leaky_relu-he") && !matches("relu_he"));
-        let e = parse("relu-hee").unwrap_err().to_string();
-        assert!(
-            e.contains("unknown initializer `hee`") && e.contains("he_normal"),
-            "{e}"
+        assert_error_mentions(
+            parse("relu-hee"),
+            &["unknown initializer `hee`", "he_normal"],
         );
         assert!(example_names().contains(&"tanh-zeros".to_string()));
         assert_eq!(

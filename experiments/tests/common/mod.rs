@@ -2,6 +2,7 @@
 //! uses its own subset of them).
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -25,6 +26,14 @@ pub fn tmp(name: &str) -> PathBuf {
 /// A command's standard error, as text.
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs the binary with `args` to success (the test fails, showing its standard error,
+/// otherwise) and returns its standard error.
+pub fn run_ok<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> String {
+    let o = bin().args(args).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    stderr(&o)
 }
 
 /// A JSON file, parsed (the test fails, naming the file, if it cannot be read or parsed).

@@ -234,10 +234,8 @@ fn path_tree(
         }
     }
     let mut name = path.last().cloned().unwrap_or_default();
-    if is_ident(t.get(i), "as") {
-        if let Some(Token::Ident(rename)) = t.get(i + 1) {
-            name = rename.clone();
-        }
+    if let (true, Some(Token::Ident(rename))) = (is_ident(t.get(i), "as"), t.get(i + 1)) {
+        name = rename.clone();
     }
     if path.len() > prefix.len() {
         out.push((path, name));
@@ -384,8 +382,7 @@ impl Graph {
                         .iter()
                         .rposition(|m| *m == v)
                         .expect("on the stack");
-                    let mut component: Vec<Module> =
-                        self.stack.drain(at..).map(|m| m.clone()).collect();
+                    let mut component: Vec<Module> = self.stack.drain(at..).cloned().collect();
                     component.sort();
                     self.components.push(component);
                 }

@@ -11,9 +11,8 @@
 //! 1. the model implements [`Layered`] (`LinearChain` does);
 //! 2. its `TrainStep` returns a `TracedClassificationOutput` (loss, logits, targets and the
 //!    per-layer traces, detached from autodiff). `LinearChain`'s steps take a
-//!    [`ClassificationBatch`]; a model of your own implements `TrainStep` and `InferenceStep`
-//!    with one call each, `TracedClassificationOutput::train_step(self, inputs, targets)` and
-//!    `TracedClassificationOutput::valid_step(self, inputs, targets)`;
+//!    [`ClassificationBatch`]; a model of your own gets the same two steps in one line,
+//!    `burn_init::layered_train_steps!(MyModel);`;
 //! 3. `SupervisedTraining::layer_metrics(layers, &LayerStatistic::ALL)` registers one numeric
 //!    metric per statistic and layer.
 //!

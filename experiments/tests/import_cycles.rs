@@ -4,8 +4,8 @@
 //!
 //! An edge `a → b` means file `a` names an item of file `b`: a `crate::…` or `super::…` path
 //! (in a `use` or anywhere in the code, with `use` groups expanded), or a path through a module
-//! that `a` imported by name or declares as a child (`b::item`). A name the crate root
-//! re-exports (`crate::Init`) counts as the module it is re-exported from. Inline
+//! that `a` imported by name or declares as a child (`b::item`). A name the crate root imports
+//! or re-exports (`crate::Init`) counts as the module it comes from. Inline
 //! `#[cfg(test)] mod … { … }` blocks are modules of their own that nothing depends on, and are
 //! left out; the root's own `mod` and `use` lines declare the tree and do not count. A scan of
 //! tokens, not a compiler: a path built by a macro, or a glob import, is not seen.
@@ -252,29 +252,31 @@ impl Graph {
     /// The edges of the crate whose files (module path → source) are `files`.
     fn new(files: &BTreeMap<Module, String>) -> Self {
         let known: BTreeSet<&Module> = files.keys().collect();
-        // Names the root re-exports, and the module each comes from.
+        // The file a path lands in: its longest prefix that is a module file (else the root).
+        let file_of = |p: &[String]| -> Module {
+            (0..=p.len())
+                .rev()
+                .map(|k| p[..k].to_vec())
+                .find(|m| known.contains(m))
+                .unwrap_or_default()
+        };
+        // Names the root imports or re-exports (`crate::Init` is `init`'s), with their file.
         let mut reexport: BTreeMap<String, Module> = BTreeMap::new();
         if let Some(root) = files.get(&Module::new()) {
             let t = without_test_modules(tokens(root));
-            for (k, _) in t.iter().enumerate().filter(|(k, _)| {
-                is_ident(t.get(*k), "use") && (*k == 0 || !is_ident(t.get(k - 1), "use"))
-            }) {
-                let pub_use =
-                    k > 0 && (is_ident(t.get(k - 1), "pub") || t[k - 1] == Token::Punct(')'));
-                if !pub_use {
-                    continue;
-                }
+            for k in (0..t.len()).filter(|&k| is_ident(t.get(k), "use")) {
                 let end = (k..t.len())
                     .find(|&j| t[j] == Token::Punct(';'))
                     .unwrap_or(t.len());
                 for (path, name) in paths(&t[k + 1..end]) {
-                    let module: Module = path[..path.len() - 1]
+                    let from: Vec<String> = path[..path.len() - 1]
                         .iter()
                         .filter(|s| *s != "crate" && *s != "self")
                         .cloned()
                         .collect();
-                    if !module.is_empty() {
-                        reexport.insert(name, module);
+                    let file = file_of(&from);
+                    if !file.is_empty() {
+                        reexport.insert(name, file);
                     }
                 }
             }
@@ -289,11 +291,7 @@ impl Graph {
             {
                 p = m.iter().chain(&p[1..]).cloned().collect();
             }
-            (0..=p.len())
-                .rev()
-                .map(|k| p[..k].to_vec())
-                .find(|m| known.contains(m))
-                .unwrap_or_default()
+            file_of(&p)
         };
         let mut edges: BTreeMap<Module, BTreeSet<Module>> = BTreeMap::new();
         for (module, src) in files {

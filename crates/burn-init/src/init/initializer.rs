@@ -225,8 +225,7 @@ pub trait TensorInitExt: TensorInit {
         device: &Device,
     ) -> Result<Tensor<D>> {
         let spec = TensorSpec::new(&shape, fans.into());
-        spec.element_count(self)?;
-        self.check(spec)?;
+        checked(self, spec)?;
         Ok(sample_flat(self, spec, source.into(), device)?.reshape(shape))
     }
 
@@ -236,9 +235,7 @@ pub trait TensorInitExt: TensorInit {
     /// As [`TensorInitExt::sample`] on the host path.
     fn host_vec(&self, shape: &[usize], fans: Option<Fans>, rng: HostRng) -> Result<Vec<f32>> {
         let spec = TensorSpec::new(shape, fans);
-        let n = spec.element_count(self)?;
-        self.check(spec)?;
-        let mut out = zeroed_f32(n)?;
+        let mut out = zeroed_f32(checked(self, spec)?)?;
         self.fill_host(spec, rng, &mut out)?;
         Ok(out)
     }
@@ -266,9 +263,7 @@ pub trait TensorInitExt: TensorInit {
         Self: Clone + Sized + 'static,
     {
         let fans = fans.into();
-        let spec = TensorSpec::new(&shape, fans);
-        spec.element_count(self)?;
-        self.check(spec)?;
+        checked(self, TensorSpec::new(&shape, fans))?;
         let (init, source) = (self.clone(), source.into());
         Ok(Param::uninitialized(
             ParamId::new(),
@@ -287,6 +282,14 @@ pub trait TensorInitExt: TensorInit {
 }
 
 impl<I: TensorInit + ?Sized> TensorInitExt for I {}
+
+/// What every entry point checks before it samples: the shape's size, then `init`'s own
+/// [`TensorInit::check`]. Returns the element count.
+fn checked<I: TensorInit + ?Sized>(init: &I, spec: TensorSpec<'_>) -> Result<usize> {
+    let n = spec.element_count(init)?;
+    init.check(spec)?;
+    Ok(n)
+}
 
 /// Samples a flat tensor of `spec`'s shape from `source`.
 pub(crate) fn sample_flat<I: TensorInit + ?Sized>(

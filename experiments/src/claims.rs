@@ -14,14 +14,178 @@
 //! A claim with several conditions (e.g. "at every layer") is confirmed when every condition is,
 //! refuted when any condition is, undecided otherwise; its headline value is the deciding
 //! condition's (the refuted one, the undecided one, or the one with the least margin).
+//!
+//! **Seeds by power, fixed in advance** ([`SeedRule`]): every claim declares its looks, the seed
+//! counts `n_min = n₁ < n₂ < … < n_K = n_max` at which it may be decided. A claim still undecided
+//! at look `k` gets the seeds of look `k + 1` (the harness trains only the new ones,
+//! [`crate::sequential`]); at every look the interval has level `1 − α/K` (a Bonferroni split of
+//! `α` = 0.05 over the `K` looks), so the chance that a claim is decided wrongly at any of its
+//! looks stays at most `α` whatever the looks show. A decided claim is final at the look that
+//! decided it (later looks of other claims do not reopen it). An undecided claim reports the
+//! half-width of its last interval: the smallest effect those seeds could have detected.
+//! `--seeds N` on the command line replaces the rule by one look of `N` seeds at level `1 − α`.
 
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-/// Confidence level of every interval in the suite.
+/// Confidence level of an interval decided at a single look (`1 − ALPHA`).
 pub const LEVEL: f64 = 0.95;
+
+/// The error rate every claim is held to, over all its looks together.
+pub const ALPHA: f64 = 0.05;
+
+/// How many seeds a claim is decided on, fixed before the run: its looks (seed counts, in
+/// increasing order) and the error rate `α` spent over them by a Bonferroni split (each look's
+/// interval has level `1 − α/K` for `K` looks). See the module documentation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SeedRule {
+    /// Seed counts of the looks, increasing (`looks[0]` is `n_min`, the last `n_max`).
+    pub looks: &'static [usize],
+    /// The error rate over all looks.
+    pub alpha: f64,
+}
+
+impl SeedRule {
+    /// One look of `n` seeds at level `1 − α` (`looks` must hold one count).
+    pub const fn single(looks: &'static [usize]) -> Self {
+        Self {
+            looks,
+            alpha: ALPHA,
+        }
+    }
+
+    /// Looks at `looks` seeds, `α` split evenly over them.
+    pub const fn staged(looks: &'static [usize]) -> Self {
+        Self {
+            looks,
+            alpha: ALPHA,
+        }
+    }
+
+    /// The first look's seeds.
+    pub fn n_min(&self) -> usize {
+        self.looks.first().copied().unwrap_or(1)
+    }
+
+    /// The last look's seeds.
+    pub fn n_max(&self) -> usize {
+        self.looks.last().copied().unwrap_or(1)
+    }
+
+    /// The level of each look's interval: `1 − α/K`.
+    pub fn level(&self) -> f64 {
+        1.0 - self.alpha / self.looks.len().max(1) as f64
+    }
+
+    /// The seeds of look `index` (0-based; past the last look, the last look's).
+    pub fn seeds_at(&self, index: usize) -> usize {
+        self.looks
+            .get(index)
+            .or(self.looks.last())
+            .copied()
+            .unwrap_or(1)
+    }
+}
+
+/// The seeds under which a claim was decided (one entry of `claims.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeedRecord {
+    /// `bonferroni` (looks declared in advance, `α` split evenly), or `fixed` (`--seeds N`: one
+    /// look).
+    pub rule: String,
+    /// The overall error rate.
+    pub alpha: f64,
+    /// The declared looks (seed counts).
+    pub looks: Vec<usize>,
+    /// `n_min`.
+    pub n_min: usize,
+    /// `n_max`.
+    pub n_max: usize,
+    /// The look (1-based) at which the claim was decided, or its last look.
+    pub look: usize,
+    /// The level of that look's interval.
+    pub level: f64,
+}
+
+impl SeedRecord {
+    /// `3→6→10 seeds, Bonferroni α = 0.05 (98.3 % per look); decided at look 2`.
+    pub fn describe(&self) -> String {
+        let looks = self
+            .looks
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join("→");
+        if self.rule == "fixed" {
+            format!(
+                "{looks} seeds (fixed by --seeds), level {}",
+                percent_level(self.level)
+            )
+        } else {
+            format!(
+                "looks at {looks} seeds, Bonferroni α = {} ({} per look); look {}",
+                fmt(self.alpha),
+                percent_level(self.level),
+                self.look
+            )
+        }
+    }
+}
+
+/// `95 %`, `98.3 %`.
+pub fn percent_level(level: f64) -> String {
+    let p = format!("{:.1}", 100.0 * level);
+    format!("{} %", p.trim_end_matches(".0"))
+}
+
+/// The state of the look being run, set by [`with_stage`] (the harness's
+/// [`crate::sequential::run_staged`]) for the length of one look; outside it, the first look of
+/// every rule.
+#[derive(Debug, Clone, Default)]
+pub struct Stage {
+    /// The look (0-based).
+    pub index: usize,
+    /// `--seeds N`: one look of `N` seeds replaces every rule.
+    pub fixed_seeds: Option<usize>,
+    /// The profile the run uses (`quick`, `default`, `paper`), recorded in every claim.
+    pub scale: String,
+    /// Claims decided at an earlier look: final, returned as they were.
+    pub frozen: std::collections::BTreeMap<String, Claim>,
+}
+
+thread_local! {
+    static STAGE: std::cell::RefCell<Stage> = std::cell::RefCell::new(Stage::default());
+}
+
+/// Runs `f` with `stage` as the current look (restored afterwards, also on a panic's unwind).
+pub fn with_stage<T>(stage: Stage, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<Stage>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            if let Some(s) = self.0.take() {
+                STAGE.with(|c| *c.borrow_mut() = s);
+            }
+        }
+    }
+    let previous = STAGE.with(|c| std::mem::replace(&mut *c.borrow_mut(), stage));
+    let _restore = Restore(Some(previous));
+    f()
+}
+
+/// The current look.
+pub fn current_stage() -> Stage {
+    STAGE.with(|c| c.borrow().clone())
+}
+
+/// The seeds `rule` asks for at the current look (or `--seeds N`).
+pub fn seeds_for(rule: &SeedRule) -> usize {
+    STAGE.with(|c| {
+        let s = c.borrow();
+        s.fixed_seeds.unwrap_or_else(|| rule.seeds_at(s.index))
+    })
+}
 
 /// The outcome of a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,9 +255,14 @@ pub struct Estimate {
 }
 
 impl Estimate {
-    /// The estimate of `values` (every value must be finite; `None` if there is none or one is
-    /// not finite).
+    /// The estimate of `values` with a [`LEVEL`] interval (every value must be finite; `None` if
+    /// there is none or one is not finite).
     pub fn of(values: &[f64]) -> Option<Self> {
+        Self::at_level(values, LEVEL)
+    }
+
+    /// The estimate of `values` with an interval of `level`.
+    pub fn at_level(values: &[f64], level: f64) -> Option<Self> {
         let n = values.len();
         if n == 0 || values.iter().any(|v| !v.is_finite()) {
             return None;
@@ -110,7 +279,7 @@ impl Estimate {
         }
         let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
         let sd = var.sqrt();
-        let half = t_quantile(n - 1) * sd / (n as f64).sqrt();
+        let half = t_quantile_at(n - 1, level) * sd / (n as f64).sqrt();
         Some(Self {
             mean,
             sd,
@@ -148,8 +317,13 @@ impl Estimate {
 /// The `(1 + LEVEL)/2` quantile of Student's t with `df` degrees of freedom (12.706 for 1, 4.303
 /// for 2, 2.262 for 9, → 1.960).
 pub fn t_quantile(df: usize) -> f64 {
+    t_quantile_at(df, LEVEL)
+}
+
+/// The `(1 + level)/2` quantile of Student's t with `df` degrees of freedom.
+pub fn t_quantile_at(df: usize, level: f64) -> f64 {
     StudentsT::new(0.0, 1.0, df.max(1) as f64)
-        .map(|t| t.inverse_cdf(0.5 + LEVEL / 2.0))
+        .map(|t| t.inverse_cdf(0.5 + level / 2.0))
         .unwrap_or(f64::NAN)
 }
 
@@ -164,6 +338,17 @@ pub struct Condition {
     pub interval: Option<[f64; 2]>,
     /// Seeds measured.
     pub n_seeds: usize,
+    /// The per-seed values the condition was decided on (so it can be decided again at another
+    /// level).
+    #[serde(default)]
+    pub values: Vec<f64>,
+    /// The level of `interval`.
+    #[serde(default = "default_level")]
+    pub level: f64,
+    /// What made the condition undecided before its numbers were looked at (a diverged run, a
+    /// degenerate baseline), at any level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guard: Option<String>,
     /// Threshold.
     pub threshold: f64,
     /// The side on which the condition holds.
@@ -176,6 +361,10 @@ pub struct Condition {
     pub reason: Option<String>,
 }
 
+fn default_level() -> f64 {
+    LEVEL
+}
+
 /// What can make a condition undecided before its numbers are looked at.
 #[derive(Debug, Clone, Default)]
 pub struct Guards {
@@ -185,8 +374,21 @@ pub struct Guards {
     pub degenerate: Option<String>,
 }
 
+impl Guards {
+    /// The reason these guards make a condition undecided, if they do.
+    fn reason(&self) -> Option<String> {
+        if let Some((k, n)) = self.diverged.filter(|(k, _)| *k > 0) {
+            return Some(format!("{k} of {n} compared runs diverged"));
+        }
+        self.degenerate
+            .as_ref()
+            .map(|why| format!("degenerate baseline: {why}"))
+    }
+}
+
 impl Condition {
-    /// Decides `values` (one per seed) against `threshold` in `direction`.
+    /// Decides `values` (one per seed) against `threshold` in `direction`, at level [`LEVEL`]
+    /// (a claim decides it again at its rule's level, [`Claim::new`]).
     pub fn decide(
         metric: impl Into<String>,
         values: &[f64],
@@ -195,39 +397,52 @@ impl Condition {
         prediction: Option<f64>,
         guards: &Guards,
     ) -> Self {
-        let metric = metric.into();
-        let estimate = Estimate::of(values);
-        let (status, reason) = Self::outcome(estimate.as_ref(), threshold, direction, guards);
         Self {
-            metric,
-            value: estimate.map(|e| e.mean),
-            interval: estimate.and_then(|e| e.interval()),
+            metric: metric.into(),
+            value: None,
+            interval: None,
             n_seeds: values.len(),
+            values: values.to_vec(),
+            level: LEVEL,
+            guard: guards.reason(),
             threshold,
             direction,
             prediction,
+            status: Status::Undecided,
+            reason: None,
+        }
+        .at_level(LEVEL)
+    }
+
+    /// This condition decided again on its values at `level`.
+    pub fn at_level(&self, level: f64) -> Self {
+        let estimate = Estimate::at_level(&self.values, level);
+        let (status, reason) = self.outcome(estimate.as_ref(), level);
+        Self {
+            value: estimate.map(|e| e.mean),
+            interval: estimate.and_then(|e| e.interval()),
+            n_seeds: self.values.len(),
+            level,
             status,
             reason,
+            ..self.clone()
         }
     }
 
-    fn outcome(
-        estimate: Option<&Estimate>,
-        threshold: f64,
-        direction: Direction,
-        guards: &Guards,
-    ) -> (Status, Option<String>) {
-        if let Some((k, n)) = guards.diverged.filter(|(k, _)| *k > 0) {
-            return (
-                Status::Undecided,
-                Some(format!("{k} of {n} compared runs diverged")),
-            );
+    /// This condition made undecided by `why` whatever its numbers (e.g. a degenerate baseline
+    /// found after deciding).
+    pub fn guarded(self, why: impl Into<String>) -> Self {
+        let level = self.level;
+        Self {
+            guard: Some(why.into()),
+            ..self
         }
-        if let Some(why) = &guards.degenerate {
-            return (
-                Status::Undecided,
-                Some(format!("degenerate baseline: {why}")),
-            );
+        .at_level(level)
+    }
+
+    fn outcome(&self, estimate: Option<&Estimate>, level: f64) -> (Status, Option<String>) {
+        if let Some(why) = &self.guard {
+            return (Status::Undecided, Some(why.clone()));
         }
         let Some(e) = estimate else {
             return (Status::Undecided, Some("no finite measurement".to_string()));
@@ -238,7 +453,8 @@ impl Condition {
                 Some(format!("{} seed(s): no interval (at least 2 needed)", e.n)),
             );
         };
-        let (side, other) = match direction {
+        let threshold = self.threshold;
+        let (side, other) = match self.direction {
             Direction::Above => (lo > threshold, hi < threshold),
             Direction::Below => (hi < threshold, lo > threshold),
         };
@@ -250,13 +466,19 @@ impl Condition {
             (
                 Status::Undecided,
                 Some(format!(
-                    "tie: the 95 % interval [{}, {}] contains the threshold {}",
+                    "tie: the {} interval [{}, {}] contains the threshold {}",
+                    percent_level(level),
                     fmt(lo),
                     fmt(hi),
                     fmt(threshold)
                 )),
             )
         }
+    }
+
+    /// Half the width of the interval: the smallest effect these seeds could have detected.
+    pub fn detectable_effect(&self) -> Option<f64> {
+        self.interval.map(|[lo, hi]| (hi - lo) / 2.0)
     }
 
     /// How far the interval lies on the claim's side of the threshold (negative: the other side).
@@ -328,6 +550,13 @@ pub struct Claim {
     pub holds: Option<bool>,
     /// Every condition (one for simple claims; one per layer for per-layer claims).
     pub conditions: Vec<Condition>,
+    /// The seeds it was decided on and the rule that added them.
+    pub seeds: SeedRecord,
+    /// Undecided claims: half the width of the deciding interval, the smallest effect the seeds
+    /// could have detected ("no effect larger than this").
+    pub detectable_effect: Option<f64>,
+    /// The profile of the run (`quick`, `default`, `paper`).
+    pub scale: String,
 }
 
 /// The text of a claim before it is decided.
@@ -341,11 +570,40 @@ pub struct ClaimText {
     pub source: &'static str,
     /// Why the thresholds sit where they do.
     pub threshold_reason: String,
+    /// Its seeds: the looks and the rule, fixed before the run.
+    pub seeds: SeedRule,
 }
 
 impl Claim {
-    /// A claim decided by its `conditions` (at least one).
+    /// A claim decided by its `conditions` (at least one), each decided again at the level of
+    /// the claim's look under its [`SeedRule`] (or as frozen at an earlier look, see [`Stage`]).
     pub fn new(text: ClaimText, conditions: Vec<Condition>) -> Self {
+        let stage = current_stage();
+        if let Some(frozen) = stage.frozen.get(text.id) {
+            return frozen.clone();
+        }
+        let seeds = match stage.fixed_seeds {
+            Some(n) => SeedRecord {
+                rule: "fixed".into(),
+                alpha: text.seeds.alpha,
+                looks: vec![n],
+                n_min: n,
+                n_max: n,
+                look: 1,
+                level: 1.0 - text.seeds.alpha,
+            },
+            None => SeedRecord {
+                rule: "bonferroni".into(),
+                alpha: text.seeds.alpha,
+                looks: text.seeds.looks.to_vec(),
+                n_min: text.seeds.n_min(),
+                n_max: text.seeds.n_max(),
+                look: stage.index.min(text.seeds.looks.len().saturating_sub(1)) + 1,
+                level: text.seeds.level(),
+            },
+        };
+        let conditions: Vec<Condition> =
+            conditions.iter().map(|c| c.at_level(seeds.level)).collect();
         let status = if conditions.is_empty() {
             Status::Undecided
         } else if conditions.iter().all(|c| c.status == Status::Confirmed) {
@@ -385,6 +643,9 @@ impl Claim {
                 value: None,
                 interval: None,
                 n_seeds: 0,
+                values: Vec::new(),
+                level: seeds.level,
+                guard: None,
                 threshold: f64::NAN,
                 direction: Direction::Above,
                 prediction: None,
@@ -392,6 +653,9 @@ impl Claim {
                 reason,
             },
         };
+        let detectable_effect = (status == Status::Undecided)
+            .then(|| decision.detectable_effect())
+            .flatten();
         Self {
             id: text.id.into(),
             claim: text.claim,
@@ -400,7 +664,35 @@ impl Claim {
             threshold_reason: text.threshold_reason,
             holds: status.holds(),
             conditions,
+            seeds,
+            detectable_effect,
+            scale: if stage.scale.is_empty() {
+                "default".into()
+            } else {
+                stage.scale
+            },
         }
+    }
+
+    /// Whether more seeds may still decide it: undecided before its last look.
+    pub fn open(&self) -> bool {
+        self.decision.status == Status::Undecided && self.seeds.look < self.seeds.looks.len()
+    }
+
+    /// The reason cell: why it is undecided (with the detectable effect), or what decided it.
+    pub fn reason_text(&self) -> String {
+        let mut r = self.decision.reason.clone().unwrap_or_default();
+        if let Some(h) = self.detectable_effect {
+            if !r.is_empty() {
+                r.push_str("; ");
+            }
+            r.push_str(&format!(
+                "no effect larger than ±{} detectable on {} seeds",
+                fmt(h),
+                self.decision.n_seeds
+            ));
+        }
+        r
     }
 }
 
@@ -435,7 +727,7 @@ pub fn fmt_estimate(value: Option<f64>, interval: Option<[f64; 2]>) -> String {
 /// line per claim on why its threshold sits where it does.
 pub fn table(claims: &[Claim]) -> String {
     let mut s = String::from(
-        "| claim | status | measured (95 % interval) | threshold | prediction | seeds | reason |\n|---|---|---|---|---|---|---|\n",
+        "| claim | status | measured (interval at the look's level) | threshold | prediction | seeds | reason |\n|---|---|---|---|---|---|---|\n",
     );
     for c in claims {
         let _ = writeln!(
@@ -445,15 +737,19 @@ pub fn table(claims: &[Claim]) -> String {
             c.claim,
             c.decision.status.name(),
             c.decision.measured_cells(),
-            c.decision.reason.as_deref().unwrap_or(""),
+            c.reason_text(),
         );
     }
     s.push('\n');
     for c in claims {
         let _ = writeln!(
             s,
-            "- `{}` (source: {}): threshold fixed before the run — {}",
-            c.id, c.source, c.threshold_reason
+            "- `{}` (source: {}; scale {}; seeds: {}): threshold fixed before the run — {}",
+            c.id,
+            c.source,
+            c.scale,
+            c.seeds.describe(),
+            c.threshold_reason
         );
     }
     s
@@ -546,6 +842,7 @@ mod tests {
                 claim: "y".into(),
                 source: "s",
                 threshold_reason: "r".into(),
+                seeds: SeedRule::single(&[3]),
             },
             vec![one_seed],
         );
@@ -574,6 +871,7 @@ mod tests {
             claim: "x".into(),
             source: "s",
             threshold_reason: "r".into(),
+            seeds: SeedRule::single(&[3]),
         };
         let yes = decide(&[0.5, 0.6, 0.55], &g);
         let close = decide(&[0.1, 0.12, 0.11], &g);

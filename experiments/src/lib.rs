@@ -9,13 +9,14 @@
 //! * [`data`] and [`idx`]: embedded and on-disk datasets, a strict IDX reader;
 //! * [`device`]: flex, ndarray, wgpu;
 //! * [`train`]: the training loop; [`stats`]: per-layer statistics; [`strategy`]: how weights
-//!   are initialized (plain initializers now; LSUV and pretraining later);
+//!   are initialized (plain initializers, LSUV, greedy pretraining);
 //! * [`sweep`]: resumable lists of runs, trained in stacks ([`stacked`]: many models as one)
 //!   or one by one; [`record`]: the files they leave; [`outdir`]: the output folder (ours only,
 //!   locked, checked before written); [`limits`]: memory estimated before it is allocated;
 //!   [`progress`]: the live display;
 //! * [`claims`] and [`protocol`]: how the suite decides (intervals over seeds, choices on the
-//!   validation split, paired comparisons).
+//!   validation split, paired comparisons); [`sequential`]: seeds added look by look by each
+//!   claim's rule, fixed before the run.
 //!
 //! Every option is checked in one place, [`Options::validate`] (ranges, counts only a typo
 //! makes, values that `f32` cannot hold), then per experiment ([`registry::unused_options`]:
@@ -39,6 +40,7 @@ pub mod progress;
 pub mod protocol;
 pub mod record;
 pub mod registry;
+pub mod sequential;
 mod serde_nan;
 pub mod stacked;
 pub mod stats;
@@ -121,7 +123,12 @@ pub fn run(name: &str, options: Options, command: Vec<String>) -> Result<()> {
         options,
         command,
     };
-    let result = (experiment.run)(&ctx);
+    let result = if experiment.seeds.is_some() {
+        let out = ctx.options.out_dir(&ctx.name);
+        sequential::run_experiment(experiment, &ctx, &out).map(|_| ())
+    } else {
+        (experiment.run)(&ctx)
+    };
     outdir::release_all();
     result
 }

@@ -44,7 +44,7 @@ struct Cli {
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
 
-    /// Epochs [default: 50; symmetry: 20].
+    /// Epochs [default: the experiment's; `experiments list` shows each one's].
     #[arg(long, value_name = "N")]
     epochs: Option<usize>,
 
@@ -72,8 +72,9 @@ struct Cli {
     #[arg(long, default_value_t = defaults::WIDTH, value_name = "N")]
     width: usize,
 
-    /// Number of seeds: more than 1 makes a sweep of runs with seeds S, S+1, ...
-    /// [default: 1; matrix: 3].
+    /// Number of seeds: more than 1 makes a sweep of runs with seeds S, S+1, ... [default: 1
+    /// for single runs; the suite's experiments add seeds by each claim's rule, fixed in
+    /// advance (3, then 6, then 10 for training claims); --seeds N fixes N instead].
     #[arg(long, value_name = "N")]
     seeds: Option<usize>,
 
@@ -114,6 +115,13 @@ struct Cli {
     /// --skip criticality).
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     skip: Vec<String>,
+
+    /// Sizes of the suite's protocols: quick (toy sizes, one look of each claim's first seeds:
+    /// CI's suite tests), default (what 2 CPU cores decide in half an hour), or paper (the
+    /// papers' own widths, depths and steps where they differ: a GPU run). Every report and
+    /// claims.json records it.
+    #[arg(long, default_value = "default", value_name = "quick|default|paper")]
+    scale: String,
 
     /// Output folder [default: runs/<NAME>].
     #[arg(long, value_name = "DIR")]
@@ -169,6 +177,7 @@ fn options(cli: &Cli, given: Vec<String>) -> experiments::Result<Options> {
         stack: cli.stack,
         trainer: experiments::learner::Trainer::from_name(&cli.trainer)?,
         skip: cli.skip.clone(),
+        scale: experiments::options::Scale::from_name(&cli.scale)?,
     })
 }
 

@@ -104,7 +104,33 @@ pub struct Options {
     /// `SupervisedTraining` ([`learner`]).
     #[serde(default)]
     pub trainer: learner::Trainer,
+    /// Sizes of the suite's protocols.
+    #[serde(default)]
+    pub scale: Scale,
 }
+
+/// The sizes a suite experiment runs at (`--scale`), recorded in every report and claim.
+///
+/// * `quick`: toy sizes (tiny nets, one epoch where the experiment allows, one look of each
+///   claim's first seeds, no staged seeds): what CI's suite tests run; decides nothing.
+/// * `default`: what 2 CPU cores decide in about half an hour; each experiment's report says
+///   what it reduced from its paper's protocol and why.
+/// * `paper`: the papers' own sizes where they differ from the default (the trainability map at
+///   Schoenholz et al.'s width 300 and depths up to 300; the forward pass at Glorot & Bengio's
+///   1,000 units per layer): for a GPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scale {
+    /// Toy sizes.
+    Quick,
+    /// The 2-core half hour.
+    #[default]
+    Default,
+    /// The papers' sizes.
+    Paper,
+}
+
+named_choices!(Scale, "scale", { Quick => "quick", Default => "default", Paper => "paper" });
 
 fn default_valid_fraction() -> f64 {
     data::DEFAULT_VALID_FRACTION
@@ -164,11 +190,17 @@ impl Default for Options {
             stack: None,
             trainer: learner::Trainer::default(),
             skip: Vec::new(),
+            scale: Scale::default(),
         }
     }
 }
 
 impl Options {
+    /// Whether `option` (its long name, `batch-size`) was given on the command line.
+    pub fn was_given(&self, option: &str) -> bool {
+        self.given.iter().any(|g| g == option)
+    }
+
     /// The dataset of training runs.
     pub fn dataset(&self) -> DatasetChoice {
         self.dataset.unwrap_or_default()
@@ -244,6 +276,7 @@ impl Options {
             "target-accuracy" => Some(fmt_float(self.target_accuracy)),
             "memory-limit" => self.memory_limit.map(|v| v.to_string()),
             "trainer" => Some(self.trainer.name().to_string()),
+            "scale" => Some(self.scale.name().to_string()),
             _ => None,
         }
         .unwrap_or_default()

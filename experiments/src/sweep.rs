@@ -63,6 +63,17 @@ fn done_line(stats: &TrainedStats, pending: usize, id: &str, start: Instant) -> 
     )
 }
 
+/// `summary` written as JSON and read back, as a later run of the sweep reads it from its file.
+fn as_read_back(summary: &RunSummary) -> Result<RunSummary> {
+    let invalid = |e: serde_json::Error| Error::Record {
+        path: "summary.json".into(),
+        reason: e.to_string(),
+    };
+    serde_json::to_string(summary)
+        .and_then(|t| serde_json::from_str(&t))
+        .map_err(invalid)
+}
+
 /// The device and data of an experiment, opened once.
 #[derive(Debug)]
 pub struct Prepared {
@@ -453,7 +464,10 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
                 &record::metrics_rows(&spec.id, &outcome.epochs),
                 &summary,
             )?;
-            results[i] = Some(summary);
+            // Decisions are made from the summary as a resumed sweep reads it back from its
+            // file (serde_json's parser may land one ulp from the value written), so a fresh,
+            // a resumed and a re-run sweep decide alike.
+            results[i] = Some(as_read_back(&summary)?);
             Ok(())
         };
     let engine = options.engine;

@@ -72,11 +72,35 @@ fn check_claim(c: &Value) {
             "status",
             "holds",
             "reason",
+            "values",
+            "level",
+            "seeds",
+            "detectable_effect",
+            "scale",
         ],
         |_| true,
         "present",
     );
     assert!(c["threshold"].is_number(), "{c}");
+    // The seed rule fixed before the run, and the look that decided it.
+    let seeds = &c["seeds"];
+    for key in ["n_min", "n_max", "look"] {
+        assert!(seeds[key].is_u64(), "seeds.{key}: {c}");
+    }
+    assert!(
+        seeds["looks"].is_array() && seeds["level"].is_number(),
+        "{c}"
+    );
+    assert!(
+        ["bonferroni", "fixed"].contains(&seeds["rule"].as_str().unwrap_or("")),
+        "{c}"
+    );
+    if c["status"] == "undecided" && c["interval"].is_array() {
+        assert!(
+            c["detectable_effect"].is_number(),
+            "undecided: its detectable effect: {c}"
+        );
+    }
     assert!(c["n_seeds"].is_u64(), "{c}");
     match c["status"].as_str() {
         Some("confirmed") => assert_eq!(c["holds"], true, "{c}"),
@@ -918,6 +942,8 @@ fn suite_all(device: &str, tiny: &Path, extra: &[&str]) -> PathBuf {
         "8",
         "--skip",
         "criticality",
+        "--scale",
+        "quick",
     ];
     args.extend_from_slice(extra);
     let o = run(&tiny_args(tiny, &out, &args));

@@ -59,6 +59,7 @@ fn quick_run_writes_files_and_decided_claims() {
             "orthogonal-isometry-tanh",
             "orthogonal-relu-spreads",
             "trainable-depth-6xi",
+            "trainable-depth-peaks-at-criticality",
             "orthogonal-trains-faster-tanh"
         ]
     );
@@ -81,6 +82,16 @@ fn quick_run_writes_files_and_decided_claims() {
         assert!(c["value"].is_number() || c["value"].is_null(), "value: {c}");
         assert!(c["threshold"].is_number(), "threshold: {c}");
         assert!(c["n_seeds"].is_u64(), "n_seeds: {c}");
+        // The seeds: `--seeds 3` fixes one look of 3 at level 0.95; the scale is recorded.
+        assert_eq!(c["seeds"]["rule"], "fixed", "{c}");
+        assert_eq!(c["seeds"]["looks"], serde_json::json!([3]), "{c}");
+        assert_eq!(c["seeds"]["level"], 0.95, "{c}");
+        assert_eq!(c["scale"], "quick", "{c}");
+        assert_eq!(
+            c["values"].as_array().map(Vec::len),
+            c["n_seeds"].as_u64().map(|n| n as usize),
+            "per-seed values: {c}"
+        );
         assert!(
             c["prediction"].is_number() || c["prediction"].is_null(),
             "prediction: {c}"

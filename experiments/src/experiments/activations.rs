@@ -42,6 +42,9 @@ use crate::record::{git_commit, write_atomic, write_json};
 /// Default seeds: forward-pass claims are decided over at least 10.
 pub const SEEDS: usize = 10;
 
+/// Units per hidden layer at `--scale paper` (Glorot & Bengio 2010 §2: 1,000 per layer).
+pub const PAPER_WIDTH: usize = 1000;
+
 /// The registry entry.
 pub const EXPERIMENT: Experiment = Experiment {
     name: "activations",
@@ -52,7 +55,7 @@ pub const EXPERIMENT: Experiment = Experiment {
     run,
     details: Vec::new,
     epochs: None,
-    seeds: Some(SEEDS),
+    seeds: Some(crate::protocol::FORWARD_SEEDS),
 };
 
 /// Input width of the study.
@@ -473,6 +476,7 @@ pub fn claims(cases: &[Case]) -> Vec<Claim> {
                         .into(),
                 source: "Glorot & Bengio 2010 §4; the tutorial",
                 threshold_reason: vanish_reason.clone(),
+                seeds: crate::protocol::FORWARD_SEEDS,
             },
             std_factor_conditions(small, VANISH_FACTOR, Direction::Below),
         ));
@@ -514,6 +518,7 @@ pub fn claims(cases: &[Case]) -> Vec<Claim> {
                 threshold_reason: "comparative: per layer, the paired (same inputs) difference of saturated fractions \
                                    (slope below 10 % of its maximum) between large and Glorot weights must be above 0"
                     .into(),
+                seeds: crate::protocol::FORWARD_SEEDS,
             },
             conditions,
         ));
@@ -528,6 +533,7 @@ pub fn claims(cases: &[Case]) -> Vec<Claim> {
                     .into(),
                 source: "Glorot & Bengio 2010 §4.2",
                 threshold_reason: format!("{vanish_reason}; {sat_reason}"),
+                seeds: crate::protocol::FORWARD_SEEDS,
             },
             conditions,
         ));
@@ -543,6 +549,7 @@ pub fn claims(cases: &[Case]) -> Vec<Claim> {
                 threshold_reason: format!(
                     "{vanish_reason}; exploding is the mirror bound, a factor above {EXPLODE_FACTOR}"
                 ),
+                seeds: crate::protocol::FORWARD_SEEDS,
             },
             conditions,
         ));
@@ -586,6 +593,7 @@ pub fn claims(cases: &[Case]) -> Vec<Claim> {
                 threshold_reason: "the same per-layer bounds as the forward signal (factors 1/2 and 2) on the root-mean-square \
                                    of δ_l = ∂ℓ/∂h_l; mean field predicts a factor of exactly 1 for He on equal widths"
                     .into(),
+                seeds: crate::protocol::FORWARD_SEEDS,
             },
             conditions,
         ));
@@ -812,18 +820,25 @@ fn run(ctx: &Context) -> Result<()> {
     let start = std::time::Instant::now();
     let device = crate::device::open(o.device)?;
     let seeds = o.seeds();
+    // Glorot & Bengio 2010 ran 1,000 units per layer; `--scale paper` does, unless --width is given.
+    let width = if o.scale == crate::options::Scale::Paper && !o.was_given("width") {
+        PAPER_WIDTH
+    } else {
+        o.width
+    };
     let folder = crate::outdir::OutputFolder::claim(&o.out_dir("activations"), "activations")?;
-    let cases = study(&device.device, o.depth, o.width, o.seed, seeds)?;
+    let cases = study(&device.device, o.depth, width, o.seed, seeds)?;
     let claims = claims(&cases);
     folder.begin()?;
     let out = folder.root().to_path_buf();
     let wall = start.elapsed().as_secs_f64();
     let header = format!(
         "Inputs: {BATCH} × {INPUT} standard normal; {} hidden layers × {} units; zero biases; {seeds} seed(s) from {}; \
-         device {}; git {}; wall time {wall:.2} s. Command: `{}`.",
+         scale {}; device {}; git {}; wall time {wall:.2} s. Command: `{}`.",
         o.depth,
-        o.width,
+        width,
         o.seed,
+        o.scale.name(),
         device.label(),
         git_commit(),
         crate::record::command_line(&ctx.command)

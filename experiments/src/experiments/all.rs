@@ -8,7 +8,122 @@ use super::Experiment;
 use crate::Context;
 use crate::claims::Claim;
 use crate::error::Result;
-use crate::record::{read_json, write_atomic, write_json};
+use crate::record::{write_atomic, write_json};
+
+/// The claims of the run the README's "What the suite found" comes from (written by
+/// `readme-section`, embedded at build time): `all` flags every claim whose status differs.
+pub const REFERENCE: &str = include_str!("../../../docs/suite-claims.json");
+
+/// One claim of the reference run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReferenceClaim {
+    /// Its id.
+    pub id: String,
+    /// Its status there.
+    pub status: crate::claims::Status,
+    /// Its value there.
+    pub value: Option<f64>,
+    /// Its interval there.
+    pub interval: Option<[f64; 2]>,
+    /// Its seeds there.
+    pub n_seeds: usize,
+}
+
+/// The reference run: where it ran and its claims.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Reference {
+    /// Its command.
+    pub command: Option<String>,
+    /// Its dataset.
+    pub dataset: Option<String>,
+    /// Its first seed.
+    pub seed: Option<u64>,
+    /// Its scale.
+    pub scale: Option<String>,
+    /// Its claims.
+    pub claims: Vec<ReferenceClaim>,
+}
+
+impl Reference {
+    /// The embedded reference (empty if the file holds none).
+    pub fn embedded() -> Self {
+        serde_json::from_str(REFERENCE).unwrap_or_default()
+    }
+
+    /// The reference entries of `claims`, as `reference.json` records them.
+    pub fn of(claims: &[Claim], command: &str, dataset: &str, seed: u64, scale: &str) -> Self {
+        Self {
+            command: Some(command.into()),
+            dataset: Some(dataset.into()),
+            seed: Some(seed),
+            scale: Some(scale.into()),
+            claims: claims
+                .iter()
+                .map(|c| ReferenceClaim {
+                    id: c.id.clone(),
+                    status: c.decision.status,
+                    value: c.decision.value,
+                    interval: c.decision.interval,
+                    n_seeds: c.decision.n_seeds,
+                })
+                .collect(),
+        }
+    }
+
+    /// The Markdown section comparing `claims` with this reference: one row per claim, those
+    /// whose status differs flagged.
+    pub fn compare(&self, claims: &[Claim], scale: &str) -> String {
+        let mut r = String::from("## Against the reference run\n\n");
+        if self.claims.is_empty() {
+            r.push_str("No reference run is recorded (`docs/suite-claims.json` is empty).\n\n");
+            return r;
+        }
+        let _ = writeln!(
+            r,
+            "The reference is the run the README's \"What the suite found\" comes from (`{}`: dataset {}, seeds from {}, \
+             scale {}). A status that differs from it is flagged: a claim whose verdict changes with the dataset, the seed \
+             set or the machine is not a finding there.\n",
+            self.command.as_deref().unwrap_or("—"),
+            self.dataset.as_deref().unwrap_or("—"),
+            self.seed.map_or("—".into(), |s| s.to_string()),
+            self.scale.as_deref().unwrap_or("—"),
+        );
+        if self.scale.as_deref() != Some(scale) {
+            let _ = writeln!(
+                r,
+                "This run's scale ({scale}) is not the reference's: statuses are listed, not compared.\n"
+            );
+        }
+        r.push_str("| claim | this run | reference | same status |\n|---|---|---|---|\n");
+        let mut differ = 0;
+        for c in claims {
+            let here = format!(
+                "{} {}",
+                c.decision.status.name(),
+                crate::claims::fmt_estimate(c.decision.value, c.decision.interval)
+            );
+            let (there, same) = match self.claims.iter().find(|x| x.id == c.id) {
+                Some(x) => (
+                    format!(
+                        "{} {}",
+                        x.status.name(),
+                        crate::claims::fmt_estimate(x.value, x.interval)
+                    ),
+                    if x.status == c.decision.status {
+                        "yes"
+                    } else {
+                        differ += 1;
+                        "**no: differs**"
+                    },
+                ),
+                None => ("— (not in the reference)".into(), "—"),
+            };
+            let _ = writeln!(r, "| `{}` | {here} | {there} | {same} |", c.id);
+        }
+        let _ = writeln!(r, "\n{differ} claim(s) differ from the reference.\n");
+        r
+    }
+}
 
 /// The registry entry.
 pub const EXPERIMENT: Experiment = Experiment {
@@ -55,9 +170,8 @@ fn run(ctx: &Context) -> Result<()> {
         sub.options = ctx.options.with_defaults_of(experiment);
         sub.options.out = Some(base.join(name));
         let t = std::time::Instant::now();
-        (experiment.run)(&sub)?;
+        let c = crate::sequential::run_experiment(experiment, &sub, &base.join(name))?;
         walls.push((name, t.elapsed().as_secs_f64()));
-        let c: Vec<Claim> = read_json(&base.join(name).join("claims.json"))?;
         let _ = writeln!(
             r,
             "## [{name}]({name}/report.md) ({:.1} s)\n",
@@ -77,12 +191,15 @@ fn run(ctx: &Context) -> Result<()> {
         r.push('\n');
     }
     let wall = start.elapsed().as_secs_f64();
+    r.push_str(&Reference::embedded().compare(&claims, ctx.options.scale.name()));
     let _ = writeln!(
         r,
-        "Device {}, first seed {}, each experiment at its own defaults (see its report); wall time {wall:.1} s; git {}. \
+        "Device {}, first seed {}, scale {}, dataset {}, each experiment at its own defaults (see its report); wall time {wall:.1} s; git {}. \
          Command: `{}`.",
         crate::record::device_label(&base.join("matrix")),
         ctx.options.seed,
+        ctx.options.scale.name(),
+        ctx.options.dataset().name(),
         crate::record::git_commit(),
         crate::record::command_line(&ctx.command)
     );
@@ -92,6 +209,9 @@ fn run(ctx: &Context) -> Result<()> {
         &serde_json::json!({
             "command": crate::record::command_line(&ctx.command),
             "wall_seconds": wall,
+            "seed": ctx.options.seed,
+            "scale": ctx.options.scale.name(),
+            "dataset": ctx.options.dataset().name(),
             "experiments": walls.iter().map(|(n, w)| serde_json::json!({"name": n, "wall_seconds": w})).collect::<Vec<_>>(),
             "git_commit": crate::record::git_commit(),
         }),

@@ -40,7 +40,7 @@ pub const EXPERIMENT: Experiment = Experiment {
     run,
     details: Vec::new,
     epochs: Some(EPOCHS),
-    seeds: Some(3),
+    seeds: Some(crate::protocol::TRAINING_SEEDS),
 };
 
 /// Depths compared.
@@ -163,6 +163,7 @@ pub fn claims(selections: &BTreeMap<(String, usize, String), Selection>) -> Vec<
                                initialization at its own learning rate chosen on the validation split from the same \
                                grid, must be above 0"
                 .into(),
+            seeds: crate::protocol::TRAINING_SEEDS,
         },
         vec![protocol::beats(
             format!(

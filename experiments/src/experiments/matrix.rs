@@ -29,7 +29,7 @@ pub const EXPERIMENT: Experiment = Experiment {
     run,
     details: Vec::new,
     epochs: Some(EPOCHS),
-    seeds: Some(3),
+    seeds: Some(crate::protocol::TRAINING_SEEDS),
 };
 
 /// The initializations of the matrix.
@@ -218,6 +218,7 @@ pub fn claims(cells: &[Cell]) -> Vec<Claim> {
             threshold_reason: "comparative: the paired (same seed, same batches) difference of test accuracies, each \
                                initialization at its own learning rate chosen on the validation split, must be above 0"
                 .into(),
+            seeds: crate::protocol::TRAINING_SEEDS,
         },
         vec![protocol::beats(
             format!(

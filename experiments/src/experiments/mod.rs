@@ -33,8 +33,9 @@ pub struct Experiment {
     pub details: fn() -> Vec<String>,
     /// Its default number of epochs, when not the runner's ([`defaults::EPOCHS`](crate::defaults::EPOCHS)).
     pub epochs: Option<usize>,
-    /// Its default number of seeds, when not 1.
-    pub seeds: Option<usize>,
+    /// The seed rule of its claims ([`crate::claims::SeedRule`]): its runs use the seeds of the
+    /// current look (the first look's when run alone; `None`: one seed).
+    pub seeds: Option<crate::claims::SeedRule>,
 }
 
 /// An experiment's defaults, here beside the descriptor that holds them (so that the options do
@@ -42,9 +43,15 @@ pub struct Experiment {
 impl Options {
     /// These options with `experiment`'s own defaults for what the command line left open.
     pub fn with_defaults_of(&self, experiment: &Experiment) -> Options {
+        // The quick profile trains one epoch unless told otherwise: it checks code paths.
+        let epochs = if self.scale == crate::options::Scale::Quick {
+            experiment.epochs.map(|_| 1)
+        } else {
+            experiment.epochs
+        };
         Options {
-            epochs: self.epochs.or(experiment.epochs),
-            seeds: self.seeds.or(experiment.seeds),
+            epochs: self.epochs.or(epochs),
+            seeds: self.seeds.or(experiment.seeds.map(|r| r.n_min())),
             ..self.clone()
         }
     }

@@ -40,7 +40,7 @@ pub const EXPERIMENT: Experiment = Experiment {
     run,
     details: Vec::new,
     epochs: Some(SYMMETRY_EPOCHS),
-    seeds: Some(SEEDS),
+    seeds: Some(crate::protocol::TRAINING_SEEDS),
 };
 
 /// Dropout probabilities compared.
@@ -139,6 +139,7 @@ pub fn claims(summaries: &[RunSummary]) -> Vec<Claim> {
                     .into(),
                 source: "LeCun et al. 1998 §4.6; Goodfellow et al. 2016 §8.4",
                 threshold_reason: reason.into(),
+                seeds: crate::protocol::TRAINING_SEEDS,
             },
             vec![distinct_condition(
                 summaries,
@@ -154,6 +155,7 @@ pub fn claims(summaries: &[RunSummary]) -> Vec<Claim> {
                 claim: "dropout can break the symmetry of a constant initialization".into(),
                 source: "Srivastava et al. 2014 (dropout masks differ per unit)",
                 threshold_reason: reason.into(),
+                seeds: crate::protocol::TRAINING_SEEDS,
             },
             vec![distinct_condition(
                 summaries,

@@ -48,12 +48,9 @@ pub struct SeedRule {
 }
 
 impl SeedRule {
-    /// One look of `n` seeds at level `1 − α` (`looks` must hold one count).
+    /// One look of `n` seeds at level `1 − α` (`looks` holds one count).
     pub const fn single(looks: &'static [usize]) -> Self {
-        Self {
-            looks,
-            alpha: ALPHA,
-        }
+        Self::staged(looks)
     }
 
     /// Looks at `looks` seeds, `α` split evenly over them.

@@ -86,6 +86,13 @@ pub fn run(name: &str, options: Options, command: Vec<String>) -> Result<()> {
             ),
         });
     }
+    if !options.replicates.is_empty() && experiment.name != experiments::readme::EXPERIMENT.name {
+        return Err(Error::InvalidOption {
+            option: "replicate",
+            value: options.replicates[0].display().to_string(),
+            reason: format!("only `readme-section` takes it (`{name}` runs experiments)"),
+        });
+    }
     if !options.skip.is_empty() {
         if experiment.name != "all" {
             return Err(Error::InvalidOption {

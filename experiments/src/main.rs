@@ -123,6 +123,11 @@ struct Cli {
     #[arg(long, default_value = "default", value_name = "quick|default|paper")]
     scale: String,
 
+    /// `readme-section` only: a finished `all` run on other seeds or data (repeatable); the
+    /// section lists its statuses beside --out's and marks each claim that differs as fragile.
+    #[arg(long, value_name = "DIR")]
+    replicate: Vec<PathBuf>,
+
     /// Output folder [default: runs/<NAME>].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -178,6 +183,7 @@ fn options(cli: &Cli, given: Vec<String>) -> experiments::Result<Options> {
         trainer: experiments::learner::Trainer::from_name(&cli.trainer)?,
         skip: cli.skip.clone(),
         scale: experiments::options::Scale::from_name(&cli.scale)?,
+        replicates: cli.replicate.clone(),
     })
 }
 

@@ -107,6 +107,10 @@ pub struct Options {
     /// Sizes of the suite's protocols.
     #[serde(default)]
     pub scale: Scale,
+    /// `readme-section` only: finished `all` runs on other seeds or data, whose statuses the
+    /// section lists beside the main run's, marking each claim whose status differs as fragile.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replicates: Vec<PathBuf>,
 }
 
 /// The sizes a suite experiment runs at (`--scale`), recorded in every report and claim.
@@ -191,6 +195,7 @@ impl Default for Options {
             trainer: learner::Trainer::default(),
             skip: Vec::new(),
             scale: Scale::default(),
+            replicates: Vec::new(),
         }
     }
 }

@@ -92,6 +92,7 @@ pub fn unused_options(experiment: &str) -> &'static [(&'static str, &'static str
             ("target-accuracy", README),
             ("valid-fraction", README),
             ("memory-limit", README),
+            ("scale", README),
         ],
         _ => &[],
     }

@@ -984,6 +984,7 @@ fn suite_all(device: &str, tiny: &Path, extra: &[&str]) -> PathBuf {
     );
     let all = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(all.contains("criticality: skipped"), "{all}");
+    assert!(all.contains("## Against the reference run"), "{all}");
     let claims = json(&out.join("claims.json"));
     let claims = claims.as_array().unwrap();
     for id in [
@@ -1085,7 +1086,9 @@ fn jobs_and_stack_size_do_not_change_results() {
     let Some(tiny) = tiny_dir() else { return };
     let summary_of = |name: &str, extra: &[&str]| {
         let out = tmp(&format!("symmetry-{name}"));
-        let mut args = vec!["symmetry", "--depth", "2", "--width", "8"];
+        let mut args = vec![
+            "symmetry", "--depth", "2", "--width", "8", "--scale", "quick",
+        ];
         args.extend_from_slice(extra);
         let o = run(&tiny_args(&tiny, &out, &args));
         assert!(o.status.success(), "{}", stderr(&o));
@@ -1134,6 +1137,35 @@ fn readme_section_from(out: &Path) {
         site.join("docs/figures/heatmap.svg").is_file()
             && site.join("docs/figures/std_vs_layer.svg").is_file()
     );
+    // The reference `all` compares later runs with: every claim's status, and where it ran.
+    let reference = json(&site.join("docs/suite-claims.json"));
+    let claims = json(&out.join("claims.json"));
+    assert_eq!(
+        reference["claims"].as_array().map(Vec::len),
+        claims.as_array().map(Vec::len),
+        "{reference}"
+    );
+    for (r, c) in reference["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(claims.as_array().unwrap())
+    {
+        assert_eq!((&r["id"], &r["status"]), (&c["id"], &c["status"]));
+    }
+    assert_eq!(reference["scale"], "quick", "{reference}");
+    assert_eq!(reference["dataset"], "mnist-tiny", "{reference}");
+    // A replicate run is listed beside it, claim by claim (the same run: every status the same).
+    let o = bin()
+        .current_dir(&site)
+        .args(["readme-section", "--out", out.to_str().unwrap(), "--replicate"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let readme = std::fs::read_to_string(site.join("README.md")).unwrap();
+    assert!(readme.contains("Replication") && readme.contains("| same |"), "{readme}");
+    assert!(!readme.contains("**fragile**"), "{readme}");
     // Without markers: a clear error, nothing written.
     std::fs::write(site.join("README.md"), "# no markers\n").unwrap();
     let o = bin()

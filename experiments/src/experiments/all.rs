@@ -224,3 +224,47 @@ fn run(ctx: &Context) -> Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::{ClaimText, Condition, Direction, Guards, SeedRule};
+
+    fn claim(id: &'static str, values: &[f64]) -> Claim {
+        Claim::new(
+            ClaimText {
+                id,
+                claim: id.into(),
+                source: "test",
+                threshold_reason: "0".into(),
+                seeds: SeedRule::single(&[3]),
+            },
+            vec![Condition::decide(
+                "m",
+                values,
+                0.0,
+                Direction::Above,
+                None,
+                &Guards::default(),
+            )],
+        )
+    }
+
+    #[test]
+    fn a_status_that_differs_from_the_reference_is_flagged() {
+        let reference_run = [claim("a", &[1.0, 1.1, 0.9]), claim("b", &[1.0, 1.1, 0.9])];
+        let reference = Reference::of(&reference_run, "experiments all", "mnist-small", 0, "default");
+        let json = serde_json::to_string(&reference).unwrap();
+        assert_eq!(serde_json::from_str::<Reference>(&json).unwrap(), reference);
+        // "b" is a tie here: undecided where the reference confirmed it.
+        let here = [claim("a", &[1.0, 1.2, 0.8]), claim("b", &[0.5, -0.5, 0.1]), claim("c", &[1.0, 1.0, 1.0])];
+        let text = reference.compare(&here, "default");
+        assert!(text.contains("| `a` | confirmed"), "{text}");
+        assert!(text.contains("| `b` | undecided") && text.contains("**no: differs**"), "{text}");
+        assert!(text.contains("not in the reference"), "{text}");
+        assert!(text.contains("1 claim(s) differ"), "{text}");
+        assert!(!text.contains("not compared"), "{text}");
+        assert!(reference.compare(&here, "quick").contains("not compared"));
+        assert!(Reference::default().compare(&here, "default").contains("No reference run"));
+    }
+}

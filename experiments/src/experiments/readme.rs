@@ -29,11 +29,67 @@ const END: &str = "<!-- suite:end -->";
 /// The trainability map of `criticality`, when the run has it.
 const TRAINABILITY: &str = "criticality/trainability.svg";
 
+/// The replication table: each claim's status in the main run and in each of `replicates`
+/// (finished `all` runs on other seeds or data), a claim whose status differs marked fragile.
+///
+/// # Errors
+/// A replicate's unreadable `claims.json` or `all.json`.
+pub fn replication(claims: &[Claim], replicates: &[std::path::PathBuf]) -> Result<String> {
+    if replicates.is_empty() {
+        return Ok(String::new());
+    }
+    let mut runs = Vec::new();
+    for dir in replicates {
+        crate::outdir::open_for_reading(dir, "all")?;
+        let c: Vec<Claim> = read_json(&dir.join("claims.json"))?;
+        let all: serde_json::Value = read_json(&dir.join("all.json"))?;
+        let label = format!(
+            "{}, seeds from {}",
+            all.get("dataset").and_then(|v| v.as_str()).unwrap_or("—"),
+            all.get("seed").and_then(serde_json::Value::as_u64).unwrap_or(0)
+        );
+        runs.push((label, c));
+    }
+    let mut s = String::from(
+        "\nReplication (the same code and command on other seeds or data; a status that differs marks the claim **fragile**: not a finding there):\n\n| claim | this run |",
+    );
+    for (label, _) in &runs {
+        let _ = write!(s, " {label} |");
+    }
+    let _ = writeln!(s, " |\n|---|---|{}---|", "---|".repeat(runs.len()));
+    for c in claims {
+        let _ = write!(
+            s,
+            "| `{}` | {} ({} seeds) |",
+            c.id,
+            c.decision.status.name(),
+            c.decision.n_seeds
+        );
+        let mut fragile = false;
+        for (_, other) in &runs {
+            match other.iter().find(|o| o.id == c.id) {
+                Some(o) => {
+                    fragile |= o.decision.status != c.decision.status;
+                    let _ = write!(
+                        s,
+                        " {} ({} seeds) |",
+                        o.decision.status.name(),
+                        o.decision.n_seeds
+                    );
+                }
+                None => s.push_str(" — |"),
+            }
+        }
+        let _ = writeln!(s, " {} |", if fragile { "**fragile**" } else { "same" });
+    }
+    Ok(s)
+}
+
 /// The section's Markdown from an `all` run in `dir`.
 ///
 /// # Errors
 /// Missing or unreadable run files.
-pub fn section(dir: &Path, figures: &str) -> Result<String> {
+pub fn section(dir: &Path, figures: &str, replicates: &[std::path::PathBuf]) -> Result<String> {
     let claims: Vec<Claim> = read_json(&dir.join("claims.json"))?;
     let cells: Vec<Cell> = read_json(&dir.join("matrix/cells.json"))?;
     let record: Record = read_json(&dir.join("matrix/record.json"))?;
@@ -85,6 +141,7 @@ pub fn section(dir: &Path, figures: &str) -> Result<String> {
             crate::claims::percent_level(c.decision.level),
         );
     }
+    s.push_str(&replication(&claims, replicates)?);
     let seeds = cells.iter().map(|c| c.selection.n()).max().unwrap_or(0);
     let _ = writeln!(
         s,
@@ -153,7 +210,7 @@ fn run(ctx: &Context) -> Result<()> {
     let new = format!(
         "{}{BEGIN}\n{}{}",
         &text[..b],
-        section(&dir, "docs/figures")?,
+        section(&dir, "docs/figures", &ctx.options.replicates)?,
         &text[e..]
     );
     let claims: Vec<Claim> = read_json(&dir.join("claims.json"))?;

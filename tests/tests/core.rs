@@ -77,10 +77,7 @@ fn bad_inputs_are_typed_errors(device: &Device) {
         })
     );
     // Invalid parameters smuggled in through the enum are caught before sampling.
-    let bad = Init::Normal {
-        mean: 0.0,
-        std: -1.0,
-    };
+    let bad = Init::Normal(Normal::new(0.0, -1.0).unwrap());
     assert!(matches!(
         bad.sample([4, 3], f, Source::Device, device),
         Err(InitError::InvalidParameter { field: "std", .. })
@@ -98,7 +95,7 @@ fn bad_inputs_are_typed_errors(device: &Device) {
     );
     // Structured initializers on shapes they cannot fill.
     assert!(matches!(
-        Init::Orthogonal { gain: 1.0 }.sample([5], None, Source::Device, device),
+        Init::Orthogonal(Orthogonal::new(1.0).unwrap()).sample([5], None, Source::Device, device),
         Err(InitError::InvalidShape { .. })
     ));
     assert!(matches!(
@@ -108,7 +105,12 @@ fn bad_inputs_are_typed_errors(device: &Device) {
         Err(InitError::InvalidShape { .. })
     ));
     assert!(matches!(
-        Init::Orthogonal { gain: 1.0 }.sample([0, 4], None, Source::Device, device),
+        Init::Orthogonal(Orthogonal::new(1.0).unwrap()).sample(
+            [0, 4],
+            None,
+            Source::Device,
+            device
+        ),
         Err(InitError::InvalidShape { .. })
     ));
 }
@@ -129,24 +131,18 @@ fn reproducible(device: &Device) {
     }
     // Value stability: these numbers are part of the API. If they change, reproducibility broke.
     let w = values(
-        Init::Normal {
-            mean: 0.0,
-            std: 1.0,
-        }
-        .sample([4], None, HostRng::new(42), device)
-        .unwrap(),
+        Init::Normal(Normal::new(0.0, 1.0).unwrap())
+            .sample([4], None, HostRng::new(42), device)
+            .unwrap(),
     );
     assert_eq!(
         w, PINNED_NORMAL_SEED_42,
         "pinned host normal values changed"
     );
     let u = values(
-        Init::Uniform {
-            low: 0.0,
-            high: 1.0,
-        }
-        .sample([4], None, HostRng::new(42), device)
-        .unwrap(),
+        Init::Uniform(Uniform::new(0.0, 1.0).unwrap())
+            .sample([4], None, HostRng::new(42), device)
+            .unwrap(),
     );
     assert_eq!(
         u, PINNED_UNIFORM_SEED_42,
@@ -209,10 +205,7 @@ fn burn_conversion_matches(device: &Device) {
     let f = Fans::linear(300, 200).unwrap();
     for init in [
         Init::GlorotUniform,
-        Init::KaimingNormal {
-            mode: FanMode::FanIn,
-            nonlinearity: Nonlinearity::Relu,
-        },
+        Init::KaimingNormal(Kaiming::new(FanMode::FanIn, Nonlinearity::Relu)),
     ] {
         let burn_init = init.to_burn().expect("representable");
         let w = burn_init
@@ -243,11 +236,8 @@ fn host_path_is_bit_identical_across_devices_and_threads() {
     let inits = [
         Init::HeNormal,
         Init::GlorotUniform,
-        Init::Orthogonal { gain: 1.0 },
-        Init::Sparse {
-            sparsity: 0.2,
-            std: 0.01,
-        },
+        Init::Orthogonal(Orthogonal::new(1.0).unwrap()),
+        Init::Sparse(Sparse::new(0.2, 0.01).unwrap()),
     ];
     for init in inits {
         let reference = init

@@ -6,6 +6,7 @@ use burn::module::Module;
 use burn::nn::conv::Conv2dConfig;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::Device;
+use burn_init::Normal;
 use burn_init::signal::{Layered, LinearChain, LsuvConfig, lsuv};
 use burn_init::{
     HostRng, Init, InitError, InitLayer, Nonlinearity, ParamInits, Role, Rule, Source, TensorInit,

@@ -3,6 +3,7 @@
 //! formula, and a Kolmogorov–Smirnov test against the analytic CDF (p > 1e-4), on 10⁶ samples.
 
 use burn::tensor::Device;
+use burn_init::{Constant, Kaiming, Normal, TruncatedNormal, Uniform, VarianceScaling, Xavier};
 use burn_init::{
     FanMode, Fans, HostRng, Init, Nonlinearity, Source, TensorInitExt, VsDistribution,
 };

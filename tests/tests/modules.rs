@@ -9,6 +9,9 @@ use burn::nn::{
 };
 use burn::tensor::{Device, Distribution, Tensor};
 use burn_init::{
+    Constant, DeltaOrthogonal, Dirac, Identity, Normal, Orthogonal, Sparse, Uniform, Xavier,
+};
+use burn_init::{
     Fans, HostRng, Init, InitError, InitLayer, ParamInits, Role, Rule, Source, TensorInit,
     TensorInitExt, TensorSpec, reinit,
 };

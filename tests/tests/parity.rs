@@ -82,7 +82,7 @@ fn init_layer_lands_where_burn_does(device: &Device) {
     let (w, v) = (ours.weight.val(), burn.weight.val());
     assert_eq!(w.device(), v.device());
     assert_eq!(w.dims(), v.dims());
-    let values = w.into_data().to_vec::<f32>().unwrap();
+    let values = w.into_data().try_to_vec::<f32>().unwrap();
     assert!(values.iter().all(|x| x.is_finite()));
 }
 

@@ -6,6 +6,10 @@
 //! `PINS_PRINT=1 cargo test --release -p burn-init-tests --test pins -- --nocapture` prints the
 //! current values in the table's form.
 
+use burn_init::{
+    Constant, Dirac, Identity, Kaiming, Normal, Orthogonal, Sparse, TruncatedNormal, Uniform,
+    VarianceScaling, Xavier,
+};
 use burn_init::{FanMode, Fans, HostRng, Init, Nonlinearity, TensorInitExt, VsDistribution};
 
 /// FNV-1a (64-bit) over the bits of every value.

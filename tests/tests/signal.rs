@@ -7,6 +7,7 @@ use burn_init::signal::{
     DiagnosticsConfig, Layered, LinearChain, LsuvConfig, PretrainConfig, Reconstruction, Stop,
     activation_stats, gradient_stats, lsuv, mean_field, pretrain_greedy, symmetry,
 };
+use burn_init::{Constant, Kaiming, Uniform, Xavier};
 use burn_init::{Init, InitError, InitLayer, Nonlinearity, ParamInits, Source, TensorInitExt};
 use burn_init_tests::{device_tests, sum as weight_sum, values};
 

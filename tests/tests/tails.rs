@@ -7,7 +7,7 @@
 //! refused on both paths.
 
 use burn::tensor::Device;
-use burn_init::{Init, Source, TensorInitExt};
+use burn_init::{Init, Source, TensorInitExt, TruncatedNormal};
 use burn_init_tests::{Moments, device_tests, ks_test, values};
 use statrs::distribution::{Continuous, ContinuousCDF, Normal};
 

@@ -30,6 +30,7 @@ use std::time::{Duration, SystemTime};
 use burn::nn::Initializer as BurnInit;
 use burn::tensor::{Device, Tensor};
 use burn_init::{Fans, HostRng, Init, Source, TensorInit, TensorInitExt, TensorSpec};
+use burn_init::{Kaiming, Normal, Orthogonal, TruncatedNormal, Uniform, Xavier};
 use criterion::{BenchmarkId, Criterion, Throughput};
 
 /// The run: which parts, how long criterion samples, which sizes.

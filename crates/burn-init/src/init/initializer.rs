@@ -243,7 +243,7 @@ pub trait TensorInitExt: TensorInit {
     /// let fans = Fans::linear(6, 4)?;
     /// let host = Init::HeNormal.host_vec(&[6, 4], fans, 7)?;
     /// let tensor = Init::HeNormal.sample([6, 4], fans, 7, &Device::flex())?;
-    /// assert_eq!(tensor.into_data().to_vec::<f32>().unwrap(), host);
+    /// assert_eq!(tensor.into_data().try_to_vec::<f32>().unwrap(), host);
     /// # Ok::<(), burn_init::InitError>(())
     /// ```
     ///

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use burn_init::Init;
-use burn_init::Nonlinearity as Activation;
+use burn_init::Nonlinearity;
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use experiments::data::{self, DatasetChoice};
 use experiments::device::{self, DeviceChoice};
@@ -54,12 +54,16 @@ fn sweep_specs() -> Vec<RunSpec> {
         Init::GlorotUniform,
         Init::HeNormal,
         Init::LecunNormal,
-        Init::Orthogonal { gain: 1.0 },
+        Init::Orthogonal(burn_init::Orthogonal::default()),
     ];
     (0..12)
         .map(|k| RunSpec {
             id: format!("bench-{k}"),
-            activation: [Activation::Tanh, Activation::Sigmoid, Activation::Relu][k / 4],
+            activation: [
+                Nonlinearity::Tanh,
+                Nonlinearity::Sigmoid,
+                Nonlinearity::Relu,
+            ][k / 4],
             strategy: InitStrategy::plain(inits[k % 4].clone()),
             depth: 5,
             width: 50,

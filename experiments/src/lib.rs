@@ -9,7 +9,7 @@
 //! * [`data`] and [`idx`]: embedded and on-disk datasets, a strict IDX reader;
 //! * [`device`]: flex, ndarray, wgpu;
 //! * [`train`]: the training loop; [`stats`]: per-layer statistics; [`strategy`]: how weights
-//!   are initialized (plain initializers, LSUV, greedy pretraining);
+//!   are initialized (a plain initializer, LSUV, or greedy layer-wise pretraining);
 //! * [`sweep`]: resumable lists of runs, trained in stacks ([`stacked`]: many models as one)
 //!   or one by one; [`record`]: the files they leave; [`outdir`]: the output folder (ours only,
 //!   locked, checked before written); [`limits`]: memory estimated before it is allocated;

@@ -5,7 +5,7 @@ use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::tensor::{Device, Tensor};
 use burn_init::signal::{LayerTrace, Layered, set_linear};
-use burn_init::{Fans, Init, InitError, Nonlinearity as Activation, Result, Source, TensorInitExt};
+use burn_init::{Fans, Init, InitError, Nonlinearity, Result, Source, TensorInitExt};
 use serde::{Deserialize, Serialize};
 
 /// Configuration of an [`Mlp`]: `d_input → hidden[0] → … → hidden[n-1] → d_output`, with an
@@ -19,7 +19,7 @@ pub struct MlpConfig {
     /// Output width (e.g. classes).
     pub d_output: usize,
     /// Activation after each hidden layer.
-    pub activation: Activation,
+    pub activation: Nonlinearity,
     /// Dropout probability after each hidden activation (0 disables it).
     pub dropout: f64,
     /// Weight initializer of the hidden layers.
@@ -41,7 +41,7 @@ impl MlpConfig {
         d_input: usize,
         hidden: Vec<usize>,
         d_output: usize,
-        activation: Activation,
+        activation: Nonlinearity,
         weight_init: Init,
     ) -> Self {
         Self {
@@ -156,7 +156,7 @@ pub struct Mlp {
     pub dropout: Dropout,
     /// Activation after each hidden layer.
     #[module(skip)]
-    pub activation: Activation,
+    pub activation: Nonlinearity,
 }
 
 impl Mlp {
@@ -177,7 +177,7 @@ impl Layered for Mlp {
         self.hidden.len()
     }
 
-    fn activation(&self, _layer: usize) -> Activation {
+    fn activation(&self, _layer: usize) -> Nonlinearity {
         self.activation
     }
 
@@ -222,12 +222,16 @@ mod tests {
     #[test]
     fn per_layer_overrides() {
         let device = Device::flex();
-        let config = MlpConfig::new(10, vec![8, 8], 3, Activation::Tanh, Init::GlorotUniform)
-            .with_layer_init(1, Init::Constant { value: 0.1 }, Init::Zeros);
+        let config = MlpConfig::new(10, vec![8, 8], 3, Nonlinearity::Tanh, Init::GlorotUniform)
+            .with_layer_init(
+                1,
+                Init::Constant(burn_init::Constant::new(0.1).unwrap()),
+                Init::Zeros,
+            );
         let model = config.init(1, &device).unwrap();
         let s = symmetry(&model, 1e-6);
         assert_eq!((s[0].distinct_neurons, s[1].distinct_neurons), (8, 1));
-        let too_many = MlpConfig::new(10, vec![8], 3, Activation::Tanh, Init::GlorotUniform)
+        let too_many = MlpConfig::new(10, vec![8], 3, Nonlinearity::Tanh, Init::GlorotUniform)
             .with_layer_init(3, Init::Zeros, Init::Zeros);
         assert!(too_many.init(Source::Device, &device).is_err());
     }
@@ -260,14 +264,14 @@ mod tests {
     fn custom_initializer_in_the_config() {
         let device = Device::flex();
         let average = Init::custom(Average);
-        let all = MlpConfig::new(10, vec![8, 4], 3, Activation::Relu, average.clone());
+        let all = MlpConfig::new(10, vec![8, 4], 3, Nonlinearity::Relu, average.clone());
         let model = all.init(Source::Device, &device).unwrap();
         let weights = |m: &Mlp, i: usize| -> Vec<f32> {
             m.layer_weight(i).into_data().iter::<f32>().collect()
         };
         assert!(weights(&model, 0).iter().all(|&x| x == 0.1));
         assert!(weights(&model, 1).iter().all(|&x| x == 0.125));
-        let one = MlpConfig::new(10, vec![8, 4], 3, Activation::Relu, Init::GlorotUniform)
+        let one = MlpConfig::new(10, vec![8, 4], 3, Nonlinearity::Relu, Init::GlorotUniform)
             .with_layer_init(1, average, Init::Zeros);
         let model = one.init(7, &device).unwrap();
         assert!(weights(&model, 1).iter().all(|&x| x == 0.125));

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use burn_init::{Init, Nonlinearity as Activation};
+use burn_init::{Init, Nonlinearity};
 use serde::{Deserialize, Serialize};
 
 use crate::data::{self, DatasetChoice};
@@ -422,7 +422,7 @@ impl RunSpec {
     /// One run per seed `options.seed, options.seed + 1, …` (`options.seeds` of them) of the
     /// options' network, named `<activation>-<strategy>-s<seed>`.
     pub fn per_seed(
-        activation: Activation,
+        activation: Nonlinearity,
         strategy: &InitStrategy,
         options: &Options,
     ) -> Vec<Self> {

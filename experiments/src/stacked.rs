@@ -49,7 +49,7 @@ use std::time::Instant;
 use crate::mlp::Mlp;
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData, activation::log_softmax};
 use burn_init::HostRng;
-use burn_init::Nonlinearity as Activation;
+use burn_init::Nonlinearity;
 use burn_init::signal::Layered;
 
 use crate::data::{Dataset, Split};
@@ -67,7 +67,7 @@ use crate::train::{
 #[derive(Debug, Clone, PartialEq)]
 pub struct StackKey {
     /// Hidden activation.
-    pub activation: Activation,
+    pub activation: Nonlinearity,
     /// Hidden layers.
     pub depth: usize,
     /// Units per hidden layer.
@@ -210,8 +210,10 @@ pub fn dropout_mask(
 /// it is infinite) and `a`, `b` the factors in the order Burn's backward multiplies them:
 /// tanh `grad·(1 − y²)` (`a = 1 − y²`, `b = 1`), sigmoid `(grad·y)·(1 − y)` (`a = 1 − y`,
 /// `b = y`). The forward value and the gradient are bit for bit Burn's.
-fn activate(pre: Tensor<3>, activation: Activation, once: bool) -> Tensor<3> {
-    if !(once && pre.is_autodiff() && matches!(activation, Activation::Tanh | Activation::Sigmoid))
+fn activate(pre: Tensor<3>, activation: Nonlinearity, once: bool) -> Tensor<3> {
+    if !(once
+        && pre.is_autodiff()
+        && matches!(activation, Nonlinearity::Tanh | Nonlinearity::Sigmoid))
     {
         return activation.apply(pre);
     }
@@ -221,7 +223,7 @@ fn activate(pre: Tensor<3>, activation: Activation, once: bool) -> Tensor<3> {
     let zero = (pre - value).mask_fill(infinite, 0.0);
     let y_ad = y.clone().autodiff();
     match activation {
-        Activation::Tanh => {
+        Nonlinearity::Tanh => {
             // Burn: grad · ((−(y²)) + 1).
             let slope = y.clone().square().neg().add_scalar(1.0).autodiff();
             zero * slope + y_ad
@@ -241,7 +243,7 @@ fn activate(pre: Tensor<3>, activation: Activation, once: bool) -> Tensor<3> {
 fn forward(
     params: &[Tensor<3>],
     x: Tensor<2>,
-    activation: Activation,
+    activation: Nonlinearity,
     masks: Option<&[Tensor<3>]>,
     trace: bool,
     once: bool,
@@ -439,7 +441,7 @@ impl StackEvalSet {
     }
 
     /// Every model's evaluation (no dropout, no autodiff): one read from the device.
-    fn evaluate(&self, params: &[Tensor<3>], activation: Activation) -> Vec<Evaluation> {
+    fn evaluate(&self, params: &[Tensor<3>], activation: Nonlinearity) -> Vec<Evaluation> {
         let k = params[0].dims()[0];
         let n = self.labels.len();
         if self.batches.is_empty() {
@@ -480,7 +482,7 @@ fn stack_diagnostics(
     params: &[Tensor<3>],
     x: &Tensor<2>,
     y: &Tensor<3, Int>,
-    activation: Activation,
+    activation: Nonlinearity,
     masks: Option<&[Tensor<3>]>,
     once: bool,
 ) -> Vec<Vec<LayerStats>> {
@@ -980,12 +982,12 @@ mod tests {
             bias_init: Init::Zeros,
         };
         let specs = vec![
-            spec("a", Activation::Tanh, 0, 8),
-            spec("b", Activation::Relu, 0, 8),
-            spec("c", Activation::Tanh, 0, 8),
-            spec("d", Activation::Tanh, 1, 8),
-            spec("e", Activation::Tanh, 0, 9),
-            spec("f", Activation::Tanh, 0, 8),
+            spec("a", Nonlinearity::Tanh, 0, 8),
+            spec("b", Nonlinearity::Relu, 0, 8),
+            spec("c", Nonlinearity::Tanh, 0, 8),
+            spec("d", Nonlinearity::Tanh, 1, 8),
+            spec("e", Nonlinearity::Tanh, 0, 9),
+            spec("f", Nonlinearity::Tanh, 0, 8),
         ];
         let all: Vec<usize> = (0..specs.len()).collect();
         assert_eq!(

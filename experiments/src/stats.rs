@@ -4,7 +4,7 @@
 //! those of `burn_init::signal`.
 
 use burn::tensor::{Int, Tensor};
-use burn_init::Nonlinearity as Activation;
+use burn_init::Nonlinearity;
 use burn_init::signal::{self as diagnostics, Layered};
 use serde::{Deserialize, Serialize};
 
@@ -24,7 +24,7 @@ pub struct LayerStats {
     pub act_std: f64,
     /// Fraction of saturated units: pre-activations where the activation's slope is below 10 %
     /// of its maximum (tanh `|a| > 1.818`, sigmoid `|a| > 3.637`; see
-    /// `burn_init::signal::Activation::saturation_bound`); 0 for activations without flat parts (ReLU, …).
+    /// `burn_init::Nonlinearity::saturation_bound`); 0 for activations without flat parts (ReLU, …).
     #[serde(with = "serde_nan")]
     pub saturated_fraction: f64,
     /// Fraction of units whose activation is exactly 0 for every example of the batch (dead
@@ -86,7 +86,7 @@ pub fn activation_stats(
     pre: &[f32],
     post: &[f32],
     units: usize,
-    activation: Activation,
+    activation: Nonlinearity,
 ) -> LayerStats {
     let (mean, std, _, _) = diagnostics::summary(post);
     LayerStats {
@@ -147,10 +147,10 @@ mod tests {
         let device = Device::flex();
         for init in [
             Init::GlorotUniform,
-            Init::Constant { value: 0.3 },
+            Init::Constant(burn_init::Constant::new(0.3).unwrap()),
             Init::Zeros,
         ] {
-            let model = MlpConfig::new(7, vec![6, 5], 3, Activation::Tanh, init)
+            let model = MlpConfig::new(7, vec![6, 5], 3, Nonlinearity::Tanh, init)
                 .init(Source::Host(HostRng::new(3)), &device)
                 .unwrap();
             let lib = diagnostics::symmetry(&model, 1e-6);
@@ -178,14 +178,14 @@ mod tests {
         // 2 examples x 3 units; saturated: |a| > atanh(√0.9) ≈ 1.818 (tanh), 3.637 (sigmoid).
         let pre = [0.0f32, 3.0, -0.5, 0.0, -1.9, 0.2];
         let post: Vec<f32> = pre.iter().map(|a| a.tanh()).collect();
-        let s = activation_stats(&pre, &post, 3, Activation::Tanh);
+        let s = activation_stats(&pre, &post, 3, Nonlinearity::Tanh);
         assert_eq!(s.saturated_fraction, 2.0 / 6.0);
         assert_eq!(s.dead_fraction, 1.0 / 3.0);
         let pre = [-3.7f32, 0.0, 3.6, 0.0];
-        let s = activation_stats(&pre, &[0.0; 4], 2, Activation::Sigmoid);
+        let s = activation_stats(&pre, &[0.0; 4], 2, Nonlinearity::Sigmoid);
         assert_eq!(s.saturated_fraction, 0.25);
         let relu = [0.0, 1.0, 0.0, 3.0];
-        let s = activation_stats(&relu, &relu, 2, Activation::Relu);
+        let s = activation_stats(&relu, &relu, 2, Nonlinearity::Relu);
         assert_eq!(
             (s.saturated_fraction, s.dead_fraction, s.act_mean),
             (0.0, 0.5, 1.0)

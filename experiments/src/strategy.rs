@@ -74,7 +74,7 @@ impl InitStrategy {
     pub fn base_init(&self) -> Init {
         match self {
             Self::Plain(init) => init.clone(),
-            Self::Lsuv => Init::Orthogonal { gain: 1.0 },
+            Self::Lsuv => Init::Orthogonal(burn_init::Orthogonal::default()),
             Self::Pretrain => Init::GlorotUniform,
         }
     }

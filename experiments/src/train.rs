@@ -7,7 +7,7 @@ use burn::module::Module;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use burn_init::{HostRng, Init, Nonlinearity as Activation};
+use burn_init::{HostRng, Init, Nonlinearity};
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Dataset, Split};
@@ -74,7 +74,7 @@ pub struct RunSpec {
     /// Unique within the experiment, used as folder name: `relu-he_normal-s0`.
     pub id: String,
     /// Hidden activation.
-    pub activation: Activation,
+    pub activation: Nonlinearity,
     /// Initialization.
     pub strategy: InitStrategy,
     /// Hidden layers.
@@ -722,11 +722,14 @@ pub(crate) fn valid_diverged_line(epoch: usize, loss: f64) -> String {
 /// The weight initializer of the `throughput` benchmark: `U(±1/√fan_in)`, PyTorch's
 /// `nn.Linear` default, as variance scaling with scale 1/3, fan-in, uniform.
 pub fn torch_default_init() -> Init {
-    Init::VarianceScaling {
-        scale: 1.0 / 3.0,
-        mode: burn_init::FanMode::FanIn,
-        distribution: burn_init::VsDistribution::Uniform,
-    }
+    Init::VarianceScaling(
+        burn_init::VarianceScaling::new(
+            1.0 / 3.0,
+            burn_init::FanMode::FanIn,
+            burn_init::VsDistribution::Uniform,
+        )
+        .expect("scale 1/3 is valid"),
+    )
 }
 
 #[cfg(test)]

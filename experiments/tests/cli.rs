@@ -1158,13 +1158,21 @@ fn readme_section_from(out: &Path) {
     // A replicate run is listed beside it, claim by claim (the same run: every status the same).
     let o = bin()
         .current_dir(&site)
-        .args(["readme-section", "--out", out.to_str().unwrap(), "--replicate"])
+        .args([
+            "readme-section",
+            "--out",
+            out.to_str().unwrap(),
+            "--replicate",
+        ])
         .arg(out)
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let readme = std::fs::read_to_string(site.join("README.md")).unwrap();
-    assert!(readme.contains("Replication") && readme.contains("| same |"), "{readme}");
+    assert!(
+        readme.contains("Replication") && readme.contains("| same |"),
+        "{readme}"
+    );
     assert!(!readme.contains("**fragile**"), "{readme}");
     // Without markers: a clear error, nothing written.
     std::fs::write(site.join("README.md"), "# no markers\n").unwrap();

@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 
 use burn_init::Init;
-use burn_init::Nonlinearity as Activation;
+use burn_init::Nonlinearity;
 use experiments::data::{self, Dataset, SPLIT_SEED};
 use experiments::device::{self, DeviceChoice, OpenDevice};
 use experiments::progress::Progress;
@@ -53,7 +53,7 @@ fn settings(optimizer: OptimizerChoice, lr: f64, epochs: usize) -> TrainSettings
 fn spec(id: &str, strategy: InitStrategy, lr: Option<f64>) -> RunSpec {
     RunSpec {
         id: id.into(),
-        activation: Activation::Relu,
+        activation: Nonlinearity::Relu,
         strategy,
         depth: 3,
         width: 24,
@@ -294,7 +294,7 @@ fn engines_agree(choice: DeviceChoice) {
     // tanh and sigmoid (evaluated once per step on the CPU devices, by Burn's autodiff on
     // wgpu), with a run whose pre-activations overflow (large random weights, lr 1e4).
     let s = settings(OptimizerChoice::Sgd, 0.05, 2);
-    for activation in [Activation::Tanh, Activation::Sigmoid] {
+    for activation in [Nonlinearity::Tanh, Nonlinearity::Sigmoid] {
         let specs: Vec<RunSpec> = [
             ("glorot", InitStrategy::plain(Init::GlorotUniform), None),
             ("small", InitStrategy::plain(Init::SmallRandom), Some(0.5)),

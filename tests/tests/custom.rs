@@ -6,6 +6,7 @@ use burn::module::Module;
 use burn::nn::conv::Conv2dConfig;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::Device;
+use burn_init::Normal;
 use burn_init::signal::{Layered, LinearChain, LsuvConfig, lsuv};
 use burn_init::{
     HostRng, Init, InitError, InitLayer, Nonlinearity, ParamInits, Role, Rule, Source, TensorInit,
@@ -114,10 +115,7 @@ fn custom_in_reinit_rules(device: &Device) {
 fn custom_in_lsuv_pre_init(device: &Device) {
     let inits = ParamInits::new(Init::GlorotUniform).with_source(1);
     let model = LinearChain::new(&[20, 12, 12, 3], Nonlinearity::Tanh, &inits, device).unwrap();
-    let batch = Init::Normal {
-        mean: 0.0,
-        std: 1.0,
-    };
+    let batch = Init::Normal(Normal::new(0.0, 1.0).unwrap());
     let batch = burn_init::TensorInitExt::sample(&batch, [256, 20], None, 2, device).unwrap();
     let config = LsuvConfig {
         pre_init: Some(Init::custom(Rademacher)),

@@ -3,6 +3,7 @@
 //! formula, and a Kolmogorov–Smirnov test against the analytic CDF (p > 1e-4), on 10⁶ samples.
 
 use burn::tensor::Device;
+use burn_init::{Constant, Kaiming, Normal, TruncatedNormal, Uniform, VarianceScaling, Xavier};
 use burn_init::{
     FanMode, Fans, HostRng, Init, Nonlinearity, Source, TensorInitExt, VsDistribution,
 };
@@ -190,12 +191,12 @@ macro_rules! cases {
 cases! {
     zeros: Init::Zeros => Expect::Const(0.0);
     ones: Init::Ones => Expect::Const(1.0);
-    constant: Init::Constant { value: -0.25 } => Expect::Const(-0.25);
-    uniform: Init::Uniform { low: -0.3, high: 0.7 } => Expect::Uniform { low: -0.3, high: 0.7 };
-    normal: Init::Normal { mean: 0.5, std: 2.0 } => Expect::Normal { mean: 0.5, std: 2.0 };
-    truncated_normal_absolute_bounds: Init::TruncatedNormal { mean: 0.1, std: 1.0, low: -0.5, high: 1.5 }
+    constant: Init::Constant(Constant::new(-0.25).unwrap()) => Expect::Const(-0.25);
+    uniform: Init::Uniform(Uniform::new(-0.3, 0.7).unwrap()) => Expect::Uniform { low: -0.3, high: 0.7 };
+    normal: Init::Normal(Normal::new(0.5, 2.0).unwrap()) => Expect::Normal { mean: 0.5, std: 2.0 };
+    truncated_normal_absolute_bounds: Init::TruncatedNormal(TruncatedNormal::new(0.1, 1.0, -0.5, 1.5).unwrap())
         => Expect::Trunc { mean: 0.1, std: 1.0, low: -0.5, high: 1.5 };
-    truncated_normal_one_tail: Init::TruncatedNormal { mean: 0.0, std: 1.0, low: 1.0, high: 3.0 }
+    truncated_normal_one_tail: Init::TruncatedNormal(TruncatedNormal::new(0.0, 1.0, 1.0, 3.0).unwrap())
         => Expect::Trunc { mean: 0.0, std: 1.0, low: 1.0, high: 3.0 };
     small_random: Init::SmallRandom => Expect::Normal { mean: 0.0, std: 0.01 };
     large_random: Init::LargeRandom => Expect::Normal { mean: 0.0, std: 1.0 };
@@ -207,13 +208,13 @@ cases! {
     he_uniform: Init::HeUniform => Expect::Uniform { low: -(6.0 / FI).sqrt(), high: (6.0 / FI).sqrt() };
     he_avg_normal: Init::HeAvgNormal => Expect::Normal { mean: 0.0, std: (4.0 / (FI + FO)).sqrt() };
     he_avg_uniform: Init::HeAvgUniform => uniform_var(4.0 / (FI + FO));
-    xavier_normal_gain: Init::XavierNormal { gain: 2.0 } => Expect::Normal { mean: 0.0, std: 2.0 * (2.0 / (FI + FO)).sqrt() };
-    xavier_uniform_gain: Init::XavierUniform { gain: 1.5 } => uniform_var(2.25 * 2.0 / (FI + FO));
-    kaiming_normal_fan_out_tanh: Init::KaimingNormal { mode: FanMode::FanOut, nonlinearity: Nonlinearity::Tanh }
+    xavier_normal_gain: Init::XavierNormal(Xavier::new(2.0).unwrap()) => Expect::Normal { mean: 0.0, std: 2.0 * (2.0 / (FI + FO)).sqrt() };
+    xavier_uniform_gain: Init::XavierUniform(Xavier::new(1.5).unwrap()) => uniform_var(2.25 * 2.0 / (FI + FO));
+    kaiming_normal_fan_out_tanh: Init::KaimingNormal(Kaiming::new(FanMode::FanOut, Nonlinearity::Tanh))
         => Expect::Normal { mean: 0.0, std: 5.0 / 3.0 / FO.sqrt() };
-    kaiming_uniform_leaky: Init::KaimingUniform { mode: FanMode::FanIn, nonlinearity: Nonlinearity::leaky_relu(0.2).unwrap() }
+    kaiming_uniform_leaky: Init::KaimingUniform(Kaiming::new(FanMode::FanIn, Nonlinearity::leaky_relu(0.2).unwrap()))
         => uniform_var(2.0 / 1.04 / FI);
-    variance_scaling_fan_avg_truncated: Init::VarianceScaling { scale: 0.5, mode: FanMode::FanAvg, distribution: VsDistribution::TruncatedNormal }
+    variance_scaling_fan_avg_truncated: Init::VarianceScaling(VarianceScaling::new(0.5, FanMode::FanAvg, VsDistribution::TruncatedNormal).unwrap())
         => keras_trunc(0.5 / ((FI + FO) / 2.0));
 }
 

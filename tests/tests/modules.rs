@@ -9,6 +9,9 @@ use burn::nn::{
 };
 use burn::tensor::{Device, Distribution, Tensor};
 use burn_init::{
+    Constant, DeltaOrthogonal, Dirac, Identity, Normal, Orthogonal, Sparse, Uniform, Xavier,
+};
+use burn_init::{
     Fans, HostRng, Init, InitError, InitLayer, ParamInits, Role, Rule, Source, TensorInit,
     TensorInitExt, TensorSpec, reinit,
 };
@@ -31,10 +34,7 @@ fn check_moments(xs: &[f32], init: &Init, fans: Fans, what: &str) {
 /// Weight and bias each get their own distribution, in Burn's own layer types.
 fn layers_get_weight_and_bias_inits(device: &Device) {
     let w_init = Init::HeUniform;
-    let b_init = Init::Uniform {
-        low: -0.1,
-        high: 0.3,
-    };
+    let b_init = Init::Uniform(Uniform::new(-0.1, 0.3).unwrap());
     let li = ParamInits::new(w_init.clone()).with_bias(b_init.clone());
     let linear = LinearConfig::new(1000, 500)
         .init_layer(&li, device)
@@ -102,17 +102,15 @@ fn layers_get_weight_and_bias_inits(device: &Device) {
 
     let emb = EmbeddingConfig::new(300, 64)
         .init_layer(
-            &ParamInits::new(Init::Normal {
-                mean: 0.0,
-                std: 0.02,
-            }),
+            &ParamInits::new(Init::Normal(Normal::new(0.0, 0.02).unwrap())),
             device,
         )
         .unwrap();
     assert_eq!(emb.weight.val().dims(), [300, 64]);
 
     // Bad input: an orthogonal bias is a typed error, not a panic.
-    let bad = ParamInits::new(Init::GlorotUniform).with_bias(Init::Orthogonal { gain: 1.0 });
+    let bad = ParamInits::new(Init::GlorotUniform)
+        .with_bias(Init::Orthogonal(Orthogonal::new(1.0).unwrap()));
     assert!(matches!(
         LinearConfig::new(4, 3).init_layer(&bad, device),
         Err(InitError::InvalidShape { .. })
@@ -176,8 +174,8 @@ fn reinit_touches_exactly_the_named_params(device: &Device) {
     let before = net(device);
     let snap_before = snapshot(&before);
     let rules = [
-        Rule::new(Init::Orthogonal { gain: 1.0 }).path("encoder.layers.*.weight"),
-        Rule::new(Init::Constant { value: 0.25 })
+        Rule::new(Init::Orthogonal(Orthogonal::new(1.0).unwrap())).path("encoder.layers.*.weight"),
+        Rule::new(Init::Constant(Constant::new(0.25).unwrap()))
             .path("stages.**")
             .role(Role::Bias),
         Rule::new(Init::Ones)
@@ -259,7 +257,7 @@ fn reinit_touches_exactly_the_named_params(device: &Device) {
     );
     let err = reinit(
         net(device),
-        &[Rule::new(Init::Orthogonal { gain: 1.0 }).layer("Linear")],
+        &[Rule::new(Init::Orthogonal(Orthogonal::new(1.0).unwrap())).layer("Linear")],
         Source::Device,
         device,
     )
@@ -319,7 +317,7 @@ fn gram_error(w: &[f32], rows: usize, cols: usize, gain: f64) -> f64 {
 /// 100 × 70 (several panels of the blocked factorization).
 #[test]
 fn host_orthogonal_tall_wide_square() {
-    let o = Init::Orthogonal { gain: 1.0 };
+    let o = Init::Orthogonal(Orthogonal::new(1.0).unwrap());
     for (r, c) in [(7, 3), (3, 7), (5, 5), (100, 70), (70, 100), (96, 96)] {
         let w = o.host_vec(&[r, c], None, HostRng::new(9)).unwrap();
         let (max, _) = gram_deviation(&w, r, c, 1.0);
@@ -329,7 +327,7 @@ fn host_orthogonal_tall_wide_square() {
 
 /// ‖WᵀW − g²I‖ (relative to g²) < 1e-4 for tall, wide and conv shapes, on both paths.
 fn orthogonal_is_orthogonal(device: &Device) {
-    let o = Init::Orthogonal { gain: 2.0 };
+    let o = Init::Orthogonal(Orthogonal::new(2.0).unwrap());
     for source in [Source::Device, Source::Host(HostRng::new(4))] {
         let tall = values(o.sample([64, 16], None, source, device).unwrap());
         assert!(
@@ -350,14 +348,20 @@ fn orthogonal_is_orthogonal(device: &Device) {
 fn identity_and_dirac_are_identity_maps(device: &Device) {
     let x = Tensor::<2>::random([5, 12], Distribution::Normal(0.0, 1.0), device);
     let lin = LinearConfig::new(12, 12)
-        .init_layer(&ParamInits::new(Init::Identity { gain: 1.0 }), device)
+        .init_layer(
+            &ParamInits::new(Init::Identity(Identity::new(1.0).unwrap())),
+            device,
+        )
         .unwrap();
     assert_eq!(values(lin.forward(x.clone())), values(x));
 
     let x = Tensor::<3>::random([2, 6, 9], Distribution::Normal(0.0, 1.0), device);
     let conv = Conv1dConfig::new(6, 6, 3)
         .with_padding(PaddingConfig1d::Same)
-        .init_layer(&ParamInits::new(Init::Dirac { groups: 1 }), device)
+        .init_layer(
+            &ParamInits::new(Init::Dirac(Dirac::new(1).unwrap())),
+            device,
+        )
         .unwrap();
     let y = values(conv.forward(x.clone()));
     let xv = values(x);
@@ -367,7 +371,10 @@ fn identity_and_dirac_are_identity_maps(device: &Device) {
     let conv = Conv2dConfig::new([4, 8], [3, 3])
         .with_groups(2)
         .with_padding(PaddingConfig2d::Same)
-        .init_layer(&ParamInits::new(Init::Dirac { groups: 2 }), device)
+        .init_layer(
+            &ParamInits::new(Init::Dirac(Dirac::new(2).unwrap())),
+            device,
+        )
         .unwrap();
     let y = values(conv.forward(x.clone()));
     let xv = values(x);
@@ -397,12 +404,12 @@ fn identity_and_dirac_are_identity_maps(device: &Device) {
 /// from device ops, nothing uploaded) as on the host path.
 fn structured_device_path_equals_host_path(device: &Device) {
     let cases: [(Init, &[usize]); 6] = [
-        (Init::Identity { gain: 2.0 }, &[3, 5]),
-        (Init::Identity { gain: 1.0 }, &[5, 3]),
-        (Init::Dirac { groups: 1 }, &[6, 3, 3]),
-        (Init::Dirac { groups: 2 }, &[8, 4, 3, 3]),
-        (Init::Dirac { groups: 3 }, &[6, 5, 1, 3, 3]),
-        (Init::Dirac { groups: 1 }, &[2, 5, 4]),
+        (Init::Identity(Identity::new(2.0).unwrap()), &[3, 5]),
+        (Init::Identity(Identity::new(1.0).unwrap()), &[5, 3]),
+        (Init::Dirac(Dirac::new(1).unwrap()), &[6, 3, 3]),
+        (Init::Dirac(Dirac::new(2).unwrap()), &[8, 4, 3, 3]),
+        (Init::Dirac(Dirac::new(3).unwrap()), &[6, 5, 1, 3, 3]),
+        (Init::Dirac(Dirac::new(1).unwrap()), &[2, 5, 4]),
     ];
     for (init, shape) in cases {
         let host = init.host_vec(shape, None, HostRng::new(0)).unwrap();
@@ -418,7 +425,7 @@ fn structured_device_path_equals_host_path(device: &Device) {
 fn delta_orthogonal_structure(device: &Device) {
     for source in [Source::Device, Source::Host(HostRng::new(8))] {
         let w = values(
-            Init::DeltaOrthogonal { gain: 1.0 }
+            Init::DeltaOrthogonal(DeltaOrthogonal::new(1.0).unwrap())
                 .sample([12, 8, 3, 3], None, source, device)
                 .unwrap(),
         );
@@ -444,12 +451,9 @@ fn sparse_zeros_per_column(device: &Device) {
     let (rows, cols) = (50, 40);
     for source in [Source::Device, Source::Host(HostRng::new(6))] {
         let w = values(
-            Init::Sparse {
-                sparsity: 0.3,
-                std: 0.01,
-            }
-            .sample([rows, cols], None, source, device)
-            .unwrap(),
+            Init::Sparse(Sparse::new(0.3, 0.01).unwrap())
+                .sample([rows, cols], None, source, device)
+                .unwrap(),
         );
         for j in 0..cols {
             let zeros = (0..rows).filter(|&i| w[i * cols + j] == 0.0).count();
@@ -482,8 +486,8 @@ fn burn_bugs_we_avoid(device: &Device) {
         "Burn defines no fan_out for transposed convolutions"
     );
     // Ours: both work.
-    let li = ParamInits::new(Init::XavierUniform { gain: 1.0 })
-        .with_bias(Init::XavierUniform { gain: 1.0 });
+    let li = ParamInits::new(Init::XavierUniform(Xavier::new(1.0).unwrap()))
+        .with_bias(Init::XavierUniform(Xavier::new(1.0).unwrap()));
     ConvTranspose2dConfig::new([2, 3], [3, 3])
         .init_layer(&li, device)
         .unwrap()

@@ -6,6 +6,10 @@
 //! `PINS_PRINT=1 cargo test --release -p burn-init-tests --test pins -- --nocapture` prints the
 //! current values in the table's form.
 
+use burn_init::{
+    Constant, Dirac, Identity, Kaiming, Normal, Orthogonal, Sparse, TruncatedNormal, Uniform,
+    VarianceScaling, Xavier,
+};
 use burn_init::{FanMode, Fans, HostRng, Init, Nonlinearity, TensorInitExt, VsDistribution};
 
 /// FNV-1a (64-bit) over the bits of every value.
@@ -34,48 +38,27 @@ fn cases() -> Vec<(Init, Vec<usize>)> {
         })
         .collect();
     let with_parameters = [
-        Init::Constant { value: -0.25 },
-        Init::Uniform {
-            low: -0.3,
-            high: 0.7,
-        },
-        Init::Normal {
-            mean: 0.5,
-            std: 2.0,
-        },
-        Init::TruncatedNormal {
-            mean: 0.1,
-            std: 1.0,
-            low: -0.5,
-            high: 1.5,
-        },
-        Init::TruncatedNormal {
-            mean: 0.0,
-            std: 1.0,
-            low: 20.0,
-            high: 21.0,
-        },
-        Init::VarianceScaling {
-            scale: 0.5,
-            mode: FanMode::FanOut,
-            distribution: VsDistribution::TruncatedNormal,
-        },
-        Init::XavierNormal { gain: 2.0 },
-        Init::KaimingUniform {
-            mode: FanMode::FanOut,
-            nonlinearity: Nonlinearity::leaky_relu(0.2).unwrap(),
-        },
-        Init::Orthogonal { gain: 0.5 },
-        Init::Identity { gain: 3.0 },
-        Init::Dirac { groups: 2 },
-        Init::Sparse {
-            sparsity: 0.5,
-            std: 0.1,
-        },
+        Init::Constant(Constant::new(-0.25).unwrap()),
+        Init::Uniform(Uniform::new(-0.3, 0.7).unwrap()),
+        Init::Normal(Normal::new(0.5, 2.0).unwrap()),
+        Init::TruncatedNormal(TruncatedNormal::new(0.1, 1.0, -0.5, 1.5).unwrap()),
+        Init::TruncatedNormal(TruncatedNormal::new(0.0, 1.0, 20.0, 21.0).unwrap()),
+        Init::VarianceScaling(
+            VarianceScaling::new(0.5, FanMode::FanOut, VsDistribution::TruncatedNormal).unwrap(),
+        ),
+        Init::XavierNormal(Xavier::new(2.0).unwrap()),
+        Init::KaimingUniform(Kaiming::new(
+            FanMode::FanOut,
+            Nonlinearity::leaky_relu(0.2).unwrap(),
+        )),
+        Init::Orthogonal(Orthogonal::new(0.5).unwrap()),
+        Init::Identity(Identity::new(3.0).unwrap()),
+        Init::Dirac(Dirac::new(2).unwrap()),
+        Init::Sparse(Sparse::new(0.5, 0.1).unwrap()),
     ];
     for init in with_parameters {
         let shape = match init {
-            Init::Dirac { .. } => conv.clone(),
+            Init::Dirac(_) => conv.clone(),
             _ => linear.clone(),
         };
         cases.push((init, shape));

@@ -7,6 +7,7 @@ use burn_init::signal::{
     DiagnosticsConfig, Layered, LinearChain, LsuvConfig, PretrainConfig, Reconstruction, Stop,
     activation_stats, gradient_stats, lsuv, mean_field, pretrain_greedy, symmetry,
 };
+use burn_init::{Constant, Kaiming, Uniform, Xavier};
 use burn_init::{Init, InitError, InitLayer, Nonlinearity, ParamInits, Source, TensorInitExt};
 use burn_init_tests::{device_tests, sum as weight_sum, values};
 
@@ -34,7 +35,7 @@ fn chain(
 /// Diagnostics on hand-built weights equal hand-computed values.
 fn diagnostics_match_hand_computation(device: &Device) {
     // 2 → 2 (tanh) → 1, every weight 0.5, biases 0: both hidden units see 0.5·(x1 + x2).
-    let half = Init::Constant { value: 0.5 };
+    let half = Init::Constant(Constant::new(0.5).unwrap());
     let model = chain(
         &[2, 2, 1],
         Nonlinearity::Tanh,
@@ -67,7 +68,7 @@ fn diagnostics_match_hand_computation(device: &Device) {
     assert_eq!(s.dead_fraction, 0.0);
     assert_eq!(s.histogram.counts, vec![0, 0, 0, 4]);
     // ReLU with negative weights: every unit is dead.
-    let minus_half = Init::Constant { value: -0.5 };
+    let minus_half = Init::Constant(Constant::new(-0.5).unwrap());
     let model = chain(
         &[2, 3, 1],
         Nonlinearity::Relu,
@@ -97,7 +98,7 @@ fn diagnostics_match_hand_computation(device: &Device) {
 
 /// Symmetry: 1 distinct neuron under constant init, the width under random init.
 fn symmetry_measure(device: &Device) {
-    let tenth = Init::Constant { value: 0.1 };
+    let tenth = Init::Constant(Constant::new(0.1).unwrap());
     let constant = chain(
         &[10, 8, 8, 3],
         Nonlinearity::Tanh,
@@ -176,17 +177,14 @@ fn lsuv_reaches_unit_variance(device: &Device) {
     let dead = chain(
         &[4, 3, 3, 2],
         Nonlinearity::Relu,
-        Init::Constant { value: -1.0 },
+        Init::Constant(Constant::new(-1.0).unwrap()),
         Source::Device,
         device,
     );
     // Positive inputs: layer 0's pre-activations vary but are all negative, so its ReLU outputs
     // are all 0 and layer 1's output variance is 0.
     let positive = draw(
-        Init::Uniform {
-            low: 0.5,
-            high: 1.0,
-        },
+        Init::Uniform(Uniform::new(0.5, 1.0).unwrap()),
         8,
         4,
         9,
@@ -212,21 +210,21 @@ fn mean_field_matches_wide_network(device: &Device) {
         (Nonlinearity::Identity, Init::LecunNormal, 1.0),
         (
             Nonlinearity::Tanh,
-            Init::XavierNormal { gain: 1.2 },
+            Init::XavierNormal(Xavier::new(1.2).unwrap()),
             1.44 * 2.0 * width as f64 / (2.0 * width as f64),
         ),
         (
             Nonlinearity::Relu,
-            Init::KaimingNormal {
-                mode: burn_init::FanMode::FanIn,
-                nonlinearity: burn_init::Nonlinearity::Relu,
-            },
+            Init::KaimingNormal(Kaiming::new(
+                burn_init::FanMode::FanIn,
+                burn_init::Nonlinearity::Relu,
+            )),
             2.0,
         ),
     ] {
         // Mean field predicts the expectation over weights: average three independent networks
         // (a single width-1000 ReLU net fluctuates by ~10 % at depth 5).
-        let predicted = mean_field(act, &[(sw2, 0.0); 5], 1.0);
+        let predicted = mean_field(act, &[(sw2, 0.0); 5], 1.0).unwrap();
         let mut measured = [0.0f64; 5];
         let seeds = 3;
         for seed in 0..seeds {
@@ -272,20 +270,14 @@ fn pretraining_learns_and_installs(device: &Device) {
         .collect();
     // Inputs in [0, 1] with structure: 4 latent factors mixed into 20 features.
     let z = draw(
-        Init::Uniform {
-            low: 0.0,
-            high: 1.0,
-        },
+        Init::Uniform(Uniform::new(0.0, 1.0).unwrap()),
         512,
         4,
         2,
         device,
     );
     let mix = draw(
-        Init::Uniform {
-            low: 0.0,
-            high: 0.5,
-        },
+        Init::Uniform(Uniform::new(0.0, 0.5).unwrap()),
         4,
         20,
         3,

@@ -7,7 +7,7 @@
 //! refused on both paths.
 
 use burn::tensor::Device;
-use burn_init::{Init, Source, TensorInitExt};
+use burn_init::{Init, Source, TensorInitExt, TruncatedNormal};
 use burn_init_tests::{Moments, device_tests, ks_test, values};
 use statrs::distribution::{Continuous, ContinuousCDF, Normal};
 
@@ -96,12 +96,7 @@ fn check(xs: &[f32], (a, b): (f64, f64), what: &str) {
 
 fn tails_are_exact(device: &Device) {
     for (a, b) in INTERVALS {
-        let init = Init::TruncatedNormal {
-            mean: 0.0,
-            std: 1.0,
-            low: a,
-            high: b,
-        };
+        let init = Init::TruncatedNormal(TruncatedNormal::new(0.0, 1.0, a, b).unwrap());
         device.seed(77);
         let dev = values(init.sample([N], None, Source::Device, device).unwrap());
         check(
@@ -124,15 +119,7 @@ device_tests!(tails_are_exact);
 /// (beyond about 37.5σ), on both sides.
 #[test]
 fn refusal_is_symmetric() {
-    let tn = |low: f64, high: f64| {
-        Init::TruncatedNormal {
-            mean: 0.0,
-            std: 1.0,
-            low,
-            high,
-        }
-        .validate()
-    };
+    let tn = |low: f64, high: f64| TruncatedNormal::new(0.0, 1.0, low, high);
     for (a, b) in [(8.5, f64::INFINITY), (20.0, 21.0), (37.0, 38.0)] {
         assert!(tn(a, b).is_ok(), "[{a}, {b}]");
         assert!(tn(-b, -a).is_ok(), "[{}, {}]", -b, -a);

@@ -30,6 +30,7 @@ use std::time::{Duration, SystemTime};
 use burn::nn::Initializer as BurnInit;
 use burn::tensor::{Device, Tensor};
 use burn_init::{Fans, HostRng, Init, Source, TensorInit, TensorInitExt, TensorSpec};
+use burn_init::{Kaiming, Normal, Orthogonal, TruncatedNormal, Uniform, Xavier};
 use criterion::{BenchmarkId, Criterion, Throughput};
 
 /// The run: which parts, how long criterion samples, which sizes.
@@ -115,10 +116,7 @@ fn cases() -> Vec<Case> {
     vec![
         Case {
             name: "uniform(±0.1)",
-            init: Init::Uniform {
-                low: -0.1,
-                high: 0.1,
-            },
+            init: Init::Uniform(Uniform::new(-0.1, 0.1).unwrap()),
             burn: Some(BurnInit::Uniform {
                 min: -0.1,
                 max: 0.1,
@@ -127,10 +125,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "normal(0, 0.02)",
-            init: Init::Normal {
-                mean: 0.0,
-                std: 0.02,
-            },
+            init: Init::Normal(Normal::new(0.0, 0.02).unwrap()),
             burn: Some(BurnInit::Normal {
                 mean: 0.0,
                 std: 0.02,
@@ -145,16 +140,16 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "xavier_normal",
-            init: Init::XavierNormal { gain: 1.0 },
+            init: Init::XavierNormal(Xavier::new(1.0).unwrap()),
             burn: Some(BurnInit::XavierNormal { gain: 1.0 }),
             torch: Some("xavier_normal_ (new tensor)"),
         },
         Case {
             name: "kaiming_normal (PyTorch)",
-            init: Init::KaimingNormal {
-                mode: burn_init::FanMode::FanIn,
-                nonlinearity: burn_init::Nonlinearity::Relu,
-            },
+            init: Init::KaimingNormal(Kaiming::new(
+                burn_init::FanMode::FanIn,
+                burn_init::Nonlinearity::Relu,
+            )),
             burn: Some(BurnInit::KaimingNormal {
                 gain: 2f64.sqrt(),
                 fan_out_only: false,
@@ -169,12 +164,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "truncated_normal(0, 1, ±2)",
-            init: Init::TruncatedNormal {
-                mean: 0.0,
-                std: 1.0,
-                low: -2.0,
-                high: 2.0,
-            },
+            init: Init::TruncatedNormal(TruncatedNormal::new(0.0, 1.0, -2.0, 2.0).unwrap()),
             burn: None,
             torch: Some("trunc_normal_ (±2σ) (new tensor)"),
         },
@@ -242,7 +232,7 @@ fn bench_fills(c: &mut Criterion, device: &Device, n: usize) {
 fn generator_only() -> [(&'static str, Init); 3] {
     [
         ("uniform", Init::GlorotUniform),
-        ("normal", Init::XavierNormal { gain: 1.0 }),
+        ("normal", Init::XavierNormal(Xavier::new(1.0).unwrap())),
         ("truncated normal", Init::HeNormal),
     ]
 }
@@ -255,7 +245,7 @@ fn bench_orthogonal(c: &mut Criterion, device: &Device, plan: Plan) {
         group.sample_size(10);
         // Ten flat samples of up to a few hundred milliseconds each.
         group.measurement_time(Duration::from_secs(if plan.quick { 3 } else { 6 }));
-        let init = Init::Orthogonal { gain: 1.0 };
+        let init = Init::Orthogonal(Orthogonal::new(1.0).unwrap());
         group.bench_function("host", |b| {
             b.iter(|| {
                 let t = init

@@ -122,6 +122,60 @@ pub enum InitError {
     /// A computation produced NaN or infinity.
     #[error("non-finite value in {0}")]
     NonFinite(String),
+    /// Mean-field theory (`signal::criticality`): the variance map
+    /// has no finite stable fixed point; `q_l` grows without bound (e.g. ReLU with `σ_w² > 2`,
+    /// or `σ_w² = 2` with `σ_b² > 0`).
+    #[error(
+        "{activation} with σ_w² = {weight_variance}, σ_b² = {bias_variance}: no finite variance \
+         fixed point (q_l grows without bound; q* = ∞)"
+    )]
+    NoFiniteFixedPoint {
+        /// The activation (its `Debug` form).
+        activation: String,
+        /// `σ_w²`.
+        weight_variance: f64,
+        /// `σ_b²`.
+        bias_variance: f64,
+    },
+    /// Mean-field theory: every variance is a fixed point (`q_l = q_0` for every `q_0`: a
+    /// positively homogeneous activation exactly at its critical `σ_w²` without bias, e.g. ReLU
+    /// with `σ_w² = 2`, `σ_b² = 0`), so there is no single `q*`.
+    #[error(
+        "{activation} with σ_w² = {weight_variance}, σ_b² = 0: every variance is a fixed point \
+         (the variance is preserved exactly); pass the input's variance instead"
+    )]
+    MarginalVariance {
+        /// The activation (its `Debug` form).
+        activation: String,
+        /// `σ_w²`.
+        weight_variance: f64,
+    },
+    /// Mean-field theory: the stable variance fixed point is `q* = 0` (the signal vanishes with
+    /// depth), where the correlation between two inputs is undefined.
+    #[error(
+        "{activation} with σ_w² = {weight_variance}, σ_b² = 0: the signal vanishes (q* = 0), so \
+         correlations between inputs are undefined"
+    )]
+    VanishingSignal {
+        /// The activation (its `Debug` form).
+        activation: String,
+        /// `σ_w²`.
+        weight_variance: f64,
+    },
+    /// Mean-field theory: `χ₁ = 1` has no solution `σ_w²` in the range searched.
+    #[error("{activation} with σ_b² = {bias_variance}: no critical σ_w² ({reason})")]
+    NoCriticalPoint {
+        /// The activation (its `Debug` form).
+        activation: String,
+        /// `σ_b²`.
+        bias_variance: f64,
+        /// What the search found instead.
+        reason: String,
+    },
+    /// Mean-field theory: a root could not be bracketed (should not happen for the activations
+    /// of the library).
+    #[error("root finding failed: {0}")]
+    NoConvergence(String),
 }
 
 /// Shorthand for `Result<T, InitError>`.
@@ -193,6 +247,23 @@ pub(crate) fn ordered(low: f64, high: f64) -> Result<()> {
     Ok(())
 }
 
+/// Checks that `value` is finite (in `f64`) and that `ok` holds, naming `field` with `reason`
+/// otherwise: for the `f64` quantities of the mean-field theory (variances, correlations), which
+/// never become `f32` weights.
+#[cfg(feature = "signal")]
+pub(crate) fn finite_where(
+    field: &'static str,
+    value: f64,
+    ok: bool,
+    reason: &'static str,
+) -> Result<f64> {
+    if value.is_finite() && ok {
+        Ok(value)
+    } else {
+        Err(invalid(field, value, reason))
+    }
+}
+
 /// Checks that a count is at least 1, naming `field` otherwise.
 #[cfg(feature = "signal")]
 pub(crate) fn at_least_one(field: &'static str, value: usize) -> Result<usize> {
@@ -236,24 +307,76 @@ pub(crate) fn element_count_for(what: impl FnOnce() -> String, shape: &[usize]) 
 }
 
 /// Serde for a validated struct: deserialized into a plain mirror with the same fields (unknown
-/// fields refused), then through the constructor, so that JSON cannot build what the constructor
-/// refuses.
+/// fields refused; a field with `= default` may be left out), then through the constructor, so
+/// that JSON cannot build what the constructor refuses. Also implements [`FromFields`], the same
+/// path with typed errors, for [`Init`](crate::Init)'s JSON.
 macro_rules! deserialize_through {
-    ($ty:ident { $($field:ident: $fty:ty),* $(,)? } => $new:expr) => {
-        impl<'de> serde::Deserialize<'de> for $ty {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+    ($ty:ident { $($field:ident: $fty:ty $(= $default:expr)?),* $(,)? } => $new:expr) => {
+        impl $ty {
+            fn read_fields<'de, D: serde::Deserializer<'de>>(
+                d: D,
+            ) -> std::result::Result<($($fty,)*), D::Error> {
                 #[derive(serde::Deserialize)]
                 #[serde(deny_unknown_fields)]
                 struct Raw {
-                    $($field: $fty),*
+                    $(#[serde(default)] $field: Option<$fty>),*
                 }
-                let Raw { $($field),* } = Raw::deserialize(d)?;
+                let Raw { $($field),* } = <Raw as serde::Deserialize>::deserialize(d)?;
+                Ok(($($crate::error::field_or_default!(D, $field $(, $default)?),)*))
+            }
+        }
+
+        impl $crate::error::FromFields for $ty {
+            const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            fn from_fields(
+                fields: serde_json::Map<String, serde_json::Value>,
+            ) -> $crate::error::Result<Self> {
+                let ($($field,)*) = Self::read_fields(serde_json::Value::Object(fields))
+                    .map_err(|e| $crate::error::InitError::Config(e.to_string()))?;
+                ($new)($($field),*)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                let ($($field,)*) = Self::read_fields(d)?;
                 ($new)($($field),*).map_err(serde::de::Error::custom)
             }
         }
     };
 }
 pub(crate) use deserialize_through;
+
+/// A field of [`deserialize_through!`]'s mirror: its value, its default, or serde's
+/// missing-field error.
+macro_rules! field_or_default {
+    ($d:ident, $field:ident) => {
+        match $field {
+            Some(v) => v,
+            None => {
+                return Err(<$d::Error as serde::de::Error>::missing_field(stringify!(
+                    $field
+                )));
+            }
+        }
+    };
+    ($d:ident, $field:ident, $default:expr) => {
+        $field.unwrap_or($default)
+    };
+}
+pub(crate) use field_or_default;
+
+/// A validated parameter struct read from the fields of a JSON object, with typed errors: the
+/// constructor's [`InitError::InvalidParameter`] naming the field, [`InitError::Config`] for a
+/// value of the wrong type. Implemented by [`deserialize_through!`].
+pub(crate) trait FromFields: Sized {
+    /// The fields the JSON form may have.
+    const FIELDS: &'static [&'static str];
+
+    /// Reads the struct from `fields` (unknown fields are the caller's to refuse first).
+    fn from_fields(fields: serde_json::Map<String, serde_json::Value>) -> Result<Self>;
+}
 
 #[cfg(test)]
 mod tests {

@@ -26,8 +26,8 @@
 use std::fmt::Write as _;
 
 use burn::tensor::{Device, Tensor};
-use burn_init::signal::{Layered, gaussian_expectation, mean_field};
-use burn_init::{Fans, HostRng, Init, Nonlinearity as Activation, TensorInitExt};
+use burn_init::signal::{Layered, MeanFieldLayer, gaussian_mean, mean_field};
+use burn_init::{Fans, HostRng, Init, Nonlinearity, TensorInitExt};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
@@ -91,7 +91,11 @@ pub fn inits() -> Vec<(&'static str, Init)> {
 }
 
 /// The activations compared.
-pub const ACTIVATIONS: [Activation; 3] = [Activation::Tanh, Activation::Sigmoid, Activation::Relu];
+pub const ACTIVATIONS: [Nonlinearity; 3] = [
+    Nonlinearity::Tanh,
+    Nonlinearity::Sigmoid,
+    Nonlinearity::Relu,
+];
 
 /// A histogram: `(low, high, counts)` over equal bins.
 pub type Histogram = (f64, f64, Vec<u64>);
@@ -139,7 +143,7 @@ pub struct LayerPrediction {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Case {
     /// Activation.
-    pub activation: Activation,
+    pub activation: Nonlinearity,
     /// Initializer name in the report.
     pub init: String,
     /// Its stable name in the library.
@@ -182,7 +186,11 @@ impl Case {
 
 /// Mean-field predictions for `depth` hidden layers of `widths` (`[input, hidden…, output]`)
 /// initialized by `init`, inputs with `E[x²] = 1`, zero biases.
-pub fn predictions(activation: Activation, init: &Init, widths: &[usize]) -> Vec<LayerPrediction> {
+pub fn predictions(
+    activation: Nonlinearity,
+    init: &Init,
+    widths: &[usize],
+) -> Vec<LayerPrediction> {
     let layers = widths.len() - 2;
     let var = |l: usize| {
         Fans::linear(widths[l], widths[l + 1])
@@ -193,16 +201,27 @@ pub fn predictions(activation: Activation, init: &Init, widths: &[usize]) -> Vec
     let sw2: Vec<(f64, f64)> = (0..layers)
         .map(|l| (widths[l] as f64 * var(l), 0.0))
         .collect();
-    let forward = mean_field(activation, &sw2, 1.0);
+    // No prediction (NaN) where the theory has none (an initializer without a variance).
+    let forward = mean_field(activation, &sw2, 1.0).unwrap_or_else(|_| {
+        let nan = f64::NAN;
+        (0..layers)
+            .map(|layer| MeanFieldLayer {
+                layer,
+                pre_variance: nan,
+                act_mean: nan,
+                act_std: nan,
+            })
+            .collect()
+    });
     let std_normal = Normal::new(0.0, 1.0).ok();
     let saturated = |q: f64| match (activation.saturation_bound(), &std_normal) {
         (Some(b), Some(n)) if q > 0.0 => 2.0 * (1.0 - n.cdf(b / q.sqrt())),
         _ => 0.0,
     };
     let slope2 = |q: f64| match activation {
-        Activation::Relu => 0.5,
-        Activation::Identity => 1.0,
-        a => gaussian_expectation(q, |x| a.derivative_scalar(x).powi(2)),
+        Nonlinearity::Relu => 0.5,
+        Nonlinearity::Identity => 1.0,
+        a => gaussian_mean(q, |x| a.derivative_scalar(x).powi(2)).unwrap_or(f64::NAN),
     };
     // χ_l: from hidden layer l to l+1 (weight l+1, whose fan-out is widths[l+2]).
     let chi: Vec<f64> = (0..layers)
@@ -263,7 +282,7 @@ fn times_transpose(delta: &[f64], rows: usize, w: &[f64], d_in: usize, d_out: us
 /// Measures one seed of one case: forward on `device`, statistics and the backward pass on the
 /// host in f64. Returns per-layer measurements and per-layer activation histograms.
 fn measure(
-    activation: Activation,
+    activation: Nonlinearity,
     init: &Init,
     depth: usize,
     width: usize,
@@ -351,8 +370,8 @@ fn measure(
             grad_ms,
         });
         let (lo, hi) = match activation {
-            Activation::Tanh => (-1.0, 1.0),
-            Activation::Sigmoid => (0.0, 1.0),
+            Nonlinearity::Tanh => (-1.0, 1.0),
+            Nonlinearity::Sigmoid => (0.0, 1.0),
             _ => {
                 let max = post[l].iter().copied().fold(0.0, f64::max);
                 (0.0, if max > 0.0 { max } else { 1.0 })
@@ -415,7 +434,7 @@ pub fn study(
     Ok(cases)
 }
 
-fn find<'a>(cases: &'a [Case], activation: Activation, init: &str) -> Option<&'a Case> {
+fn find<'a>(cases: &'a [Case], activation: Nonlinearity, init: &str) -> Option<&'a Case> {
     cases
         .iter()
         .find(|c| c.activation == activation && c.init == init)
@@ -467,7 +486,7 @@ pub fn claims(cases: &[Case]) -> Vec<Claim> {
          unsaturated below {SATURATION_BOUND}, between the mean-field predictions for Glorot (≤ 0.12) and large \
          weights (≥ 0.47)"
     );
-    if let Some(small) = find(cases, Activation::Tanh, "small") {
+    if let Some(small) = find(cases, Nonlinearity::Tanh, "small") {
         out.push(Claim::new(
             ClaimText {
                 id: "small-vanishes",
@@ -482,8 +501,8 @@ pub fn claims(cases: &[Case]) -> Vec<Claim> {
         ));
     }
     for (id, act) in [
-        ("large-saturates-tanh", Activation::Tanh),
-        ("large-saturates-sigmoid", Activation::Sigmoid),
+        ("large-saturates-tanh", Nonlinearity::Tanh),
+        ("large-saturates-sigmoid", Nonlinearity::Sigmoid),
     ] {
         let (Some(large), Some(glorot)) = (find(cases, act, "large"), find(cases, act, "glorot"))
         else {
@@ -523,7 +542,7 @@ pub fn claims(cases: &[Case]) -> Vec<Claim> {
             conditions,
         ));
     }
-    if let Some(glorot) = find(cases, Activation::Tanh, "glorot") {
+    if let Some(glorot) = find(cases, Nonlinearity::Tanh, "glorot") {
         let mut conditions = std_factor_conditions(glorot, VANISH_FACTOR, Direction::Above);
         conditions.extend(unsaturated_conditions(glorot));
         out.push(Claim::new(
@@ -538,7 +557,7 @@ pub fn claims(cases: &[Case]) -> Vec<Claim> {
             conditions,
         ));
     }
-    if let Some(he) = find(cases, Activation::Relu, "he") {
+    if let Some(he) = find(cases, Nonlinearity::Relu, "he") {
         let mut conditions = std_factor_conditions(he, VANISH_FACTOR, Direction::Above);
         conditions.extend(std_factor_conditions(he, EXPLODE_FACTOR, Direction::Below));
         out.push(Claim::new(
@@ -883,17 +902,17 @@ mod tests {
     fn predictions_match_closed_forms() {
         // He on ReLU: q constant, χ = 1, δ and per-example gradients constant across equal widths.
         let widths = [50, 50, 50, 50, 10];
-        let p = predictions(Activation::Relu, &Init::HeNormal, &widths);
+        let p = predictions(Nonlinearity::Relu, &Init::HeNormal, &widths);
         for l in &p[..2] {
             assert!((l.chi - 1.0).abs() < 1e-12, "{l:?}");
             assert!((l.delta_ms_rel - 1.0).abs() < 1e-12);
         }
         assert!((p[0].pre_variance - 2.0).abs() < 1e-12);
         // Glorot on ReLU with equal widths: χ = n·(1/n)·½ = ½ per layer.
-        let p = predictions(Activation::Relu, &Init::GlorotUniform, &widths);
+        let p = predictions(Nonlinearity::Relu, &Init::GlorotUniform, &widths);
         assert!((p[0].chi - 0.5).abs() < 1e-12 && (p[0].delta_ms_rel - 0.25).abs() < 1e-12);
         // Saturation: large weights on tanh, q₁ = 50 → P(|z| > 1.818/√50).
-        let p = predictions(Activation::Tanh, &Init::LargeRandom, &widths);
+        let p = predictions(Nonlinearity::Tanh, &Init::LargeRandom, &widths);
         let z: f64 = 1.818_446_459_232_066_6 / 50f64.sqrt();
         let expected = 2.0 * (1.0 - Normal::new(0.0, 1.0).unwrap().cdf(z));
         assert!((p[0].saturated - expected).abs() < 1e-12);
@@ -903,7 +922,7 @@ mod tests {
     fn small_init_vanishes_and_every_claim_is_decided_on_defaults() {
         let device = Device::flex();
         let cases = study(&device, 5, 50, 0, 10).unwrap();
-        let small = find(&cases, Activation::Tanh, "small").unwrap();
+        let small = find(&cases, Nonlinearity::Tanh, "small").unwrap();
         let (l1, l5) = (
             small.estimate(0, |m| m.act_std).unwrap().mean,
             small.estimate(4, |m| m.act_std).unwrap().mean,

@@ -253,18 +253,35 @@ mod tests {
     #[test]
     fn a_status_that_differs_from_the_reference_is_flagged() {
         let reference_run = [claim("a", &[1.0, 1.1, 0.9]), claim("b", &[1.0, 1.1, 0.9])];
-        let reference = Reference::of(&reference_run, "experiments all", "mnist-small", 0, "default");
+        let reference = Reference::of(
+            &reference_run,
+            "experiments all",
+            "mnist-small",
+            0,
+            "default",
+        );
         let json = serde_json::to_string(&reference).unwrap();
         assert_eq!(serde_json::from_str::<Reference>(&json).unwrap(), reference);
         // "b" is a tie here: undecided where the reference confirmed it.
-        let here = [claim("a", &[1.0, 1.2, 0.8]), claim("b", &[0.5, -0.5, 0.1]), claim("c", &[1.0, 1.0, 1.0])];
+        let here = [
+            claim("a", &[1.0, 1.2, 0.8]),
+            claim("b", &[0.5, -0.5, 0.1]),
+            claim("c", &[1.0, 1.0, 1.0]),
+        ];
         let text = reference.compare(&here, "default");
         assert!(text.contains("| `a` | confirmed"), "{text}");
-        assert!(text.contains("| `b` | undecided") && text.contains("**no: differs**"), "{text}");
+        assert!(
+            text.contains("| `b` | undecided") && text.contains("**no: differs**"),
+            "{text}"
+        );
         assert!(text.contains("not in the reference"), "{text}");
         assert!(text.contains("1 claim(s) differ"), "{text}");
         assert!(!text.contains("not compared"), "{text}");
         assert!(reference.compare(&here, "quick").contains("not compared"));
-        assert!(Reference::default().compare(&here, "default").contains("No reference run"));
+        assert!(
+            Reference::default()
+                .compare(&here, "default")
+                .contains("No reference run")
+        );
     }
 }

@@ -24,10 +24,11 @@ use std::path::Path;
 use std::time::Instant;
 
 use burn::tensor::{DType, Device, Tensor, TensorCreationOptions, TensorData};
-use burn_init::Nonlinearity as Activation;
+use burn_init::Nonlinearity;
 use burn_init::signal::criticality::{
-    CriticalityError, FixedPoints, LayerState, MeanField, critical_weight_variance, gaussian_mean,
+    FixedPoints, LayerState, MeanField, critical_weight_variance,
 };
+use burn_init::signal::gaussian_mean;
 use burn_init::{HostRng, Init, InitError, TensorInitExt};
 use serde::{Deserialize, Serialize};
 
@@ -182,7 +183,7 @@ impl Settings {
     }
 }
 
-fn theory_error(e: CriticalityError) -> Error {
+fn theory_error(e: InitError) -> Error {
     Error::Init(InitError::Data(format!("mean-field theory: {e}")))
 }
 
@@ -385,7 +386,7 @@ fn forward_pre(
     x: Tensor<2>,
     sigma_w2: f64,
     sigma_b2: f64,
-    activation: Activation,
+    activation: Nonlinearity,
 ) -> Result<Vec<f32>> {
     let width = x.dims()[1];
     let (sw, sb) = ((sigma_w2 / width as f64).sqrt(), sigma_b2.sqrt());
@@ -413,7 +414,7 @@ pub fn correlation_study(s: &Settings, device: &Device) -> Result<Vec<Cell>> {
     let mut cells = Vec::new();
     for &sb2 in &s.bias_variances {
         for &sw2 in &s.weight_variances {
-            let net = MeanField::new(Activation::Tanh, sw2, sb2).map_err(theory_error)?;
+            let net = MeanField::new(Nonlinearity::Tanh, sw2, sb2).map_err(theory_error)?;
             let theory = net.analyze().map_err(theory_error)?;
             let q1 = sw2 + sb2; // |x|²/n = 1
             let curves =
@@ -450,7 +451,7 @@ pub fn correlation_study(s: &Settings, device: &Device) -> Result<Vec<Cell>> {
                 x.clone(),
                 cell.sigma_w2,
                 cell.sigma_b2,
-                Activation::Tanh,
+                Nonlinearity::Tanh,
             )?;
             let c_star = cell.theory.c_star;
             for (k, curve) in cell.curves.iter_mut().enumerate() {
@@ -544,7 +545,7 @@ pub fn critical_line_claim(cells: &[Cell], seeds: usize, bias_variances: &[f64])
     let mut conditions = Vec::new();
     for &sb2 in bias_variances {
         let row: Vec<&Cell> = cells.iter().filter(|c| c.sigma_b2 == sb2).collect();
-        let crit = critical_weight_variance(Activation::Tanh, sb2).map_err(theory_error)?;
+        let crit = critical_weight_variance(Nonlinearity::Tanh, sb2).map_err(theory_error)?;
         let pairs: Vec<(f64, f64)> = (0..seeds)
             .filter_map(|s| {
                 Some((
@@ -696,7 +697,7 @@ pub struct DepthSpectrum {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SpectrumFamily {
     /// Activation.
-    pub activation: Activation,
+    pub activation: Nonlinearity,
     /// Weights.
     pub weights: WeightKind,
     /// `σ_w²` (critical).
@@ -722,18 +723,18 @@ pub struct SpectrumFamily {
 /// A theory computation that fails.
 pub fn families(s: &Settings) -> Result<Vec<SpectrumFamily>> {
     let sb2 = s.jacobian_bias_variance;
-    let tanh_w2 = critical_weight_variance(Activation::Tanh, sb2).map_err(theory_error)?;
-    let tanh_q = MeanField::new(Activation::Tanh, tanh_w2, sb2)
+    let tanh_w2 = critical_weight_variance(Nonlinearity::Tanh, sb2).map_err(theory_error)?;
+    let tanh_q = MeanField::new(Nonlinearity::Tanh, tanh_w2, sb2)
         .and_then(|m| m.q_star())
         .map_err(theory_error)?;
     let mut out = Vec::new();
     for (activation, sw2, sb2, q) in [
-        (Activation::Tanh, tanh_w2, sb2, tanh_q),
-        (Activation::Relu, 2.0, 0.0, 1.0),
+        (Nonlinearity::Tanh, tanh_w2, sb2, tanh_q),
+        (Nonlinearity::Relu, 2.0, 0.0, 1.0),
     ] {
         let d = |x: f64| activation.derivative_scalar(x);
-        let mu1 = gaussian_mean(q, |x| d(x).powi(2));
-        let mu2 = gaussian_mean(q, |x| d(x).powi(4));
+        let mu1 = gaussian_mean(q, |x| d(x).powi(2)).map_err(theory_error)?;
+        let mu2 = gaussian_mean(q, |x| d(x).powi(4)).map_err(theory_error)?;
         for weights in [WeightKind::Orthogonal, WeightKind::Gaussian] {
             out.push(SpectrumFamily {
                 activation,
@@ -866,19 +867,18 @@ pub fn jacobian_study(s: &Settings, device: &Device) -> Result<Vec<SpectrumFamil
             let mut x = Tensor::<2>::from_data(TensorData::new(x0, [s.jacobian_inputs, n]), device);
             for l in 0..depth as u64 {
                 let init = match fam.weights {
-                    WeightKind::Orthogonal => Init::Orthogonal { gain: sw },
-                    WeightKind::Gaussian => Init::Normal {
-                        mean: 0.0,
-                        std: sw / (n as f64).sqrt(),
-                    },
+                    WeightKind::Orthogonal => Init::Orthogonal(burn_init::Orthogonal::new(sw)?),
+                    WeightKind::Gaussian => {
+                        Init::Normal(burn_init::Normal::new(0.0, sw / (n as f64).sqrt())?)
+                    }
                 };
                 let w = init.host_vec(&[n, n], None, stream(l))?;
                 let b = if fam.sigma_b2 > 0.0 {
-                    Init::Normal {
-                        mean: 0.0,
-                        std: fam.sigma_b2.sqrt(),
-                    }
-                    .host_vec(&[n], None, rng.derive(3 * l + 2))?
+                    Init::Normal(burn_init::Normal::new(0.0, fam.sigma_b2.sqrt())?).host_vec(
+                        &[n],
+                        None,
+                        rng.derive(3 * l + 2),
+                    )?
                 } else {
                     vec![0.0; n]
                 };
@@ -951,7 +951,7 @@ fn average(stats: &[SpectrumStats]) -> SpectrumStats {
 
 fn family(
     fams: &[SpectrumFamily],
-    (activation, weights): (Activation, WeightKind),
+    (activation, weights): (Nonlinearity, WeightKind),
 ) -> Option<&SpectrumFamily> {
     fams.iter()
         .find(|f| f.activation == activation && f.weights == weights)
@@ -977,8 +977,8 @@ fn spread_difference(a: &SpectrumFamily, b: &SpectrumFamily) -> Vec<f64> {
 /// variances a claim may name). `None` when `fams` lacks either family.
 fn spread_ordering(
     fams: &[SpectrumFamily],
-    a: (Activation, WeightKind),
-    b: (Activation, WeightKind),
+    a: (Nonlinearity, WeightKind),
+    b: (Nonlinearity, WeightKind),
     what: &str,
     direction: Direction,
     text: impl FnOnce(&SpectrumFamily) -> ClaimText,
@@ -1004,7 +1004,7 @@ fn spread_ordering(
 
 /// `orthogonal-isometry-tanh` and `orthogonal-relu-spreads`.
 pub fn isometry_claims(fams: &[SpectrumFamily]) -> Vec<Claim> {
-    use Activation::{Relu, Tanh};
+    use Nonlinearity::{Relu, Tanh};
     use WeightKind::{Gaussian, Orthogonal};
     let isometry = spread_ordering(
         fams,
@@ -1218,7 +1218,7 @@ pub fn xi_figure(
                         .errors(errors)
                         .color(0),
                 ],
-                vertical_lines: critical_weight_variance(Activation::Tanh, sb2)
+                vertical_lines: critical_weight_variance(Nonlinearity::Tanh, sb2)
                     .map(|x| VerticalLine {
                         label: "predicted critical σ_w²".into(),
                         x,
@@ -1573,7 +1573,7 @@ pub fn run_study(
     let critical: Vec<(f64, f64)> = s
         .bias_variances
         .iter()
-        .map(|&b| critical_weight_variance(Activation::Tanh, b).map(|w| (b, w)))
+        .map(|&b| critical_weight_variance(Nonlinearity::Tanh, b).map(|w| (b, w)))
         .collect::<std::result::Result<_, _>>()
         .map_err(theory_error)?;
     let (bmin, bmax) = (
@@ -1585,7 +1585,7 @@ pub fn run_study(
     );
     let line: Vec<(f64, f64)> = (0..=24)
         .map(|i| bmin + (bmax - bmin) * i as f64 / 24.0)
-        .map(|b| critical_weight_variance(Activation::Tanh, b).map(|w| (b, w)))
+        .map(|b| critical_weight_variance(Nonlinearity::Tanh, b).map(|w| (b, w)))
         .collect::<std::result::Result<_, _>>()
         .map_err(theory_error)?;
     let (wmin, wmax) = (
@@ -1596,7 +1596,7 @@ pub fn run_study(
     for &b in &s.bias_variances {
         for i in 0..=60 {
             let w = wmin + (wmax - wmin) * i as f64 / 60.0;
-            let xi = MeanField::new(Activation::Tanh, w, b)
+            let xi = MeanField::new(Nonlinearity::Tanh, w, b)
                 .and_then(|m| m.analyze())
                 .map_err(theory_error)?
                 .xi_c;
@@ -2001,7 +2001,7 @@ mod tests {
             .map(|&w| Cell {
                 sigma_w2: w,
                 sigma_b2: 0.05,
-                theory: MeanField::new(Activation::Tanh, w, 0.05)
+                theory: MeanField::new(Nonlinearity::Tanh, w, 0.05)
                     .unwrap()
                     .analyze()
                     .unwrap(),

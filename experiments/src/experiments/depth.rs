@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use burn_init::Init;
-use burn_init::Nonlinearity as Activation;
+use burn_init::Nonlinearity;
 
 use super::Experiment;
 use crate::Context;
@@ -50,7 +50,7 @@ pub const DEPTHS: [usize; 4] = [5, 10, 20, 30];
 pub const LRS: [f64; 4] = [0.001, 0.003, 0.01, 0.03];
 
 /// The activations compared.
-pub const ACTIVATIONS: [Activation; 2] = [Activation::Relu, Activation::Tanh];
+pub const ACTIVATIONS: [Nonlinearity; 2] = [Nonlinearity::Relu, Nonlinearity::Tanh];
 
 /// Initializations compared.
 pub fn strategies() -> Vec<InitStrategy> {
@@ -58,11 +58,11 @@ pub fn strategies() -> Vec<InitStrategy> {
         InitStrategy::plain(Init::GlorotUniform),
         InitStrategy::plain(Init::HeNormal),
         InitStrategy::Lsuv,
-        InitStrategy::plain(Init::Orthogonal { gain: 1.0 }),
+        InitStrategy::plain(Init::Orthogonal(burn_init::Orthogonal::default())),
     ]
 }
 
-fn config_id(activation: Activation, depth: usize, strategy: &str) -> String {
+fn config_id(activation: Nonlinearity, depth: usize, strategy: &str) -> String {
     format!("{}-d{depth}-{strategy}", activation.name())
 }
 
@@ -94,7 +94,7 @@ pub fn specs(ctx: &Context) -> Vec<RunSpec> {
 /// The runs of one configuration (every rate and seed).
 fn runs_of<'a>(
     summaries: &'a [RunSummary],
-    activation: Activation,
+    activation: Nonlinearity,
     depth: usize,
     init: &str,
 ) -> Vec<&'a RunSummary> {
@@ -126,8 +126,8 @@ pub fn selections(summaries: &[RunSummary]) -> BTreeMap<(String, usize, String),
 /// The paper's comparison at one shared rate: the largest rate at which neither He nor Glorot
 /// diverged on any seed at `depth` (ReLU). Returns the rate and both selections at it.
 pub fn shared_rate(summaries: &[RunSummary], depth: usize) -> Option<(f64, Selection, Selection)> {
-    let he = runs_of(summaries, Activation::Relu, depth, "he_normal");
-    let gl = runs_of(summaries, Activation::Relu, depth, "glorot_uniform");
+    let he = runs_of(summaries, Nonlinearity::Relu, depth, "he_normal");
+    let gl = runs_of(summaries, Nonlinearity::Relu, depth, "glorot_uniform");
     let mut lrs: Vec<f64> = he.iter().map(|r| r.lr).collect();
     lrs.sort_by(f64::total_cmp);
     lrs.dedup();
@@ -179,7 +179,7 @@ pub fn claims(selections: &BTreeMap<(String, usize, String), Selection>) -> Vec<
 
 /// Mean over seeds of the gradient norm at initialization per hidden layer (from any rate: the
 /// initialization does not depend on it).
-fn init_grad_norms(summaries: &[RunSummary], a: Activation, d: usize, init: &str) -> Vec<f64> {
+fn init_grad_norms(summaries: &[RunSummary], a: Nonlinearity, d: usize, init: &str) -> Vec<f64> {
     let runs = runs_of(summaries, a, d, init);
     let at = protocol::at_first_rate(&runs);
     if at.is_empty() {

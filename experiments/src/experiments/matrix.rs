@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use burn_init::Init;
-use burn_init::Nonlinearity as Activation;
+use burn_init::Nonlinearity;
 use serde::{Deserialize, Serialize};
 
 use super::Experiment;
@@ -44,7 +44,7 @@ pub fn strategies() -> Vec<InitStrategy> {
         Init::HeUniform,
         Init::HeNormal,
         Init::HeAvgNormal,
-        Init::Orthogonal { gain: 1.0 },
+        Init::Orthogonal(burn_init::Orthogonal::default()),
     ]
     .into_iter()
     .map(InitStrategy::plain)
@@ -53,7 +53,11 @@ pub fn strategies() -> Vec<InitStrategy> {
 }
 
 /// The activations of the matrix.
-pub const ACTIVATIONS: [Activation; 3] = [Activation::Tanh, Activation::Sigmoid, Activation::Relu];
+pub const ACTIVATIONS: [Nonlinearity; 3] = [
+    Nonlinearity::Tanh,
+    Nonlinearity::Sigmoid,
+    Nonlinearity::Relu,
+];
 
 /// The learning-rate grid (each cell takes its best rate on the validation split).
 pub const LRS: [f64; 4] = [0.01, 0.03, 0.1, 0.3];

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use burn_init::Init;
-use burn_init::Nonlinearity as Activation;
+use burn_init::Nonlinearity;
 
 use super::Experiment;
 use crate::Context;
@@ -52,7 +52,7 @@ pub const DEEP: usize = 10;
 pub const LRS: [f64; 4] = [0.01, 0.03, 0.1, 0.3];
 
 /// The activations compared.
-pub const ACTIVATIONS: [Activation; 2] = [Activation::Sigmoid, Activation::Tanh];
+pub const ACTIVATIONS: [Nonlinearity; 2] = [Nonlinearity::Sigmoid, Nonlinearity::Tanh];
 
 /// The initializations compared (pretraining starts from Glorot uniform, the first of the
 /// random ones).
@@ -68,7 +68,7 @@ pub fn strategies() -> Vec<InitStrategy> {
 fn push_grid(
     specs: &mut Vec<RunSpec>,
     ctx: &Context,
-    activation: Activation,
+    activation: Nonlinearity,
     depth: usize,
     strategy: &InitStrategy,
 ) {
@@ -96,7 +96,7 @@ pub fn specs(ctx: &Context) -> Vec<RunSpec> {
         }
     }
     for strategy in &strategies()[..2] {
-        push_grid(&mut specs, ctx, Activation::Sigmoid, DEEP, strategy);
+        push_grid(&mut specs, ctx, Nonlinearity::Sigmoid, DEEP, strategy);
     }
     specs
 }

@@ -46,7 +46,9 @@ pub fn replication(claims: &[Claim], replicates: &[std::path::PathBuf]) -> Resul
         let label = format!(
             "{}, seeds from {}",
             all.get("dataset").and_then(|v| v.as_str()).unwrap_or("—"),
-            all.get("seed").and_then(serde_json::Value::as_u64).unwrap_or(0)
+            all.get("seed")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0)
         );
         runs.push((label, c));
     }

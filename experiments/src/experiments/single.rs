@@ -3,7 +3,7 @@
 //! seeds.
 
 use burn_init::Init;
-use burn_init::Nonlinearity as Activation;
+use burn_init::Nonlinearity;
 
 use super::Experiment;
 use crate::Context;
@@ -25,29 +25,29 @@ pub const EXPERIMENT: Experiment = Experiment {
 };
 
 /// Activations offered on the command line (the library's).
-pub const ACTIVATIONS: [&str; 6] = Activation::NAMES;
+pub const ACTIVATIONS: [&str; 6] = Nonlinearity::NAMES;
 
 fn matches(name: &str) -> bool {
     name.split_once('-')
-        .is_some_and(|(a, _)| Activation::from_name(a).is_ok())
+        .is_some_and(|(a, _)| Nonlinearity::from_name(a).is_ok())
 }
 
 /// Parses `<activation>-<init>`.
 ///
 /// # Errors
 /// An unknown activation or initializer, listing the valid names and the closest one.
-pub fn parse(name: &str) -> Result<(Activation, Init)> {
+pub fn parse(name: &str) -> Result<(Nonlinearity, Init)> {
     let (a, i) = name.split_once('-').unwrap_or((name, ""));
-    Ok((Activation::from_name(a)?, Init::from_name(i)?))
+    Ok((Nonlinearity::from_name(a)?, Init::from_name(i)?))
 }
 
 /// Parses `<activation>-<strategy>`: any initializer name, or `lsuv`, or `pretrain`.
 ///
 /// # Errors
 /// As [`parse`].
-pub fn parse_strategy(name: &str) -> Result<(Activation, InitStrategy)> {
+pub fn parse_strategy(name: &str) -> Result<(Nonlinearity, InitStrategy)> {
     let (a, i) = name.split_once('-').unwrap_or((name, ""));
-    Ok((Activation::from_name(a)?, InitStrategy::from_name(i)?))
+    Ok((Nonlinearity::from_name(a)?, InitStrategy::from_name(i)?))
 }
 
 /// Every `<activation>-<init>` name with an initializer name or alias (for suggestions).
@@ -96,11 +96,11 @@ mod tests {
     fn names_parse_with_aliases_and_typos_are_explained() {
         assert_eq!(
             parse("relu-he").unwrap(),
-            (Activation::Relu, Init::HeNormal)
+            (Nonlinearity::Relu, Init::HeNormal)
         );
         assert_eq!(
             parse("tanh-xavier").unwrap(),
-            (Activation::Tanh, Init::GlorotUniform)
+            (Nonlinearity::Tanh, Init::GlorotUniform)
         );
         assert!(matches("sigmoid-small") && matches("leaky_relu-he") && !matches("relu_he"));
         assert_error_mentions(
@@ -110,7 +110,7 @@ mod tests {
         assert!(example_names().contains(&"tanh-zeros".to_string()));
         assert_eq!(
             parse_strategy("tanh-lsuv").unwrap(),
-            (Activation::Tanh, InitStrategy::Lsuv)
+            (Nonlinearity::Tanh, InitStrategy::Lsuv)
         );
         assert_eq!(
             parse_strategy("sigmoid-greedy").unwrap().1,

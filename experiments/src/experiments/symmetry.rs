@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use burn_init::Init;
-use burn_init::Nonlinearity as Activation;
+use burn_init::Nonlinearity;
 
 use super::Experiment;
 use crate::Context;
@@ -50,16 +50,19 @@ pub const DROPOUTS: [f64; 2] = [0.0, 0.3];
 pub fn inits() -> Vec<(&'static str, Init)> {
     vec![
         ("zeros", Init::Zeros),
-        ("constant", Init::Constant { value: 0.05 }),
+        (
+            "constant",
+            Init::Constant(burn_init::Constant::new(0.05).expect("0.05 is finite")),
+        ),
         ("glorot", Init::GlorotUniform),
     ]
 }
 
 /// The activations compared.
-pub const ACTIVATIONS: [Activation; 2] = [Activation::Tanh, Activation::Relu];
+pub const ACTIVATIONS: [Nonlinearity; 2] = [Nonlinearity::Tanh, Nonlinearity::Relu];
 
 /// `<activation>-<init>-d<dropout>`: the configuration part of a run id.
-fn config_id(activation: Activation, label: &str, dropout: f64) -> String {
+fn config_id(activation: Nonlinearity, label: &str, dropout: f64) -> String {
     format!("{}-{label}-d{dropout}", activation.name())
 }
 
@@ -143,7 +146,7 @@ pub fn claims(summaries: &[RunSummary]) -> Vec<Claim> {
             },
             vec![distinct_condition(
                 summaries,
-                &config_id(Activation::Tanh, "constant", 0.0),
+                &config_id(Nonlinearity::Tanh, "constant", 0.0),
                 Direction::Below,
                 "tanh, constant 0.05, no dropout: most distinct neurons in any hidden layer after training",
                 Some(1.0),
@@ -159,7 +162,7 @@ pub fn claims(summaries: &[RunSummary]) -> Vec<Claim> {
             },
             vec![distinct_condition(
                 summaries,
-                &config_id(Activation::Tanh, "constant", 0.3),
+                &config_id(Nonlinearity::Tanh, "constant", 0.3),
                 Direction::Above,
                 "tanh, constant 0.05, dropout 0.3: most distinct neurons in any hidden layer after training",
                 None,

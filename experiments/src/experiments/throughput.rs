@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use burn_init::{HostRng, Nonlinearity as Activation, Source};
+use burn_init::{HostRng, Nonlinearity, Source};
 use serde::Serialize;
 
 use super::Experiment;
@@ -170,7 +170,7 @@ fn model_config(data: &crate::data::Dataset) -> MlpConfig {
         data.features,
         vec![256; 3],
         data.classes,
-        Activation::Tanh,
+        Nonlinearity::Tanh,
         init.clone(),
     )
     .with_bias_init(init)

@@ -30,7 +30,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use burn_init::signal::criticality::{MeanField, critical_weight_variance};
-use burn_init::{FanMode, Init, Nonlinearity as Activation, VsDistribution};
+use burn_init::{FanMode, Init, Nonlinearity, VsDistribution};
 use serde::{Deserialize, Serialize};
 
 use crate::Context;
@@ -143,18 +143,14 @@ impl Plan {
 
 /// Gaussian weights `N(0, σ_w²/fan_in)`.
 pub fn gaussian(sigma_w2: f64) -> Init {
-    Init::VarianceScaling {
-        scale: sigma_w2,
-        mode: FanMode::FanIn,
-        distribution: VsDistribution::Normal,
-    }
+    Init::VarianceScaling(
+        burn_init::VarianceScaling::new(sigma_w2, FanMode::FanIn, VsDistribution::Normal)
+            .expect("the σ_w² grid is positive"),
+    )
 }
 
 fn bias() -> Init {
-    Init::Normal {
-        mean: 0.0,
-        std: SIGMA_B2.sqrt(),
-    }
+    Init::Normal(burn_init::Normal::new(0.0, SIGMA_B2.sqrt()).expect("σ_b² is a valid constant"))
 }
 
 fn spec(
@@ -167,7 +163,7 @@ fn spec(
 ) -> RunSpec {
     RunSpec {
         id,
-        activation: Activation::Tanh,
+        activation: Nonlinearity::Tanh,
         strategy,
         depth,
         width,
@@ -220,7 +216,7 @@ pub struct Training {
     pub seconds: [f64; 2],
 }
 
-fn theory(e: burn_init::signal::criticality::CriticalityError) -> Error {
+fn theory(e: burn_init::InitError) -> Error {
     Error::Init(burn_init::InitError::Data(format!(
         "mean-field theory: {e}"
     )))
@@ -229,7 +225,7 @@ fn theory(e: burn_init::signal::criticality::CriticalityError) -> Error {
 /// `6 ξ_c` at `(σ_w², σ_b²)` for tanh.
 pub fn six_xi(sigma_w2: f64, sigma_b2: f64) -> Result<f64> {
     Ok(6.0
-        * MeanField::new(Activation::Tanh, sigma_w2, sigma_b2)
+        * MeanField::new(Nonlinearity::Tanh, sigma_w2, sigma_b2)
             .and_then(|m| m.analyze())
             .map_err(theory)?
             .xi_c)
@@ -299,7 +295,7 @@ pub fn run(ctx: &Context, plan: &Plan, out: &Path) -> Result<Training> {
         }
     }
 
-    let critical = critical_weight_variance(Activation::Tanh, SIGMA_B2).map_err(theory)?;
+    let critical = critical_weight_variance(Nonlinearity::Tanh, SIGMA_B2).map_err(theory)?;
     let mut iso = ctx.clone();
     iso.options.epochs = Some(plan.isometry_epochs);
     iso.options.lr = Some(ISOMETRY_LR);
@@ -308,9 +304,9 @@ pub fn run(ctx: &Context, plan: &Plan, out: &Path) -> Result<Training> {
     for (name, init) in [
         (
             "orthogonal",
-            Init::Orthogonal {
-                gain: critical.sqrt(),
-            },
+            Init::Orthogonal(
+                burn_init::Orthogonal::new(critical.sqrt()).expect("the critical σ_w² is positive"),
+            ),
         ),
         ("gaussian", gaussian(critical)),
     ] {

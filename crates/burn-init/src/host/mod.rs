@@ -41,6 +41,13 @@ pub struct HostRng {
     pub stream: u64,
 }
 
+impl From<u64> for HostRng {
+    /// Stream 0 of `seed` ([`HostRng::new`]).
+    fn from(seed: u64) -> Self {
+        Self::new(seed)
+    }
+}
+
 impl HostRng {
     /// Stream 0 of `seed`.
     pub const fn new(seed: u64) -> Self {

@@ -5,7 +5,7 @@
 use burn::tensor::{Device, Tensor};
 
 use super::initializer::{TensorInit, TensorSpec, host_fill_for_device};
-use crate::dist::{Constant, Normal, Primitive, TruncatedNormal, Uniform, is_host_memory};
+use crate::distribution::{Constant, Normal, Primitive, TruncatedNormal, Uniform, is_host_memory};
 use crate::error::Result;
 use crate::host::HostRng;
 use crate::scale::{Fans, VarianceScaling};

@@ -7,7 +7,7 @@ use burn::module::{Param, ParamId};
 use burn::tensor::{Device, Shape, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::dist::Primitive;
+use crate::distribution::Primitive;
 use crate::error::{InitError, Result, element_count_for};
 use crate::host::mem::zeroed_f32;
 use crate::host::{HostRng, device_seed};
@@ -229,19 +229,43 @@ pub trait TensorInitExt: TensorInit {
         Ok(sample_flat(self, spec, source.into(), device)?.reshape(shape))
     }
 
-    /// The host fill as a vector, without any device.
+    /// The host fill as a vector, without any device: what [`TensorInitExt::sample`] gives from
+    /// a seed, before the upload.
+    ///
+    /// The arguments follow [`TensorInitExt::sample`]'s (fans `impl Into<Option<Fans>>`, the
+    /// random stream `impl Into<HostRng>`: a `u64` seed or a [`HostRng`]), except the shape: a
+    /// slice, since a flat vector has no rank to fix (`sample` takes `[usize; D]` because it
+    /// returns a `Tensor<D>`). No [`Source::Device`]: there is no device here.
+    ///
+    /// ```
+    /// use burn::tensor::Device;
+    /// use burn_init::{Fans, Init, TensorInitExt};
+    /// let fans = Fans::linear(6, 4)?;
+    /// let host = Init::HeNormal.host_vec(&[6, 4], fans, 7)?;
+    /// let tensor = Init::HeNormal.sample([6, 4], fans, 7, &Device::flex())?;
+    /// assert_eq!(tensor.into_data().try_to_vec::<f32>().unwrap(), host);
+    /// # Ok::<(), burn_init::InitError>(())
+    /// ```
     ///
     /// # Errors
     /// As [`TensorInitExt::sample`] on the host path.
-    fn host_vec(&self, shape: &[usize], fans: Option<Fans>, rng: HostRng) -> Result<Vec<f32>> {
-        let spec = TensorSpec::new(shape, fans);
+    fn host_vec(
+        &self,
+        shape: &[usize],
+        fans: impl Into<Option<Fans>>,
+        rng: impl Into<HostRng>,
+    ) -> Result<Vec<f32>> {
+        let spec = TensorSpec::new(shape, fans.into());
         let mut out = zeroed_f32(checked(self, spec)?)?;
-        self.fill_host(spec, rng, &mut out)?;
+        self.fill_host(spec, rng.into(), &mut out)?;
         Ok(out)
     }
 
     /// A lazily initialized Burn parameter (as Burn's own layers create them): validated now,
-    /// sampled on first use (`.val()`), on the device the parameter then lives on.
+    /// sampled on first use (`.val()`), on the device the parameter then lives on, inside
+    /// `device.memory_persistent_allocations` as Burn's `Initializer::init_with` samples its own:
+    /// on a cubecl device (wgpu, CUDA, …) the weights go to the pool for long-lived tensors, as
+    /// those of a layer built by Burn (on the CPU backends the call only runs the closure).
     ///
     /// # Errors
     /// Those of [`TensorInit::check`], and [`InitError::TooLarge`](crate::InitError::TooLarge)
@@ -268,11 +292,14 @@ pub trait TensorInitExt: TensorInit {
         Ok(Param::uninitialized(
             ParamId::new(),
             move |device, require_grad| {
-                let t = match sample_flat(&init, TensorSpec::new(&shape, fans), source, device) {
-                    Ok(t) => t.reshape(shape),
-                    Err(e) => panic!("sampling parameter {shape:?} with {}: {e}", init.name()),
-                };
-                if require_grad { t.require_grad() } else { t }
+                device.memory_persistent_allocations((), |_| {
+                    let spec = TensorSpec::new(&shape, fans);
+                    let t = match sample_flat(&init, spec, source, device) {
+                        Ok(t) => t.reshape(shape),
+                        Err(e) => panic!("sampling parameter {shape:?} with {}: {e}", init.name()),
+                    };
+                    if require_grad { t.require_grad() } else { t }
+                })
             },
             device.clone(),
             true,

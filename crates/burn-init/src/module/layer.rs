@@ -44,18 +44,20 @@ pub struct ParamInits {
 }
 
 impl ParamInits {
-    /// `weight` for the weight, zeros for the bias, the device RNG.
-    pub fn new(weight: Init) -> Self {
+    /// `weight` for the weight (an [`Init`] or any parameter struct that converts to one:
+    /// [`Orthogonal`](crate::Orthogonal), [`Normal`](crate::Normal), …), zeros for the bias, the
+    /// device RNG.
+    pub fn new(weight: impl Into<Init>) -> Self {
         Self {
-            weight,
+            weight: weight.into(),
             bias: Init::Zeros,
             source: Source::Device,
         }
     }
 
     /// With a bias initializer.
-    pub fn with_bias(mut self, bias: Init) -> Self {
-        self.bias = bias;
+    pub fn with_bias(mut self, bias: impl Into<Init>) -> Self {
+        self.bias = bias.into();
         self
     }
 

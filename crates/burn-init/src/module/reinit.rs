@@ -17,11 +17,11 @@
 //! ```
 //! use burn::nn::LinearConfig;
 //! use burn::tensor::Device;
-//! use burn_init::{Init, Role, Rule, Source, reinit};
+//! use burn_init::{Init, Orthogonal, Role, Rule, Source, reinit};
 //!
 //! let device = Device::flex();
 //! let layer = LinearConfig::new(8, 4).init(&device);
-//! let rules = [Rule::new(Init::Orthogonal { gain: 1.0 }).role(Role::Weight), Rule::new(Init::Zeros).role(Role::Bias)];
+//! let rules = [Rule::new(Orthogonal::default()).role(Role::Weight), Rule::new(Init::Zeros).role(Role::Bias)];
 //! let (layer, report) = reinit(layer, &rules, Source::Device, &device)?;
 //! assert_eq!(report.entries.len(), 2);
 //! assert_eq!(report.entries[0].path, "weight");
@@ -77,10 +77,11 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// A rule applying `init` to every learnable parameter.
-    pub fn new(init: Init) -> Self {
+    /// A rule applying `init` (an [`Init`] or any parameter struct that converts to one) to
+    /// every learnable parameter.
+    pub fn new(init: impl Into<Init>) -> Self {
         Self {
-            init,
+            init: init.into(),
             role: None,
             layer: None,
             path: None,
@@ -363,7 +364,6 @@ pub fn reinit<M: Module>(
         .map(|p| rules.iter().position(|r| r.matches(p)))
         .collect();
     for (index, rule) in rules.iter().enumerate() {
-        rule.init.validate()?;
         if !params.iter().any(|p| rule.matches(p)) {
             return Err(InitError::RuleMatchedNothing {
                 index,

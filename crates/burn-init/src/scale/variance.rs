@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fans::{FanMode, Fans};
 use super::nonlinearity::Nonlinearity;
-use crate::dist::{Normal, Primitive, TruncatedNormal, Uniform};
+use crate::distribution::{Normal, Primitive, TruncatedNormal, Uniform};
 use crate::error::{Result, deserialize_through, positive};
 
 /// `0.87962566103423978`: the std of a standard normal truncated to `[−2, 2]`. Keras and JAX divide
@@ -319,11 +319,7 @@ pub const fn he_avg_uniform() -> VarianceScaling {
 /// [`InitError::InvalidParameter`](crate::InitError::InvalidParameter) naming `gain` if it is
 /// not positive and finite, or if `gain²` is not.
 pub fn xavier_normal(gain: f64) -> Result<VarianceScaling> {
-    VarianceScaling::new(
-        positive("gain", gain)?.powi(2),
-        FanMode::FanAvg,
-        VsDistribution::Normal,
-    )
+    Ok(Xavier::new(gain)?.normal())
 }
 
 /// PyTorch's `xavier_uniform_(gain)`: Glorot uniform with a gain.
@@ -346,11 +342,7 @@ pub fn xavier_normal(gain: f64) -> Result<VarianceScaling> {
 /// # Errors
 /// As [`xavier_normal`].
 pub fn xavier_uniform(gain: f64) -> Result<VarianceScaling> {
-    VarianceScaling::new(
-        positive("gain", gain)?.powi(2),
-        FanMode::FanAvg,
-        VsDistribution::Uniform,
-    )
+    Ok(Xavier::new(gain)?.uniform())
 }
 
 /// PyTorch's `kaiming_normal_(a, mode, nonlinearity)`: He normal, untruncated, for any fan mode
@@ -372,7 +364,7 @@ pub fn xavier_uniform(gain: f64) -> Result<VarianceScaling> {
 /// # Ok::<(), burn_init::InitError>(())
 /// ```
 pub fn kaiming_normal(mode: FanMode, nonlinearity: Nonlinearity) -> VarianceScaling {
-    vs(nonlinearity.gain().powi(2), mode, VsDistribution::Normal)
+    Kaiming::new(mode, nonlinearity).normal()
 }
 
 /// PyTorch's `kaiming_uniform_(a, mode, nonlinearity)`: He uniform for any fan mode and
@@ -394,8 +386,149 @@ pub fn kaiming_normal(mode: FanMode, nonlinearity: Nonlinearity) -> VarianceScal
 /// # Ok::<(), burn_init::InitError>(())
 /// ```
 pub fn kaiming_uniform(mode: FanMode, nonlinearity: Nonlinearity) -> VarianceScaling {
-    vs(nonlinearity.gain().powi(2), mode, VsDistribution::Uniform)
+    Kaiming::new(mode, nonlinearity).uniform()
 }
+
+/// The parameter of PyTorch's `xavier_normal_`/`xavier_uniform_`: a validated gain, what
+/// [`Init::XavierNormal`](crate::Init::XavierNormal) and
+/// [`Init::XavierUniform`](crate::Init::XavierUniform) hold.
+///
+/// `Var(w) = gain² · 2/(fan_in + fan_out)`: [`Xavier::normal`] is
+/// [`VarianceScaling`]`(gain², fan_avg, normal)` ([`xavier_normal`]), [`Xavier::uniform`] the same
+/// with a uniform distribution ([`xavier_uniform`]). Default gain 1 (also in JSON, where `gain`
+/// may be left out).
+///
+/// Reference: Glorot & Bengio (2010), "Understanding the difficulty of training deep
+/// feedforward neural networks".
+///
+/// ```
+/// use burn_init::{Fans, Init, Xavier};
+/// let x = Xavier::new(2.0)?;
+/// assert_eq!(x.normal().variance(Fans::linear(100, 50)?), 4.0 * 2.0 / 150.0);
+/// assert!(Xavier::new(-1.0).is_err());
+/// assert_eq!(Init::from_json(r#"{"name": "xavier_normal"}"#)?, Init::XavierNormal(Xavier::default()));
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Xavier {
+    gain: f64,
+}
+
+impl Xavier {
+    /// # Errors
+    /// [`InitError::InvalidParameter`](crate::InitError::InvalidParameter) naming `gain` if it
+    /// is not positive and finite in `f32`, or naming `scale` if `gain²` is not.
+    pub fn new(gain: f64) -> Result<Self> {
+        positive("gain", gain)?;
+        positive("scale", gain * gain)?;
+        Ok(Self { gain })
+    }
+
+    /// The gain.
+    pub const fn gain(&self) -> f64 {
+        self.gain
+    }
+
+    /// Untruncated normal: [`VarianceScaling`]`(gain², fan_avg, normal)`.
+    pub fn normal(&self) -> VarianceScaling {
+        vs(
+            self.gain * self.gain,
+            FanMode::FanAvg,
+            VsDistribution::Normal,
+        )
+    }
+
+    /// Uniform: [`VarianceScaling`]`(gain², fan_avg, uniform)`.
+    pub fn uniform(&self) -> VarianceScaling {
+        vs(
+            self.gain * self.gain,
+            FanMode::FanAvg,
+            VsDistribution::Uniform,
+        )
+    }
+}
+
+impl Default for Xavier {
+    /// Gain 1.
+    fn default() -> Self {
+        Self { gain: 1.0 }
+    }
+}
+
+deserialize_through!(Xavier { gain: f64 = 1.0 } => Xavier::new);
+
+/// The parameters of PyTorch's `kaiming_normal_`/`kaiming_uniform_`: a fan mode and a
+/// nonlinearity (whose gain sets the scale), what
+/// [`Init::KaimingNormal`](crate::Init::KaimingNormal) and
+/// [`Init::KaimingUniform`](crate::Init::KaimingUniform) hold. Every combination is valid.
+///
+/// `Var(w) = gain²/fan`, `gain = nonlinearity.gain()`, `fan` chosen by `mode`:
+/// [`Kaiming::normal`] is [`VarianceScaling`]`(gain², mode, normal)` ([`kaiming_normal`]),
+/// [`Kaiming::uniform`] the same with a uniform distribution ([`kaiming_uniform`]). Default
+/// `fan_in` and ReLU, as PyTorch (also in JSON, where either field may be left out).
+///
+/// Reference: He, Zhang, Ren & Sun (2015), "Delving Deep into Rectifiers: Surpassing
+/// Human-Level Performance on ImageNet Classification".
+///
+/// ```
+/// use burn_init::{FanMode, Fans, Init, Kaiming, Nonlinearity};
+/// let k = Kaiming::new(FanMode::FanOut, Nonlinearity::Tanh);
+/// assert_eq!(k.uniform().variance(Fans::linear(100, 50)?), (5.0f64 / 3.0).powi(2) / 50.0);
+/// assert_eq!(Init::from_json(r#"{"name": "kaiming_normal"}"#)?, Init::KaimingNormal(Kaiming::default()));
+/// # Ok::<(), burn_init::InitError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Kaiming {
+    mode: FanMode,
+    nonlinearity: Nonlinearity,
+}
+
+impl Kaiming {
+    /// Kaiming with this fan mode and nonlinearity.
+    pub const fn new(mode: FanMode, nonlinearity: Nonlinearity) -> Self {
+        Self { mode, nonlinearity }
+    }
+
+    /// The fan mode.
+    pub const fn mode(&self) -> FanMode {
+        self.mode
+    }
+
+    /// The nonlinearity.
+    pub const fn nonlinearity(&self) -> Nonlinearity {
+        self.nonlinearity
+    }
+
+    /// Untruncated normal: [`VarianceScaling`]`(gain², mode, normal)`.
+    pub fn normal(&self) -> VarianceScaling {
+        vs(
+            self.nonlinearity.gain().powi(2),
+            self.mode,
+            VsDistribution::Normal,
+        )
+    }
+
+    /// Uniform: [`VarianceScaling`]`(gain², mode, uniform)`.
+    pub fn uniform(&self) -> VarianceScaling {
+        vs(
+            self.nonlinearity.gain().powi(2),
+            self.mode,
+            VsDistribution::Uniform,
+        )
+    }
+}
+
+impl Default for Kaiming {
+    /// `fan_in` and ReLU.
+    fn default() -> Self {
+        Self::new(FanMode::FanIn, Nonlinearity::Relu)
+    }
+}
+
+deserialize_through!(
+    Kaiming { mode: FanMode = FanMode::FanIn, nonlinearity: Nonlinearity = Nonlinearity::Relu }
+        => |mode, nonlinearity| Ok::<_, crate::InitError>(Kaiming::new(mode, nonlinearity))
+);
 
 #[cfg(test)]
 mod tests {

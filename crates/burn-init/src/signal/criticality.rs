@@ -51,19 +51,28 @@
 //! assert!(fp.xi_c > 10.0);
 //! // ReLU: χ₁ = σ_w²/2 whatever q is, so He initialization (σ_w² = 2) is critical.
 //! assert!((critical_weight_variance(Nonlinearity::Relu, 0.0)? - 2.0).abs() < 1e-12);
-//! # Ok::<(), burn_init::signal::criticality::CriticalityError>(())
+//! # Ok::<(), burn_init::InitError>(())
 //! ```
 //!
-//! **Numerics.** Every expectation is a composite Gauss–Legendre quadrature of
-//! [`GL_ORDER`] nodes per panel over `z ∈ [−10, 10]` (the Gaussian mass outside is below
-//! `2·10⁻²³`), on panels of width at most ½, refined geometrically towards the point where the
-//! integrand changes fastest: `z = 0` for `φ(√q z)` (the kink of ReLU-like activations, the
-//! `1/√q`-wide transition of tanh and sigmoid), and `z₂ = −c z₁/√(1−c²)` for the inner integral of
-//! the two-dimensional expectations, which are nested one-dimensional ones. The kinks of ReLU,
-//! leaky ReLU and SELU are panel boundaries, so their expectations are as accurate as smooth ones.
-//! Against closed forms (ReLU's arc-cosine kernel, `erf`'s arcsine kernel, linear) the error is
-//! below `10⁻¹²` (tested). Fixed points and the critical `σ_w²` are found by bracketing and the
-//! Illinois variant of regula falsi, to a relative bracket of `10⁻¹⁴`.
+//! **Numerics.** Every expectation is the crate's one Gaussian quadrature
+//! ([`gaussian_mean`](super::gaussian_mean), [`gaussian_pair_mean`](super::gaussian_pair_mean):
+//! composite Gauss–Legendre, error below `10⁻¹²` against closed forms). Fixed points and the
+//! critical `σ_w²` are found by bracketing and the Illinois variant of regula falsi, to a relative
+//! bracket of `10⁻¹⁴` (`ROOT_TOL`). The fixed-point search gives up, with
+//! [`InitError::NoFiniteFixedPoint`], once the variance it tries passes `10¹²` (`Q_MAX`): a
+//! network whose `q*` would lie beyond that is treated as having none (for the bounded
+//! activations `q*` stays below `σ_w²·max φ² + σ_b²`; for the unbounded ones a `q*` that large
+//! means `σ_w²` is within about `σ_b²/10¹²` of the critical value). A network counts as
+//! [`Phase::Critical`] when `|χ₁ − 1| ≤ 10⁻¹⁰` (`CRITICAL_TOLERANCE`): `χ₁` is accurate to
+//! about `10⁻¹³`, so anything closer than `10⁻¹⁰` cannot be told apart from the critical line.
+//! A trajectory ([`MeanField::trajectory`]) has at most `2²⁰` layers (`MAX_LAYERS`); more is an
+//! [`InitError::InvalidParameter`] naming `layers`, not an allocation failure.
+//!
+//! Every error is an [`InitError`]: [`InitError::InvalidParameter`] for a parameter out of its
+//! domain (non-finite, negative, a correlation outside `[−1, 1]`), and the mean-field variants
+//! [`InitError::NoFiniteFixedPoint`], [`InitError::MarginalVariance`],
+//! [`InitError::VanishingSignal`], [`InitError::NoCriticalPoint`] and
+//! [`InitError::NoConvergence`].
 //!
 //! References: B. Poole, S. Lahiri, M. Raghu, J. Sohl-Dickstein, S. Ganguli, "Exponential
 //! expressivity in deep neural networks through transient chaos", NeurIPS 2016;
@@ -71,127 +80,29 @@
 //! ICLR 2017; Y. Cho, L. K. Saul, "Kernel Methods for Deep Learning", NeurIPS 2009 (the ReLU
 //! kernel); C. K. I. Williams, "Computing with Infinite Networks", NeurIPS 1997 (the `erf` kernel).
 
-use std::sync::OnceLock;
-
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
+use super::gaussian::{
+    correlation, mean as gaussian_mean, pair_mean as gaussian_pair_mean, variance,
+};
+use crate::error::{InitError, Result, finite_where};
 use crate::scale::Nonlinearity;
-
-/// Nodes per panel of the Gauss–Legendre quadrature.
-pub const GL_ORDER: usize = 10;
-
-/// Half-width of the integration range in units of the standard normal `z`.
-const Z_MAX: f64 = 10.0;
-
-/// Widest panel.
-const PANEL: f64 = 0.5;
 
 /// Relative bracket at which root finding stops.
 const ROOT_TOL: f64 = 1e-14;
 
 /// Largest variance the fixed-point search tries before it declares that the variance diverges.
-pub const Q_MAX: f64 = 1e12;
+const Q_MAX: f64 = 1e12;
 
 /// `|χ₁ − 1|` at or below which a network counts as [`Phase::Critical`].
-pub const CRITICAL_TOLERANCE: f64 = 1e-10;
+const CRITICAL_TOLERANCE: f64 = 1e-10;
 
-/// What can go wrong in a mean-field computation.
-#[derive(Debug, Clone, PartialEq, Error)]
-#[non_exhaustive]
-pub enum CriticalityError {
-    /// A parameter is out of its domain.
-    #[error("invalid parameter `{field}` = {value}: {reason}")]
-    InvalidParameter {
-        /// Name of the parameter.
-        field: &'static str,
-        /// The value given.
-        value: f64,
-        /// Why it is rejected.
-        reason: &'static str,
-    },
-    /// The variance map has no finite stable fixed point: `q_l` grows without bound (e.g. ReLU with
-    /// `σ_w² > 2`, or `σ_w² = 2` with `σ_b² > 0`).
-    #[error(
-        "{activation:?} with σ_w² = {weight_variance}, σ_b² = {bias_variance}: no finite variance \
-         fixed point (q_l grows without bound; q* = ∞)"
-    )]
-    NoFiniteFixedPoint {
-        /// The activation.
-        activation: Nonlinearity,
-        /// `σ_w²`.
-        weight_variance: f64,
-        /// `σ_b²`.
-        bias_variance: f64,
-    },
-    /// Every variance is a fixed point (`q_l = q_0` for every `q_0`: a positively homogeneous
-    /// activation exactly at its critical `σ_w²` without bias, e.g. ReLU with `σ_w² = 2`,
-    /// `σ_b² = 0`), so there is no single `q*`.
-    #[error(
-        "{activation:?} with σ_w² = {weight_variance}, σ_b² = 0: every variance is a fixed point \
-         (the variance is preserved exactly); pass the input's variance instead"
-    )]
-    MarginalVariance {
-        /// The activation.
-        activation: Nonlinearity,
-        /// `σ_w²`.
-        weight_variance: f64,
-    },
-    /// The stable variance fixed point is `q* = 0` (the signal vanishes with depth), where the
-    /// correlation between two inputs is undefined.
-    #[error(
-        "{activation:?} with σ_w² = {weight_variance}, σ_b² = 0: the signal vanishes (q* = 0), so \
-         correlations between inputs are undefined"
-    )]
-    VanishingSignal {
-        /// The activation.
-        activation: Nonlinearity,
-        /// `σ_w²`.
-        weight_variance: f64,
-    },
-    /// `χ₁ = 1` has no solution `σ_w²` in the range searched.
-    #[error("{activation:?} with σ_b² = {bias_variance}: no critical σ_w² ({reason})")]
-    NoCriticalPoint {
-        /// The activation.
-        activation: Nonlinearity,
-        /// `σ_b²`.
-        bias_variance: f64,
-        /// What the search found instead.
-        reason: String,
-    },
-    /// A root could not be bracketed (should not happen for the activations of the library).
-    #[error("root finding failed: {0}")]
-    NoConvergence(String),
-}
+/// The most layers of one [`MeanField::trajectory`].
+const MAX_LAYERS: usize = 1 << 20;
 
-/// Shorthand for `Result<T, CriticalityError>`.
-pub type Result<T, E = CriticalityError> = std::result::Result<T, E>;
-
-fn check(field: &'static str, value: f64, ok: bool, reason: &'static str) -> Result<f64> {
-    if value.is_finite() && ok {
-        Ok(value)
-    } else {
-        Err(CriticalityError::InvalidParameter {
-            field,
-            value,
-            reason,
-        })
-    }
-}
-
-/// [`check`] for a quantity that must be finite and `>= 0` (a variance, a length).
+/// [`variance`] under another name: a non-negative finite quantity.
 fn non_negative(field: &'static str, value: f64) -> Result<f64> {
-    check(field, value, value >= 0.0, "must be finite and >= 0")
-}
-
-/// [`check`] for a correlation, which must lie in `[-1, 1]`.
-fn correlation(field: &'static str, value: f64) -> Result<f64> {
-    check(
-        field,
-        value,
-        (-1.0..=1.0).contains(&value),
-        "must be in [-1, 1]",
-    )
+    variance(field, value)
 }
 
 /// The phase of a random network.
@@ -200,7 +111,8 @@ fn correlation(field: &'static str, value: f64) -> Result<f64> {
 pub enum Phase {
     /// `χ₁ < 1`: correlations converge to `c* = 1`; gradients vanish.
     Ordered,
-    /// `|χ₁ − 1| ≤` [`CRITICAL_TOLERANCE`]: the edge of chaos.
+    /// `|χ₁ − 1| ≤ 10⁻¹⁰`: the edge of chaos (as close as `χ₁` can be computed; see the
+    /// module's numerics).
     Critical,
     /// `χ₁ > 1`: correlations converge to `c* < 1`; gradients explode.
     Chaotic,
@@ -272,9 +184,9 @@ impl MeanField {
     /// `σ_b² = bias_variance`.
     ///
     /// # Errors
-    /// [`CriticalityError::InvalidParameter`] unless `σ_w² > 0` and `σ_b² ≥ 0` are finite.
+    /// [`InitError::InvalidParameter`] unless `σ_w² > 0` and `σ_b² ≥ 0` are finite.
     pub fn new(activation: Nonlinearity, weight_variance: f64, bias_variance: f64) -> Result<Self> {
-        check(
+        finite_where(
             "weight_variance",
             weight_variance,
             weight_variance > 0.0,
@@ -316,7 +228,7 @@ impl MeanField {
     /// The variance map `q ↦ σ_w² E[φ(√q z)²] + σ_b²`.
     ///
     /// # Errors
-    /// [`CriticalityError::InvalidParameter`] unless `q ≥ 0` is finite.
+    /// [`InitError::InvalidParameter`] unless `q ≥ 0` is finite.
     pub fn variance_map(&self, q: f64) -> Result<f64> {
         non_negative("q", q)?;
         Ok(self.variance_map_unchecked(q))
@@ -332,14 +244,20 @@ impl MeanField {
     /// `c' = (σ_w² E[φ(u₁)φ(u₂)] + σ_b²)/q'`.
     ///
     /// # Errors
-    /// [`CriticalityError::InvalidParameter`] unless `q ≥ 0` and `c ∈ [−1, 1]`;
-    /// [`CriticalityError::VanishingSignal`] when `q' = 0` (no bias, `φ(0) = 0`, `q = 0`).
+    /// [`InitError::InvalidParameter`] unless `q ≥ 0` and `c ∈ [−1, 1]`;
+    /// [`InitError::VanishingSignal`] when `q' = 0` (no bias, `φ(0) = 0`, `q = 0`).
     pub fn step(&self, q: f64, c: f64) -> Result<LayerState> {
         non_negative("q", q)?;
         correlation("c", c)?;
         let q_next = self.variance_map_unchecked(q);
         if q_next <= 0.0 {
             return Err(self.vanishing());
+        }
+        if !q_next.is_finite() {
+            return Err(InitError::NonFinite(format!(
+                "the variance map of {:?} (σ_w² = {}, σ_b² = {}) at q = {q}",
+                self.activation, self.weight_variance, self.bias_variance
+            )));
         }
         let phi = self.phi();
         let cov = self.weight_variance * gaussian_pair_mean(q, c, phi, phi) + self.bias_variance;
@@ -355,10 +273,18 @@ impl MeanField {
     /// and `c₁ = (σ_w² x_a·x_b/n₀ + σ_b²)/q₁`.
     ///
     /// # Errors
-    /// As [`step`](Self::step).
+    /// As [`step`](Self::step); [`InitError::InvalidParameter`] naming `layers` beyond `2²⁰`
+    /// layers.
     pub fn trajectory(&self, q1: f64, c1: f64, layers: usize) -> Result<Vec<LayerState>> {
         non_negative("q1", q1)?;
         correlation("c1", c1)?;
+        if layers > MAX_LAYERS {
+            return Err(InitError::InvalidParameter {
+                field: "layers",
+                value: layers as f64,
+                reason: "a trajectory has at most 2^20 layers",
+            });
+        }
         let mut out = Vec::with_capacity(layers);
         let mut s = LayerState { q: q1, c: c1 };
         for _ in 0..layers {
@@ -368,16 +294,16 @@ impl MeanField {
         Ok(out)
     }
 
-    fn vanishing(&self) -> CriticalityError {
-        CriticalityError::VanishingSignal {
-            activation: self.activation,
+    fn vanishing(&self) -> InitError {
+        InitError::VanishingSignal {
+            activation: format!("{:?}", self.activation),
             weight_variance: self.weight_variance,
         }
     }
 
-    fn diverging(&self) -> CriticalityError {
-        CriticalityError::NoFiniteFixedPoint {
-            activation: self.activation,
+    fn diverging(&self) -> InitError {
+        InitError::NoFiniteFixedPoint {
+            activation: format!("{:?}", self.activation),
             weight_variance: self.weight_variance,
             bias_variance: self.bias_variance,
         }
@@ -392,8 +318,8 @@ impl MeanField {
     /// bracket of `10⁻¹⁴`.
     ///
     /// # Errors
-    /// [`CriticalityError::NoFiniteFixedPoint`] when the variance grows without bound (no sign
-    /// change below [`Q_MAX`]); [`CriticalityError::MarginalVariance`] when every `q` is a fixed
+    /// [`InitError::NoFiniteFixedPoint`] when the variance grows without bound (no sign
+    /// change below `10¹²`); [`InitError::MarginalVariance`] when every `q` is a fixed
     /// point.
     pub fn q_star(&self) -> Result<f64> {
         let g = |q: f64| self.variance_map_unchecked(q) - q;
@@ -406,8 +332,8 @@ impl MeanField {
             let slope0 = self.chi_1_at(0.0);
             let g1 = g(1.0);
             if (slope0 - 1.0).abs() <= 1e-12 && g1.abs() <= 1e-12 * self.weight_variance {
-                return Err(CriticalityError::MarginalVariance {
-                    activation: self.activation,
+                return Err(InitError::MarginalVariance {
+                    activation: format!("{:?}", self.activation),
                     weight_variance: self.weight_variance,
                 });
             }
@@ -471,8 +397,8 @@ impl MeanField {
     /// `u₁ = √q* z₁`, `u₂ = √q* (c z₁ + √(1−c²) z₂)`.
     ///
     /// # Errors
-    /// [`CriticalityError::InvalidParameter`] unless `c ∈ [−1, 1]`; those of
-    /// [`q_star`](Self::q_star); [`CriticalityError::VanishingSignal`] when `q* = 0`.
+    /// [`InitError::InvalidParameter`] unless `c ∈ [−1, 1]`; those of
+    /// [`q_star`](Self::q_star); [`InitError::VanishingSignal`] when `q* = 0`.
     pub fn correlation_map(&self, c: f64) -> Result<f64> {
         correlation("c", c)?;
         let q = self.q_star_positive()?;
@@ -539,7 +465,7 @@ impl MeanField {
         };
         let lo = -1.0 + delta;
         if h(lo) < 0.0 {
-            return Err(CriticalityError::NoConvergence(format!(
+            return Err(InitError::NoConvergence(format!(
                 "correlation map of {:?} (σ_w² = {}, σ_b² = {}): no sign change in [{lo}, {hi}]",
                 self.activation, self.weight_variance, self.bias_variance
             )));
@@ -635,12 +561,12 @@ pub fn depth_scale(chi: f64) -> f64 {
 ///
 /// // Without bias, tanh is critical at σ_w² = 1 (where q* becomes 0).
 /// assert!((critical_weight_variance(Nonlinearity::Tanh, 0.0)? - 1.0).abs() < 1e-6);
-/// # Ok::<(), burn_init::signal::criticality::CriticalityError>(())
+/// # Ok::<(), burn_init::InitError>(())
 /// ```
 ///
 /// # Errors
-/// [`CriticalityError::InvalidParameter`] for a negative or non-finite `σ_b²`;
-/// [`CriticalityError::NoCriticalPoint`] when `χ₁ − 1` does not change sign in the range.
+/// [`InitError::InvalidParameter`] for a negative or non-finite `σ_b²`;
+/// [`InitError::NoCriticalPoint`] when `χ₁ − 1` does not change sign in the range.
 pub fn critical_weight_variance(activation: Nonlinearity, bias_variance: f64) -> Result<f64> {
     non_negative("bias_variance", bias_variance)?;
     if matches!(
@@ -654,8 +580,8 @@ pub fn critical_weight_variance(activation: Nonlinearity, bias_variance: f64) ->
         let net = MeanField::new(activation, sw2, bias_variance)?;
         Ok(net.chi_1()? - 1.0)
     };
-    let no = |reason: String| CriticalityError::NoCriticalPoint {
-        activation,
+    let no = |reason: String| InitError::NoCriticalPoint {
+        activation: format!("{activation:?}"),
         bias_variance,
         reason,
     };
@@ -670,7 +596,7 @@ pub fn critical_weight_variance(activation: Nonlinearity, bias_variance: f64) ->
         }
         let f_hi = match f(hi) {
             Ok(v) => v,
-            Err(CriticalityError::NoFiniteFixedPoint { .. }) => {
+            Err(InitError::NoFiniteFixedPoint { .. }) => {
                 return Err(no(format!(
                     "χ₁ < 1 up to σ_w² = {lo}, beyond which q* is infinite"
                 )));
@@ -713,7 +639,7 @@ fn illinois(mut f: impl FnMut(f64) -> f64, lo: f64, hi: f64) -> Result<f64> {
         return Ok(b);
     }
     if fa.signum() == fb.signum() {
-        return Err(CriticalityError::NoConvergence(format!(
+        return Err(InitError::NoConvergence(format!(
             "no sign change in [{lo}, {hi}]"
         )));
     }
@@ -749,147 +675,10 @@ fn illinois(mut f: impl FnMut(f64) -> f64, lo: f64, hi: f64) -> Result<f64> {
     Ok(if fa.abs() < fb.abs() { a } else { b })
 }
 
-// ---------------------------------------------------------------------------------------------
-// Quadrature.
-
-/// Gauss–Legendre nodes and weights of order `n` on `[−1, 1]` (Newton's method on the Legendre
-/// polynomial `P_n` from the Chebyshev-like initial guesses; exact for polynomials of degree
-/// `2n − 1`).
-fn gauss_legendre(n: usize) -> Vec<(f64, f64)> {
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n.div_ceil(2) {
-        let mut x = (std::f64::consts::PI * (i as f64 + 0.75) / (n as f64 + 0.5)).cos();
-        let mut dp = 1.0;
-        for _ in 0..100 {
-            let (mut p0, mut p1) = (1.0, x);
-            for k in 1..n {
-                let p2 = ((2 * k + 1) as f64 * x * p1 - k as f64 * p0) / (k + 1) as f64;
-                p0 = p1;
-                p1 = p2;
-            }
-            dp = n as f64 * (x * p1 - p0) / (x * x - 1.0);
-            let dx = p1 / dp;
-            x -= dx;
-            if dx.abs() < 1e-16 {
-                break;
-            }
-        }
-        let w = 2.0 / ((1.0 - x * x) * dp * dp);
-        out.push((x, w));
-        if 2 * i + 1 != n {
-            out.push((-x, w));
-        }
-    }
-    out
-}
-
-fn rule() -> &'static [(f64, f64)] {
-    static RULE: OnceLock<Vec<(f64, f64)>> = OnceLock::new();
-    RULE.get_or_init(|| gauss_legendre(GL_ORDER))
-}
-
-const INV_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
-
-/// Panel boundaries on `[−Z_MAX, Z_MAX]`: uniform panels of width [`PANEL`], plus a geometric
-/// refinement around `centre` (boundaries at `centre ± δ·2^k` while `δ·2^k < PANEL`), so that
-/// every panel near `centre` is no wider than its distance to it.
-fn mesh(centre: f64, delta: f64, out: &mut Vec<f64>) {
-    out.clear();
-    let n = (2.0 * Z_MAX / PANEL).round() as usize;
-    out.extend((0..=n).map(|k| -Z_MAX + k as f64 * PANEL));
-    if centre > -Z_MAX && centre < Z_MAX {
-        out.push(centre);
-        let mut d = delta.min(PANEL);
-        while d < PANEL {
-            for p in [centre - d, centre + d] {
-                if p > -Z_MAX && p < Z_MAX {
-                    out.push(p);
-                }
-            }
-            d *= 2.0;
-        }
-    }
-    out.sort_by(f64::total_cmp);
-    out.dedup_by(|a, b| (*a - *b).abs() <= 1e-15);
-}
-
-/// `∫ f(z) φ_N(z) dz` over the mesh, `φ_N` the standard normal density.
-fn integrate(bounds: &[f64], mut f: impl FnMut(f64) -> f64) -> f64 {
-    let rule = rule();
-    let mut sum = 0.0;
-    for w in bounds.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        let (mid, half) = (0.5 * (a + b), 0.5 * (b - a));
-        let mut s = 0.0;
-        for &(x, wt) in rule {
-            let z = mid + half * x;
-            s += wt * f(z) * (-0.5 * z * z).exp();
-        }
-        sum += s * half;
-    }
-    sum * INV_SQRT_2PI
-}
-
-/// The refinement width for `φ(√q z)`: `1/√q` (the width of tanh's or sigmoid's transition),
-/// at most a panel.
-fn feature_width(q: f64) -> f64 {
-    if q > 0.0 {
-        (1.0 / q.sqrt()).min(PANEL)
-    } else {
-        PANEL
-    }
-}
-
-/// `E[f(√q z)]`, `z ~ N(0, 1)`. At `q = 0` the limit `q → 0⁺`: the mean of `f(0⁺)` and `f(0⁻)`
-/// (which is `f(0)` for continuous `f`, and `½` for ReLU's derivative).
-pub fn gaussian_mean(q: f64, f: impl Fn(f64) -> f64) -> f64 {
-    if q == 0.0 {
-        return 0.5 * (f(f64::MIN_POSITIVE) + f(-f64::MIN_POSITIVE));
-    }
-    let s = q.sqrt();
-    let mut bounds = Vec::new();
-    mesh(0.0, feature_width(q), &mut bounds);
-    integrate(&bounds, |z| f(s * z))
-}
-
-/// `E[f(u₁) g(u₂)]` with `u₁ = √q z₁`, `u₂ = √q (c z₁ + √(1−c²) z₂)`: a Gaussian pair of variance
-/// `q` and correlation `c` (clamped to `[−1, 1]`). Nested one-dimensional quadratures; the inner
-/// mesh is refined around `z₂ = −c z₁/√(1−c²)` (where `u₂ = 0`), the outer one around `z₁ = 0`.
-/// At `q = 0`, the limit `f(0)·g(0)` (averaged over the one-sided limits, as [`gaussian_mean`]).
-pub fn gaussian_pair_mean(q: f64, c: f64, f: impl Fn(f64) -> f64, g: impl Fn(f64) -> f64) -> f64 {
-    let c = c.clamp(-1.0, 1.0);
-    if q == 0.0 {
-        let t = f64::MIN_POSITIVE;
-        let sgn = if c < 0.0 { -1.0 } else { 1.0 };
-        return 0.5 * (f(t) * g(sgn * t) + f(-t) * g(-sgn * t));
-    }
-    let s = (1.0 - c * c).max(0.0).sqrt();
-    let sq = q.sqrt();
-    if s == 0.0 {
-        return gaussian_mean(q, |u| f(u) * g(c * u));
-    }
-    // The inner integral, as a function of z₁, is smooth on the scale s/|c| (it is g smoothed by a
-    // Gaussian of width √q·s): refine the outer mesh to that width too.
-    let outer_delta = feature_width(q).min(if c != 0.0 { s / c.abs() } else { PANEL });
-    let inner_delta = (1.0 / (sq * s)).min(PANEL);
-    let mut outer = Vec::new();
-    mesh(0.0, outer_delta, &mut outer);
-    let mut inner = Vec::new();
-    integrate(&outer, |z1| {
-        let fu = f(sq * z1);
-        if fu == 0.0 {
-            return 0.0;
-        }
-        mesh(-c * z1 / s, inner_delta, &mut inner);
-        let a = sq * c * z1;
-        fu * integrate(&inner, |z2| g(a + sq * s * z2))
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::gaussian::tests::simpson_reference;
     use super::*;
-    use crate::host::{HostRng, open_unit_f64};
     use std::f64::consts::PI;
 
     /// ReLU's arc-cosine kernel (Cho & Saul 2009): `E[relu(u₁)relu(u₂)]`.
@@ -897,131 +686,8 @@ mod tests {
         q / (2.0 * PI) * ((1.0 - c * c).sqrt() + (PI - c.acos()) * c)
     }
 
-    /// `erf`'s arcsine kernel (Williams 1997): `E[erf(u₁)erf(u₂)] = 2/π·asin(2qc/(1+2q))`.
-    fn erf_kernel(q: f64, c: f64) -> f64 {
-        2.0 / PI * (2.0 * q * c / (1.0 + 2.0 * q)).asin()
-    }
-
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol * b.abs().max(1.0)
-    }
-
-    #[test]
-    fn gauss_legendre_integrates_polynomials_exactly() {
-        for n in [2, 5, GL_ORDER, 16] {
-            let r = gauss_legendre(n);
-            assert_eq!(r.len(), n);
-            for k in 0..2 * n {
-                let quad: f64 = r.iter().map(|&(x, w)| w * x.powi(k as i32)).sum();
-                let exact = if k % 2 == 1 {
-                    0.0
-                } else {
-                    2.0 / (k + 1) as f64
-                };
-                assert!(
-                    (quad - exact).abs() < 1e-14,
-                    "n {n}, x^{k}: {quad} vs {exact}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn one_dimensional_expectations_match_closed_forms_and_simpson() {
-        // Gaussian moments.
-        for q in [1e-6, 0.3, 1.0, 7.0, 250.0] {
-            assert!(close(gaussian_mean(q, |x| x * x), q, 1e-13));
-            assert!(close(gaussian_mean(q, |x| x.powi(4)), 3.0 * q * q, 1e-13));
-            // E[relu(u)²] = q/2 and E[relu(u)] = √(q/2π): the kink at 0 is a panel boundary.
-            assert!(close(
-                gaussian_mean(q, |x| x.max(0.0).powi(2)),
-                q / 2.0,
-                1e-13
-            ));
-            assert!(close(
-                gaussian_mean(q, |x| x.max(0.0)),
-                (q / (2.0 * PI)).sqrt(),
-                1e-13
-            ));
-            // E[erf(u)²] = 2/π asin(2q/(1+2q)).
-            let e = gaussian_mean(q, |x| libm::erf(x).powi(2));
-            assert!(close(e, erf_kernel(q, 1.0), 1e-12), "q {q}: {e}");
-        }
-        // An independent quadrature (the mean-field module's composite Simpson) for tanh.
-        for q in [0.1, 1.0, 3.0] {
-            let ours = gaussian_mean(q, |x| x.tanh().powi(2));
-            let simpson = super::super::meanfield::gaussian_expectation(q, |x| x.tanh().powi(2));
-            assert!((ours - simpson).abs() < 1e-10, "q {q}: {ours} vs {simpson}");
-        }
-        // The q → 0 limit of a step: ½.
-        assert_eq!(gaussian_mean(0.0, |x| f64::from(u8::from(x > 0.0))), 0.5);
-    }
-
-    #[test]
-    fn two_dimensional_expectations_match_closed_forms() {
-        for q in [0.05, 1.0, 4.0, 60.0] {
-            for c in [-1.0, -0.7, -0.2, 0.0, 0.3, 0.9, 0.999, 0.999_999, 1.0] {
-                let relu = gaussian_pair_mean(q, c, |x| x.max(0.0), |x| x.max(0.0));
-                assert!(
-                    close(relu, relu_kernel(q, c), 1e-12),
-                    "relu q {q} c {c}: {relu} vs {}",
-                    relu_kernel(q, c)
-                );
-                let erf = gaussian_pair_mean(q, c, libm::erf, libm::erf);
-                assert!(
-                    close(erf, erf_kernel(q, c), 1e-12),
-                    "erf q {q} c {c}: {erf} vs {}",
-                    erf_kernel(q, c)
-                );
-                // Linear: E[u₁u₂] = qc.
-                let lin = gaussian_pair_mean(q, c, |x| x, |x| x);
-                assert!(close(lin, q * c, 1e-12), "linear q {q} c {c}: {lin}");
-                // ReLU's derivative: P(u₁ > 0, u₂ > 0) = (π − arccos c)/(2π).
-                let step = |x: f64| f64::from(u8::from(x > 0.0));
-                let p = gaussian_pair_mean(q, c, step, step);
-                assert!(
-                    close(p, (PI - c.acos()) / (2.0 * PI), 1e-12),
-                    "relu' q {q} c {c}: {p}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn finer_quadrature_agrees() {
-        // The refined meshes against a uniform fine grid of another order, for tanh.
-        let f = |x: f64| x.tanh();
-        for (q, c) in [(0.5, 0.3), (2.0, 0.95), (20.0, -0.4)] {
-            let coarse = gaussian_pair_mean(q, c, f, f);
-            // A brute-force tensor Gauss–Legendre rule (20 nodes on 400 uniform panels).
-            let rule = gauss_legendre(20);
-            let panels = 400;
-            let h = 2.0 * Z_MAX / panels as f64;
-            let s = (1.0 - c * c).sqrt();
-            let sq = q.sqrt();
-            let mut fine = 0.0;
-            for i in 0..panels {
-                let a1 = -Z_MAX + i as f64 * h;
-                for &(x1, w1) in &rule {
-                    let z1 = a1 + h * (x1 + 1.0) / 2.0;
-                    let fu = f(sq * z1) * (-0.5 * z1 * z1).exp() * w1;
-                    let mut inner = 0.0;
-                    for j in 0..panels {
-                        let a2 = -Z_MAX + j as f64 * h;
-                        for &(x2, w2) in &rule {
-                            let z2 = a2 + h * (x2 + 1.0) / 2.0;
-                            inner += w2 * f(sq * (c * z1 + s * z2)) * (-0.5 * z2 * z2).exp();
-                        }
-                    }
-                    fine += fu * inner;
-                }
-            }
-            fine *= (h / 2.0).powi(2) / (2.0 * PI);
-            assert!(
-                (coarse - fine).abs() < 1e-12,
-                "q {q} c {c}: {coarse} vs {fine}"
-            );
-        }
     }
 
     #[test]
@@ -1063,15 +729,12 @@ mod tests {
                 .unwrap()
                 .q_star()
                 .unwrap_err();
-            assert!(
-                matches!(e, CriticalityError::NoFiniteFixedPoint { .. }),
-                "{e}"
-            );
+            assert!(matches!(e, InitError::NoFiniteFixedPoint { .. }), "{e}");
         }
         let marginal = MeanField::new(Nonlinearity::Relu, 2.0, 0.0).unwrap();
         assert!(matches!(
             marginal.q_star(),
-            Err(CriticalityError::MarginalVariance { .. })
+            Err(InitError::MarginalVariance { .. })
         ));
         // Without bias, below σ_w² = 2 the signal vanishes: q* = 0, correlations undefined.
         let vanishing = MeanField::new(Nonlinearity::Relu, 1.0, 0.0).unwrap();
@@ -1079,7 +742,7 @@ mod tests {
         assert!(close(vanishing.chi_1().unwrap(), 0.5, 1e-15));
         assert!(matches!(
             vanishing.c_star(),
-            Err(CriticalityError::VanishingSignal { .. })
+            Err(InitError::VanishingSignal { .. })
         ));
     }
 
@@ -1136,17 +799,15 @@ mod tests {
     #[test]
     fn tanh_critical_line_matches_published_values() {
         // Schoenholz et al. 2017 (Fig. 1, as quoted in the issue): σ_w² ≈ 1, 1.42, 1.76, 1.99.
-        // An independent computation: q* by fixed-point iteration and χ₁, both with the mean-field
-        // module's composite Simpson rule, and bisection on σ_w².
+        // An independent computation: q* by fixed-point iteration and χ₁, both with a composite
+        // Simpson rule (the tests' reference rule, not the crate's quadrature), and bisection on
+        // σ_w².
         let simpson_chi = |sw2: f64, sb2: f64| {
             let mut q = 1.0;
             for _ in 0..100 {
-                q = sw2 * super::super::meanfield::gaussian_expectation(q, |x| x.tanh().powi(2))
-                    + sb2;
+                q = sw2 * simpson_reference(q, |x| x.tanh().powi(2)) + sb2;
             }
-            sw2 * super::super::meanfield::gaussian_expectation(q, |x| {
-                (1.0 - x.tanh().powi(2)).powi(2)
-            })
+            sw2 * simpson_reference(q, |x| (1.0 - x.tanh().powi(2)).powi(2))
         };
         for (sb2, published) in [(0.0, 1.0), (0.01, 1.42), (0.05, 1.76), (0.1, 1.99)] {
             let sw2 = critical_weight_variance(Nonlinearity::Tanh, sb2).unwrap();
@@ -1208,43 +869,6 @@ mod tests {
     }
 
     #[test]
-    fn monte_carlo_agrees_with_the_correlation_map() {
-        // z₁, z₂ from the host generator (Box–Muller); tolerance 5 standard errors of the mean.
-        let rng = HostRng::new(2017);
-        let n = 1 << 20;
-        for (k, (act, q, c)) in [
-            (Nonlinearity::Tanh, 1.3f64, 0.4f64),
-            (Nonlinearity::Relu, 2.0, -0.6),
-            (Nonlinearity::Selu, 0.8, 0.9),
-            (Nonlinearity::Sigmoid, 4.0, 0.1),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let stream = rng.derive(k as u64);
-            let s = (1.0 - c * c).sqrt();
-            let (mut sum, mut sum2) = (0.0, 0.0);
-            for i in 0..n as u64 {
-                let w = stream.block(i);
-                let (u1, u2) = (open_unit_f64(w[0]), open_unit_f64(w[1]));
-                let r = (-2.0 * u1.ln()).sqrt();
-                let (z1, z2) = (r * (2.0 * PI * u2).cos(), r * (2.0 * PI * u2).sin());
-                let v = act.apply_scalar(q.sqrt() * z1)
-                    * act.apply_scalar(q.sqrt() * (c * z1 + s * z2));
-                sum += v;
-                sum2 += v * v;
-            }
-            let mean = sum / n as f64;
-            let se = ((sum2 / n as f64 - mean * mean) / n as f64).sqrt();
-            let quad = gaussian_pair_mean(q, c, |x| act.apply_scalar(x), |x| act.apply_scalar(x));
-            assert!(
-                (mean - quad).abs() < 5.0 * se,
-                "{act:?}: Monte Carlo {mean} ± {se}, quadrature {quad}"
-            );
-        }
-    }
-
-    #[test]
     fn every_activation_has_consistent_fixed_points() {
         for act in [
             Nonlinearity::Tanh,
@@ -1262,7 +886,7 @@ mod tests {
                     assert!(fp.chi_c <= 1.0 + 1e-12 && fp.xi_c > 0.0, "{act:?}: {fp:?}");
                 }
                 Err(e) => assert!(
-                    matches!(e, CriticalityError::NoFiniteFixedPoint { .. }),
+                    matches!(e, InitError::NoFiniteFixedPoint { .. }),
                     "{act:?}: {e}"
                 ),
             }
@@ -1280,7 +904,7 @@ mod tests {
         ] {
             assert!(matches!(
                 MeanField::new(Nonlinearity::Tanh, sw2, sb2),
-                Err(CriticalityError::InvalidParameter { .. })
+                Err(InitError::InvalidParameter { .. })
             ));
         }
         let net = MeanField::new(Nonlinearity::Tanh, 1.0, 0.1).unwrap();
@@ -1288,5 +912,29 @@ mod tests {
         assert!(net.step(-1.0, 0.5).is_err());
         assert!(net.trajectory(1.0, f64::NAN, 3).is_err());
         assert!(critical_weight_variance(Nonlinearity::Tanh, -0.1).is_err());
+        assert!(critical_weight_variance(Nonlinearity::Tanh, f64::NAN).is_err());
+        for q in [f64::INFINITY, f64::NAN, -1.0] {
+            assert!(matches!(
+                net.variance_map(q),
+                Err(InitError::InvalidParameter { field: "q", .. })
+            ));
+            assert!(net.step(q, 0.5).is_err());
+            assert!(net.trajectory(q, 0.5, 3).is_err());
+        }
+        // An absurd depth is refused up front (no capacity overflow, no endless loop).
+        assert!(matches!(
+            net.trajectory(1.0, 0.5, usize::MAX),
+            Err(InitError::InvalidParameter {
+                field: "layers",
+                ..
+            })
+        ));
+        assert_eq!(net.trajectory(1.0, 0.5, 0).unwrap(), vec![]);
+        // A variance that overflows on the way is an error, not an infinite q fed onwards.
+        let relu = MeanField::new(Nonlinearity::Relu, 1e300, 0.0).unwrap();
+        assert!(matches!(
+            relu.trajectory(1e300, 0.5, 5),
+            Err(InitError::NonFinite(_))
+        ));
     }
 }

@@ -13,6 +13,7 @@ use super::layered::{Layered, layer_trace};
 use crate::error::{InitError, Result, at_least_one, positive};
 use crate::init::{Init, Source, TensorInitExt};
 use crate::scale::Fans;
+use crate::structured::Orthogonal;
 
 /// LSUV options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,7 +38,7 @@ impl Default for LsuvConfig {
             target_variance: 1.0,
             tol: 0.1,
             max_iter: 10,
-            pre_init: Some(Init::Orthogonal { gain: 1.0 }),
+            pre_init: Some(Init::Orthogonal(Orthogonal::default())),
             source: Source::Device,
         }
     }
@@ -68,14 +69,12 @@ impl LsuvConfig {
     ///
     /// # Errors
     /// [`InitError::InvalidParameter`] naming `target_variance` or `tol` if not positive and
-    /// finite in `f32`, or `max_iter` if 0; the pre-initializer's own error.
+    /// finite in `f32`, or `max_iter` if 0. (The pre-initializer is an [`Init`], valid by
+    /// construction.)
     pub fn validate(&self) -> Result<()> {
         positive("target_variance", self.target_variance)?;
         positive("tol", self.tol)?;
         at_least_one("max_iter", self.max_iter)?;
-        if let Some(init) = &self.pre_init {
-            init.validate()?;
-        }
         Ok(())
     }
 }

@@ -59,7 +59,7 @@ impl Default for Dirac {
     }
 }
 
-deserialize_through!(Dirac { groups: usize } => Dirac::new);
+deserialize_through!(Dirac { groups: usize = 1 } => Dirac::new);
 
 impl Dirac {
     /// A short name for reports.

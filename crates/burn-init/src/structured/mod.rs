@@ -39,7 +39,7 @@ macro_rules! gain_parameter {
             }
         }
 
-        crate::error::deserialize_through!($ty { gain: f64 } => $ty::new);
+        crate::error::deserialize_through!($ty { gain: f64 = 1.0 } => $ty::new);
     };
 }
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::check_matrix;
 use super::qr::{GEMM_FROM, orthonormal_columns_f32, orthonormal_columns_f64};
-use crate::dist::{Normal, Primitive};
+use crate::distribution::{Normal, Primitive};
 use crate::error::Result;
 use crate::host::mem::zeroed_f32;
 use crate::host::{HostRng, device_seed};

@@ -447,7 +447,7 @@ pub(crate) fn orthonormal_columns_f32(mut a: Vec<f32>, m: usize, n: usize) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dist::{Normal, Primitive};
+    use crate::distribution::{Normal, Primitive};
     use crate::host::HostRng;
 
     /// A column-major `m × n` standard Gaussian matrix.

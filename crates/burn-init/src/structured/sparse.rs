@@ -4,7 +4,7 @@ use burn::tensor::{Device, Tensor};
 use serde::Serialize;
 
 use super::shape_error;
-use crate::dist::{Normal, Primitive};
+use crate::distribution::{Normal, Primitive};
 use crate::error::{InitError, Result, deserialize_through, element_count, non_negative, spread};
 use crate::host::HostRng;
 
@@ -82,7 +82,7 @@ impl Default for Sparse {
     }
 }
 
-deserialize_through!(Sparse { sparsity: f64, std: f64 } => Sparse::new);
+deserialize_through!(Sparse { sparsity: f64 = 0.1, std: f64 = 0.01 } => Sparse::new);
 
 impl Sparse {
     /// A short name for reports.

@@ -4,6 +4,7 @@
 //! which every element-wise initializer of the crate reduces.
 
 mod device;
+mod special;
 
 pub(crate) use self::device::is_host_memory;
 mod primitive;
@@ -12,10 +13,10 @@ pub use self::primitive::Primitive;
 
 use serde::Serialize;
 
+use self::special::{UpperTail, normal_cdf};
 use crate::error::{
     InitError, Result, deserialize_through, finite, non_negative, ordered, positive, spread,
 };
-use crate::special::{UpperTail, normal_cdf};
 
 /// A constant fill: every element is `value` (PyTorch `constant_`, Keras `Constant`).
 ///
@@ -345,7 +346,7 @@ impl TruncatedNormal {
     pub fn variance(&self) -> f64 {
         let standard = match self.side() {
             Side::Tail { tail, .. } => tail.variance(),
-            Side::Central { a, b } => crate::special::truncated_standard_normal_variance(a, b),
+            Side::Central { a, b } => self::special::truncated_standard_normal_variance(a, b),
         };
         self.std * self.std * standard
     }
@@ -354,7 +355,7 @@ impl TruncatedNormal {
     pub fn truncated_mean(&self) -> f64 {
         let standard = match self.side() {
             Side::Tail { tail, sign } => sign * tail.mean(),
-            Side::Central { a, b } => crate::special::truncated_standard_normal_mean(a, b),
+            Side::Central { a, b } => self::special::truncated_standard_normal_mean(a, b),
         };
         self.mean + self.std * standard
     }

@@ -12,7 +12,7 @@ use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 use rayon::prelude::*;
 
 use super::TruncatedNormal;
-use crate::special::{
+use super::special::{
     A_SHIFTED, B_SHIFTED, C, D, QUANTILE_P_LOW, R0, UpperTail, normal_cdf, normal_quantile,
 };
 

@@ -4,14 +4,14 @@
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 
 use super::device;
+use super::special::{
+    QUANTILE_P_LOW, UpperTail, box_muller_f32, normal_cdf, normal_quantile_central_f32,
+    normal_quantile_tail_f32,
+};
 use super::{Constant, Normal, TruncatedNormal, Uniform};
 use crate::error::{Result, element_count};
 use crate::host::mem::zeroed_f32;
 use crate::host::{BATCH, BatchKernel, HostRng, UniformMap, device_seed, open_unit_f64};
-use crate::special::{
-    QUANTILE_P_LOW, UpperTail, box_muller_f32, normal_cdf, normal_quantile_central_f32,
-    normal_quantile_tail_f32,
-};
 
 /// The element-wise sampling primitive that every element-wise initializer reduces to once its
 /// fans are known. Each has a host sampler (Philox, bit-reproducible) and a device sampler

@@ -64,7 +64,11 @@ pub fn run(name: &str, options: Options, command: Vec<String>) -> Result<()> {
         return Ok(());
     }
     let experiment = registry::find(name)?;
-    let options = options.with_defaults_of(experiment);
+    let mut options = options.with_defaults_of(experiment);
+    if name == experiments::criticality::QUICK {
+        // `criticality-quick` is `criticality --scale quick`: recorded as such.
+        options.scale = options::Scale::Quick;
+    }
     options.validate()?;
     for (option, why) in registry::unused_options(experiment.name) {
         if options.given.iter().any(|g| g == option) {

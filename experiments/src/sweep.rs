@@ -63,16 +63,31 @@ fn done_line(stats: &TrainedStats, pending: usize, id: &str, start: Instant) -> 
     )
 }
 
-/// `summary` written as JSON and read back, as a later run of the sweep reads it from its file.
+/// `summary` as a later run of the sweep reads it back from its file: serde_json's parser may
+/// land one ulp from the value written, so the summary is written and read back until its text
+/// no longer changes (a fixed point, reached in one or two passes; at most [`READ_BACK_PASSES`]).
+/// The run's file is then written from it: the fresh sweep, the file and a resumed sweep hold the
+/// same bits.
 fn as_read_back(summary: &RunSummary) -> Result<RunSummary> {
     let invalid = |e: serde_json::Error| Error::Record {
         path: "summary.json".into(),
         reason: e.to_string(),
     };
-    serde_json::to_string(summary)
-        .and_then(|t| serde_json::from_str(&t))
-        .map_err(invalid)
+    let mut text = serde_json::to_string(summary).map_err(invalid)?;
+    let mut value: RunSummary = serde_json::from_str(&text).map_err(invalid)?;
+    for _ in 0..READ_BACK_PASSES {
+        let again = serde_json::to_string(&value).map_err(invalid)?;
+        if again == text {
+            break;
+        }
+        text = again;
+        value = serde_json::from_str(&text).map_err(invalid)?;
+    }
+    Ok(value)
 }
+
+/// The most write-and-read passes [`as_read_back`] makes.
+const READ_BACK_PASSES: usize = 8;
 
 /// The device and data of an experiment, opened once.
 #[derive(Debug)]
@@ -458,16 +473,17 @@ pub fn run_sweep(ctx: &Context, experiment: &str, specs: Vec<RunSpec>) -> Result
                 device.choice.name(),
                 engine,
             );
+            // Decisions are made from the summary as a resumed sweep reads it back from its
+            // file (serde_json's parser may land one ulp from the value written), so a fresh,
+            // a resumed and a re-run sweep decide alike.
+            let summary = as_read_back(&summary)?;
             outdir::write_run(
                 &dir,
                 &run_configs[i],
                 &record::metrics_rows(&spec.id, &outcome.epochs),
                 &summary,
             )?;
-            // Decisions are made from the summary as a resumed sweep reads it back from its
-            // file (serde_json's parser may land one ulp from the value written), so a fresh,
-            // a resumed and a re-run sweep decide alike.
-            results[i] = Some(as_read_back(&summary)?);
+            results[i] = Some(summary);
             Ok(())
         };
     let engine = options.engine;

@@ -58,7 +58,11 @@ pub fn replication(claims: &[Claim], replicates: &[std::path::PathBuf]) -> Resul
     for (label, _) in &runs {
         let _ = write!(s, " {label} |");
     }
-    let _ = writeln!(s, " |\n|---|---|{}---|", "---|".repeat(runs.len()));
+    let _ = writeln!(
+        s,
+        " replicated |\n|---|---|{}---|",
+        "---|".repeat(runs.len())
+    );
     for c in claims {
         let _ = write!(
             s,

@@ -765,6 +765,28 @@ pub fn print(claims: &[Claim]) {
     }
 }
 
+/// A claim of "the effect is above 0" on `values`, under `seeds` (for the suite's tests).
+#[cfg(test)]
+pub(crate) fn above_zero(id: &'static str, values: &[f64], seeds: SeedRule) -> Claim {
+    Claim::new(
+        ClaimText {
+            id,
+            claim: id.into(),
+            source: "test",
+            threshold_reason: "0".into(),
+            seeds,
+        },
+        vec![Condition::decide(
+            "effect",
+            values,
+            0.0,
+            Direction::Above,
+            None,
+            &Guards::default(),
+        )],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -130,29 +130,13 @@ pub fn run_experiment(experiment: &Experiment, ctx: &Context, out: &Path) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claims::{ClaimText, Condition, Direction, Guards, SeedRule};
+    use crate::claims::SeedRule;
 
     const RULE: SeedRule = SeedRule::staged(&[3, 6, 10]);
 
     /// A claim of "the effect is above 0" on the first `n` of `values`.
     fn claim(id: &'static str, values: &[f64], n: usize) -> Claim {
-        Claim::new(
-            ClaimText {
-                id,
-                claim: id.into(),
-                source: "test",
-                threshold_reason: "0".into(),
-                seeds: RULE,
-            },
-            vec![Condition::decide(
-                "effect",
-                &values[..n],
-                0.0,
-                Direction::Above,
-                None,
-                &Guards::default(),
-            )],
-        )
+        crate::claims::above_zero(id, &values[..n], RULE)
     }
 
     #[test]

@@ -228,26 +228,9 @@ fn run(ctx: &Context) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claims::{ClaimText, Condition, Direction, Guards, SeedRule};
 
     fn claim(id: &'static str, values: &[f64]) -> Claim {
-        Claim::new(
-            ClaimText {
-                id,
-                claim: id.into(),
-                source: "test",
-                threshold_reason: "0".into(),
-                seeds: SeedRule::single(&[3]),
-            },
-            vec![Condition::decide(
-                "m",
-                values,
-                0.0,
-                Direction::Above,
-                None,
-                &Guards::default(),
-            )],
-        )
+        crate::claims::above_zero(id, values, crate::claims::SeedRule::single(&[3]))
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub fn run(name: &str, options: Options, command: Vec<String>) -> Result<()> {
     }
     options.validate()?;
     for (option, why) in registry::unused_options(experiment.name) {
-        if options.given.iter().any(|g| g == option) {
+        if options.was_given(option) {
             return Err(Error::InvalidOption {
                 option,
                 value: options.value_of(option),

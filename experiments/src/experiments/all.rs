@@ -50,13 +50,14 @@ impl Reference {
         serde_json::from_str(REFERENCE).unwrap_or_default()
     }
 
-    /// The reference entries of `claims`, as `reference.json` records them.
-    pub fn of(claims: &[Claim], command: &str, dataset: &str, seed: u64, scale: &str) -> Self {
+    /// The reference entries of `claims` of the `all` run that `record` describes, as
+    /// `docs/suite-claims.json` records them.
+    pub fn of(claims: &[Claim], record: &SuiteRecord) -> Self {
         Self {
-            command: Some(command.into()),
-            dataset: Some(dataset.into()),
-            seed: Some(seed),
-            scale: Some(scale.into()),
+            command: Some(record.command.clone()),
+            dataset: record.dataset.clone(),
+            seed: record.seed,
+            scale: record.scale.clone(),
             claims: claims
                 .iter()
                 .map(|c| ReferenceClaim {
@@ -123,6 +124,38 @@ impl Reference {
         let _ = writeln!(r, "\n{differ} claim(s) differ from the reference.\n");
         r
     }
+}
+
+/// `all.json`: what ran, where and how long (read back by `readme-section`). Fields in the
+/// alphabetical order the file has always had.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SuiteRecord {
+    /// The command line.
+    pub command: String,
+    /// The dataset (`None` in runs before it was recorded).
+    #[serde(default)]
+    pub dataset: Option<String>,
+    /// Wall time per experiment.
+    pub experiments: Vec<ExperimentWall>,
+    /// The commit.
+    pub git_commit: String,
+    /// The scale (`None` in runs before it was recorded).
+    #[serde(default)]
+    pub scale: Option<String>,
+    /// The first seed (`None` in runs before it was recorded).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Wall time of the whole suite.
+    pub wall_seconds: f64,
+}
+
+/// One experiment's wall time in `all.json`.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ExperimentWall {
+    /// Its name.
+    pub name: String,
+    /// Its wall time.
+    pub wall_seconds: f64,
 }
 
 /// The registry entry.
@@ -206,15 +239,21 @@ fn run(ctx: &Context) -> Result<()> {
     write_json(&base.join("claims.json"), &claims)?;
     write_json(
         &base.join("all.json"),
-        &serde_json::json!({
-            "command": crate::record::command_line(&ctx.command),
-            "wall_seconds": wall,
-            "seed": ctx.options.seed,
-            "scale": ctx.options.scale.name(),
-            "dataset": ctx.options.dataset().name(),
-            "experiments": walls.iter().map(|(n, w)| serde_json::json!({"name": n, "wall_seconds": w})).collect::<Vec<_>>(),
-            "git_commit": crate::record::git_commit(),
-        }),
+        &SuiteRecord {
+            command: crate::record::command_line(&ctx.command),
+            dataset: Some(ctx.options.dataset().name().into()),
+            seed: Some(ctx.options.seed),
+            scale: Some(ctx.options.scale.name().into()),
+            wall_seconds: wall,
+            experiments: walls
+                .iter()
+                .map(|(n, w)| ExperimentWall {
+                    name: (*n).into(),
+                    wall_seconds: *w,
+                })
+                .collect(),
+            git_commit: crate::record::git_commit(),
+        },
     )?;
     write_atomic(&base.join("report.md"), r.as_bytes())?;
     crate::claims::print(&claims);
@@ -236,13 +275,14 @@ mod tests {
     #[test]
     fn a_status_that_differs_from_the_reference_is_flagged() {
         let reference_run = [claim("a", &[1.0, 1.1, 0.9]), claim("b", &[1.0, 1.1, 0.9])];
-        let reference = Reference::of(
-            &reference_run,
-            "experiments all",
-            "mnist-small",
-            0,
-            "default",
-        );
+        let record = SuiteRecord {
+            command: "experiments all".into(),
+            seed: Some(0),
+            scale: Some("default".into()),
+            dataset: Some("mnist-small".into()),
+            ..SuiteRecord::default()
+        };
+        let reference = Reference::of(&reference_run, &record);
         let json = serde_json::to_string(&reference).unwrap();
         assert_eq!(serde_json::from_str::<Reference>(&json).unwrap(), reference);
         // "b" is a tie here: undecided where the reference confirmed it.

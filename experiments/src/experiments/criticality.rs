@@ -61,6 +61,13 @@ pub const EXPERIMENT: Experiment = Experiment {
     seeds: Some(CRITICAL_SEEDS),
 };
 
+/// The claims of the untrained studies (correlation propagation and Jacobian spectra).
+const UNTRAINED_CLAIMS: [&str; 3] = [
+    "critical-line-tanh",
+    "orthogonal-isometry-tanh",
+    "orthogonal-relu-spreads",
+];
+
 /// Seeds of the untrained studies' claims: 10, then 20, then 30 while one is undecided (a
 /// Bonferroni split of α = 0.05 over the three looks). The studies cost seconds per seed.
 pub const CRITICAL_SEEDS: SeedRule = SeedRule::staged(&[10, 20, 30]);
@@ -1847,34 +1854,19 @@ pub fn report(
 
 fn run(ctx: &Context) -> Result<()> {
     let o = &ctx.options;
-    let scale = if ctx.name == QUICK {
-        Scale::Quick
-    } else {
-        o.scale
-    };
+    // `criticality-quick` arrives as `--scale quick` (`crate::run` sets it).
+    let scale = o.scale;
     // The untrained studies' seeds follow the rule of their claims (the driver sets them); once
-    // those claims are decided, later looks (for the training claims) keep the seeds that
+    // all those claims are decided, later looks (for the training claims) keep the seeds that
     // decided them, so the figures and criticality.json match the claims.
     let stage = crate::claims::current_stage();
-    let untrained_seeds = [
-        "critical-line-tanh",
-        "orthogonal-isometry-tanh",
-        "orthogonal-relu-spreads",
-    ]
-    .iter()
-    .filter_map(|id| stage.frozen.get(*id))
-    .map(|c| c.decision.n_seeds)
-    .max()
-    .filter(|_| {
-        [
-            "critical-line-tanh",
-            "orthogonal-isometry-tanh",
-            "orthogonal-relu-spreads",
-        ]
+    let frozen: Option<Vec<&Claim>> = UNTRAINED_CLAIMS
         .iter()
-        .all(|id| stage.frozen.contains_key(*id))
-    })
-    .unwrap_or_else(|| o.seeds());
+        .map(|id| stage.frozen.get(*id))
+        .collect();
+    let untrained_seeds = frozen
+        .and_then(|claims| claims.iter().map(|c| c.decision.n_seeds).max())
+        .unwrap_or_else(|| o.seeds());
     let settings = match scale {
         Scale::Quick => Settings::quick(o.seed, untrained_seeds),
         Scale::Default | Scale::Paper => Settings::full(o.seed, untrained_seeds),

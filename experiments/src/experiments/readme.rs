@@ -10,6 +10,7 @@ use super::Experiment;
 use crate::Context;
 use crate::claims::{Claim, Status};
 use crate::error::{Error, Result};
+use crate::experiments::all::SuiteRecord;
 use crate::experiments::matrix::{Cell, ranking, tied_with_best};
 use crate::record::{Record, read_json, write_atomic};
 
@@ -42,13 +43,11 @@ pub fn replication(claims: &[Claim], replicates: &[std::path::PathBuf]) -> Resul
     for dir in replicates {
         crate::outdir::open_for_reading(dir, "all")?;
         let c: Vec<Claim> = read_json(&dir.join("claims.json"))?;
-        let all: serde_json::Value = read_json(&dir.join("all.json"))?;
+        let all: SuiteRecord = read_json(&dir.join("all.json"))?;
         let label = format!(
             "{}, seeds from {}",
-            all.get("dataset").and_then(|v| v.as_str()).unwrap_or("—"),
-            all.get("seed")
-                .and_then(serde_json::Value::as_u64)
-                .unwrap_or(0)
+            all.dataset.as_deref().unwrap_or("—"),
+            all.seed.unwrap_or(0)
         );
         runs.push((label, c));
     }
@@ -91,15 +90,20 @@ pub fn replication(claims: &[Claim], replicates: &[std::path::PathBuf]) -> Resul
     Ok(s)
 }
 
-/// The section's Markdown from an `all` run in `dir`.
+/// The section's Markdown from the `all` run in `dir`, whose `claims` and `all.json` (`all`, if
+/// it has one) the caller read.
 ///
 /// # Errors
 /// Missing or unreadable run files.
-pub fn section(dir: &Path, figures: &str, replicates: &[std::path::PathBuf]) -> Result<String> {
-    let claims: Vec<Claim> = read_json(&dir.join("claims.json"))?;
+pub fn section(
+    dir: &Path,
+    figures: &str,
+    claims: &[Claim],
+    all: Option<&SuiteRecord>,
+    replicates: &[std::path::PathBuf],
+) -> Result<String> {
     let cells: Vec<Cell> = read_json(&dir.join("matrix/cells.json"))?;
     let record: Record = read_json(&dir.join("matrix/record.json"))?;
-    let all: serde_json::Value = read_json(&dir.join("all.json")).unwrap_or_default();
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -113,9 +117,7 @@ pub fn section(dir: &Path, figures: &str, replicates: &[std::path::PathBuf]) -> 
          untrained criticality claims at 10, 20, 30, the forward-pass claims once at 10; each look's interval has level \
          1 − 0.05/K for K looks (a Bonferroni split, so a claim is decided wrongly with probability at most 0.05 over all \
          its looks). The seeds column gives the seeds that decided it and the look.\n",
-        all.get("command")
-            .and_then(|c| c.as_str())
-            .unwrap_or("experiments all"),
+        all.map_or("experiments all", |a| a.command.as_str()),
         record.dataset.name,
         record.dataset.train_examples,
         record.dataset.valid_examples,
@@ -123,15 +125,13 @@ pub fn section(dir: &Path, figures: &str, replicates: &[std::path::PathBuf]) -> 
         100.0 * record.dataset.test_majority_rate,
         record.device,
         &record.git_commit[..record.git_commit.len().min(10)],
-        all.get("wall_seconds")
-            .and_then(serde_json::Value::as_f64)
-            .map_or("—".into(), |w| format!("{:.0} s", w)),
+        all.map_or("—".into(), |a| format!("{:.0} s", a.wall_seconds)),
     );
     let _ = writeln!(
         s,
         "| claim | status | measured, mean [interval at the look's level] | threshold | prediction | seeds (look) |\n|---|---|---|---|---|---|"
     );
-    for c in &claims {
+    for c in claims {
         let _ = writeln!(
             s,
             "| `{}`: {} | **{}**{} | {} (look {} of {}, {}) |",
@@ -147,7 +147,7 @@ pub fn section(dir: &Path, figures: &str, replicates: &[std::path::PathBuf]) -> 
             crate::claims::percent_level(c.decision.level),
         );
     }
-    s.push_str(&replication(&claims, replicates)?);
+    s.push_str(&replication(claims, replicates)?);
     let seeds = cells.iter().map(|c| c.selection.n()).max().unwrap_or(0);
     let _ = writeln!(
         s,
@@ -213,28 +213,26 @@ fn run(ctx: &Context) -> Result<()> {
         let bytes = std::fs::read(dir.join(from)).map_err(crate::error::io(dir.join(from)))?;
         copies.push((figures.join(to), bytes));
     }
+    let claims: Vec<Claim> = read_json(&dir.join("claims.json"))?;
+    let all: Option<SuiteRecord> = read_json(&dir.join("all.json")).ok();
     let new = format!(
         "{}{BEGIN}\n{}{}",
         &text[..b],
-        section(&dir, "docs/figures", &ctx.options.replicates)?,
+        section(
+            &dir,
+            "docs/figures",
+            &claims,
+            all.as_ref(),
+            &ctx.options.replicates
+        )?,
         &text[e..]
     );
-    let claims: Vec<Claim> = read_json(&dir.join("claims.json"))?;
-    let all: serde_json::Value = read_json(&dir.join("all.json")).unwrap_or_default();
-    let text_of = |k: &str| {
-        all.get(k)
-            .and_then(|v| v.as_str())
-            .unwrap_or("—")
-            .to_string()
-    };
     let reference = crate::experiments::all::Reference::of(
         &claims,
-        &text_of("command"),
-        &text_of("dataset"),
-        all.get("seed")
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0),
-        &text_of("scale"),
+        &all.unwrap_or_else(|| SuiteRecord {
+            command: "—".into(),
+            ..SuiteRecord::default()
+        }),
     );
     let reference_json = serde_json::to_string_pretty(&reference).map_err(|e| Error::Record {
         path: dir.join("claims.json"),
